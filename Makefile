@@ -1,0 +1,27 @@
+# Every target bootstraps its own virtual environment on first use.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: verify test fuzz bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $(STAMP)
+
+verify: $(STAMP)
+	$(VENV)/bin/mesaverify verify
+
+test: $(STAMP)
+	HYPOTHESIS_PROFILE=ci $(PY) -m pytest -q
+
+fuzz: $(STAMP)
+	HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest -q -m fuzz -p no:cacheprovider
+
+bench: $(STAMP)
+	$(PY) -m checks.bench
+
+clean:
+	rm -rf build $(VENV) *.egg-info

@@ -1,0 +1,1 @@
+"""Subcommands of `mesaverify`, one module each; each defines `register(subparsers)`."""

@@ -1,0 +1,1 @@
+"""Exact derivations (SymPy only): expectations, population losses, flows, stationary points."""

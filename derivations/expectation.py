@@ -1,0 +1,226 @@
+"""The expectation operator E[·] over the model's randomness, exactly.
+
+Random objects are symbols whose laws the operator knows:
+
+* the phases λ_j of W = diag(λ): E[λ_j^m] = δ_{m,0}, independent across j;
+* the coordinates x_j of the initial token x_1: through the moments of a law
+  (`derivations.moments`).
+
+Expressions are sums of `Term`s,
+
+    coeff · Π x_c^{p} conj(x_c)^{q} · Π λ_c^{e}  summed over time indices,
+
+where the coordinate indices c are symbols ranging over 1..d (they may
+coincide) and the exponents e are linear in time indices and in t.  The
+operator splits each term by which coordinate indices coincide (set
+partitions), keeps the partitions whose phase exponents can vanish, resolves
+the resulting Kronecker deltas on the time indices, and sums over coordinates
+either explicitly (numeric d) or by counting injective assignments (symbolic
+d, exchangeable law).  Nothing is sampled; everything stays exact.
+"""
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, replace
+
+import sympy as sp
+from sympy.utilities.iterables import multiset_partitions
+
+
+@dataclass(frozen=True)
+class Term:
+    """coeff · Π_(c,p,q) x_c^p conj(x_c)^q · Π_(c,e) λ_c^e, summed over `time` ranges."""
+
+    coeff: sp.Expr
+    x: tuple = ()  # ((coordinate index, p, q), ...)
+    phase: tuple = ()  # ((coordinate index, exponent), ...)
+    time: tuple = ()  # ((time index, lo, hi), ...), inclusive
+
+    def coords(self) -> list[sp.Symbol]:
+        seen = []
+        for c, *_ in self.x + self.phase:
+            if c not in seen:
+                seen.append(c)
+        return seen
+
+    def subs(self, mapping: dict) -> "Term":
+        def s(e):
+            return sp.sympify(e).xreplace(mapping)
+
+        return Term(
+            s(self.coeff),
+            tuple((s(c), p, q) for c, p, q in self.x),
+            tuple((s(c), s(e)) for c, e in self.phase),
+            tuple((s(i), s(lo), s(hi)) for i, lo, hi in self.time),
+        )
+
+    def scale(self, factor) -> "Term":
+        return replace(self, coeff=self.coeff * factor)
+
+
+_counter = itertools.count()
+
+
+def fresh(term: Term, keep: tuple = ()) -> Term:
+    """Rename every bound index (time indices, summed coordinates not in `keep`) to fresh symbols."""
+    mapping = {}
+    for i, _, _ in term.time:
+        mapping[i] = sp.Symbol(f"{i.name.split('_')[0]}_{next(_counter)}", integer=True)
+    for c in term.coords():
+        if c not in keep:
+            mapping[c] = sp.Symbol(f"{c.name.split('_')[0]}_{next(_counter)}", integer=True)
+    return term.subs(mapping)
+
+
+def conj(term: Term) -> Term:
+    """Complex conjugate: parameters real, x ↔ conj(x), λ^e ↔ λ^{−e}."""
+    return Term(
+        sp.conjugate(term.coeff),
+        tuple((c, q, p) for c, p, q in term.x),
+        tuple((c, -e) for c, e in term.phase),
+        term.time,
+    )
+
+
+def mul(s: Term, t: Term, keep: tuple = ()) -> Term:
+    """Product of two terms, bound indices of the second renamed apart."""
+    t = fresh(t, keep)
+    return Term(s.coeff * t.coeff, s.x + t.x, s.phase + t.phase, s.time + t.time)
+
+
+def abs2(terms: list[Term], keep: tuple = ()) -> list[Term]:
+    """|Σ terms|² as a list of terms (indices in `keep` are shared, the rest renamed apart)."""
+    return [mul(s, conj(t), keep) for s in terms for t in terms]
+
+
+# --- deciding linear conditions on time indices -------------------------------------------
+
+def _extreme(expr: sp.Expr, time: tuple, lowest: bool) -> sp.Expr:
+    """Min (or max) of an expression linear in the time indices over their box of ranges."""
+    for i, lo, hi in reversed(time):  # inner ranges may depend on outer indices
+        if not expr.has(i):
+            continue
+        coeff = sp.Poly(expr, i).coeff_monomial(i)
+        pick_lo = (coeff > 0) == lowest
+        expr = sp.expand(expr.subs(i, lo if pick_lo else hi))
+    return expr
+
+
+def _sign(expr: sp.Expr, horizon: dict) -> int | None:
+    """+1 if expr ≥ 0, −1 if expr < 0 for every admissible value of the horizon symbols, else None."""
+    shifted = sp.expand(expr.subs({s: s + lo for s, lo in horizon.items()}))
+    if shifted.is_nonnegative:
+        return 1
+    if shifted.is_negative:
+        return -1
+    return None
+
+
+def _nonzero(expr: sp.Expr, horizon: dict) -> bool:
+    shifted = sp.expand(expr.subs({s: s + lo for s, lo in horizon.items()}))
+    if shifted.is_zero:
+        return False
+    if shifted.is_positive or shifted.is_negative:
+        return True
+    raise NotImplementedError(f"cannot decide whether {expr} vanishes")
+
+
+def _solve_deltas(coeff, constraints, time, horizon):
+    """Impose constraints (each linear expr == 0) on the time sums; None if infeasible."""
+    time, pending = list(time), [sp.expand(c) for c in constraints]
+    while pending:
+        con = pending.pop(0)
+        idx = [i for i, _, _ in time if con.has(i)]
+        if not idx:
+            if _nonzero(con, horizon):
+                return None
+            continue
+        i = idx[-1]
+        a = sp.Poly(con, i).coeff_monomial(i)
+        if a not in (1, -1):
+            raise NotImplementedError(f"constraint {con} = 0 is not unimodular in {i}")
+        value = sp.expand(i - con / a)
+        (_, lo, hi), = [r for r in time if r[0] == i]
+        time = [r for r in time if r[0] != i]
+        # the eliminated index must lie in its range for every value of the others
+        checks = []
+        for gap in (value - lo, hi - value):
+            checks.append((_sign(_extreme(gap, tuple(time), True), horizon),
+                           _sign(_extreme(gap, tuple(time), False), horizon)))
+        if any(mx == -1 for _, mx in checks):
+            return None  # never in range
+        if not all(mn == 1 for mn, _ in checks):
+            raise NotImplementedError(f"range of {i} = {value} is only partly admissible")
+        coeff = coeff.subs(i, value)
+        pending = [sp.expand(c.subs(i, value)) for c in pending]
+    return coeff, tuple(time)
+
+
+# --- the operator ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Block:
+    """One class of coinciding coordinate indices after the phase average: x^p conj(x)^q."""
+
+    index: sp.Symbol
+    p: int
+    q: int
+
+
+def expect_phases(terms: list[Term], horizon: dict) -> list[tuple[sp.Expr, tuple[Block, ...]]]:
+    """E over the phases of Σ terms: a list of (coefficient, blocks of distinct coordinates).
+
+    `horizon` maps each horizon symbol (t, T) to its least admissible value, so
+    that conditions such as "t − i = 0 for some 1 ≤ i ≤ t − 1" are decided.
+    The coefficient is summed over the surviving time indices.
+    """
+    out = []
+    for term in terms:
+        coords = term.coords()
+        for partition in multiset_partitions(coords):
+            rep = {c: block[0] for block in partition for c in block}
+            merged = term.subs(rep)
+            exps = {}
+            for c, e in merged.phase:
+                exps[c] = exps.get(c, 0) + e
+            solved = _solve_deltas(merged.coeff, list(exps.values()), merged.time, horizon)
+            if solved is None:
+                continue
+            coeff, time = solved
+            for i, lo, hi in reversed(time):
+                coeff = sp.summation(coeff, (i, lo, hi))
+            powers = {}
+            for c, p, q in merged.x:
+                pp, qq = powers.get(c, (0, 0))
+                powers[c] = (pp + p, qq + q)
+            blocks = tuple(Block(c, *powers.get(c, (0, 0))) for c in (b[0] for b in partition))
+            out.append((sp.factor_terms(coeff), blocks))
+    return out
+
+
+def sum_coordinates(averaged, law, d) -> sp.Expr:
+    """Σ over distinct coordinate assignments of coefficient × E_law[x-monomial].
+
+    With a numeric `d` every injective assignment is enumerated (any law,
+    coordinate-dependent coefficients).  With a symbolic `d` the coefficient
+    must not depend on the coordinate indices and the law must be
+    exchangeable; each partition then counts d(d−1)…(d−r+1) times.
+    """
+    total = sp.Integer(0)
+    for coeff, blocks in averaged:
+        if isinstance(d, int):
+            for assignment in itertools.permutations(range(d), len(blocks)):
+                mapping = {b.index: sp.Integer(a) for b, a in zip(blocks, assignment)}
+                powers = {a: (b.p, b.q) for b, a in zip(blocks, assignment)}
+                total += coeff.xreplace(mapping) * law.moment(powers)
+        else:
+            if coeff.free_symbols & {b.index for b in blocks}:
+                raise ValueError("symbolic d needs coefficients free of coordinate indices")
+            pattern = tuple((b.p, b.q) for b in blocks)
+            total += coeff * sp.ff(d, len(blocks)) * law.exchangeable_moment(pattern)
+    return total
+
+
+def expect(terms: list[Term], law, d, horizon: dict) -> sp.Expr:
+    """E[Σ terms] over the phases of W and the law of x_1: the suite's one entry point."""
+    return sp.expand(sum_coordinates(expect_phases(terms, horizon), law, d))

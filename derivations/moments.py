@@ -1,0 +1,306 @@
+"""Laws of the initial token x_1 and their exact moments E[Π_k x_k^{p_k} conj(x_k)^{q_k}].
+
+Every law answers `moment({k: (p, q), ...})` exactly (rationals, symbols,
+Gaussian rationals).  Exchangeable laws also answer
+`exchangeable_moment(((p, q), ...))`, the moment on distinct coordinates with
+the given powers, which is what a derivation for symbolic d needs.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy as sp
+
+
+class InvalidLaw(ValueError):
+    """Parameters that define no probability law (or none of this dimension)."""
+
+
+def exact(value) -> sp.Expr:
+    """A number as an exact SymPy value: '1/3' → 1/3, '0.5' → 1/2, 2 → 2, '1+2*I' → 1 + 2i."""
+    if isinstance(value, sp.Basic):
+        return value
+    if isinstance(value, float):
+        value = repr(value)
+    try:
+        return sp.nsimplify(sp.sympify(str(value), rational=True), rational=True)
+    except (sp.SympifyError, TypeError, SyntaxError) as err:
+        raise InvalidLaw(f"not a number: {value!r}") from err
+
+
+def _check_dimension(d):
+    if not isinstance(d, sp.Symbol) and (not isinstance(d, int) or d < 1):
+        raise InvalidLaw(f"dimension d must be an integer >= 1, got {d!r}")
+
+
+def _positive(name, value):
+    value = exact(value)
+    if not (value.is_real and value.is_positive):
+        raise InvalidLaw(f"{name} must be a positive real number, got {value}")
+    return value
+
+
+class Law:
+    """A law on C^d, known through its moments."""
+
+    d: int | sp.Symbol
+    exchangeable = False
+
+    def moment(self, powers: dict) -> sp.Expr:
+        raise NotImplementedError
+
+    def exchangeable_moment(self, pattern: tuple) -> sp.Expr:
+        if not self.exchangeable:
+            raise ValueError(f"{self} is not exchangeable: give a numeric d")
+        return self.moment(dict(enumerate(pattern)))
+
+
+class _IID(Law):
+    """Independent, identically distributed coordinates: a product of one-coordinate moments."""
+
+    exchangeable = True
+
+    def coordinate_moment(self, p: int, q: int) -> sp.Expr:
+        raise NotImplementedError
+
+    def moment(self, powers):
+        out = sp.Integer(1)
+        for p, q in powers.values():
+            out *= self.coordinate_moment(p, q)
+        return out
+
+
+@dataclass(frozen=True)
+class RealGaussian(_IID):
+    """x_1 ~ N(0, σ² I_d), real."""
+
+    d: int | sp.Symbol
+    sigma: sp.Expr = sp.Integer(1)
+
+    def __post_init__(self):
+        _check_dimension(self.d)
+        object.__setattr__(self, "sigma", _positive("sigma", self.sigma))
+
+    def coordinate_moment(self, p, q):
+        n = p + q
+        return sp.Integer(0) if n % 2 else sp.factorial2(n - 1) * self.sigma**n
+
+
+@dataclass(frozen=True)
+class ComplexGaussian(_IID):
+    """x_1 ~ CN(0, σ² I_d), circular: E|x_k|² = σ²."""
+
+    d: int | sp.Symbol
+    sigma: sp.Expr = sp.Integer(1)
+
+    def __post_init__(self):
+        _check_dimension(self.d)
+        object.__setattr__(self, "sigma", _positive("sigma", self.sigma))
+
+    def coordinate_moment(self, p, q):
+        return sp.factorial(p) * self.sigma ** (2 * p) if p == q else sp.Integer(0)
+
+
+@dataclass(frozen=True)
+class Rademacher(_IID):
+    """Coordinates i.i.d. uniform on {−1, +1}."""
+
+    d: int | sp.Symbol
+
+    def __post_init__(self):
+        _check_dimension(self.d)
+
+    def coordinate_moment(self, p, q):
+        return sp.Integer(0) if (p + q) % 2 else sp.Integer(1)
+
+
+@dataclass(frozen=True)
+class UniformPhase(_IID):
+    """Coordinates i.i.d. uniform on the unit circle."""
+
+    d: int | sp.Symbol
+
+    def __post_init__(self):
+        _check_dimension(self.d)
+
+    def coordinate_moment(self, p, q):
+        return sp.Integer(1 if p == q else 0)
+
+
+@dataclass(frozen=True)
+class Ones(_IID):
+    """x_1 = (1, …, 1), deterministic."""
+
+    d: int | sp.Symbol
+
+    def __post_init__(self):
+        _check_dimension(self.d)
+
+    def coordinate_moment(self, p, q):
+        return sp.Integer(1)
+
+
+@dataclass(frozen=True)
+class Sparse(Law):
+    """[Z] Example 4.1: x_1 = ±c·e_k, k uniform on 1..d, sign uniform."""
+
+    d: int | sp.Symbol
+    c: sp.Expr = sp.Integer(1)
+    exchangeable = True
+
+    def __post_init__(self):
+        _check_dimension(self.d)
+        object.__setattr__(self, "c", _positive("c", self.c))
+
+    def moment(self, powers):
+        active = [(p, q) for p, q in powers.values() if p + q > 0]
+        if not active:
+            return sp.Integer(1)
+        if len(active) > 1:
+            return sp.Integer(0)
+        n = sum(active[0])
+        return sp.Integer(0) if n % 2 else self.c**n / self.d
+
+
+@dataclass(frozen=True)
+class Discrete(Law):
+    """A finite law: support points in C^d with probabilities, exact."""
+
+    support: tuple
+    probs: tuple
+
+    def __post_init__(self):
+        support = tuple(tuple(exact(v) for v in point) for point in self.support)
+        probs = tuple(exact(p) for p in self.probs)
+        if not support:
+            raise InvalidLaw("a discrete law needs at least one support point")
+        if len(probs) != len(support):
+            raise InvalidLaw(f"{len(support)} support points but {len(probs)} probabilities")
+        d = len(support[0])
+        if d < 1 or any(len(pt) != d for pt in support):
+            raise InvalidLaw("support points must all have the same dimension d >= 1")
+        if any(not (p.is_real and p.is_nonnegative) for p in probs):
+            raise InvalidLaw("probabilities must be real and non-negative")
+        if sp.simplify(sum(probs) - 1) != 0:
+            raise InvalidLaw(f"probabilities sum to {sum(probs)}, not 1")
+        object.__setattr__(self, "support", support)
+        object.__setattr__(self, "probs", probs)
+
+    @property
+    def d(self):
+        return len(self.support[0])
+
+    def moment(self, powers):
+        total = sp.Integer(0)
+        for point, prob in zip(self.support, self.probs):
+            term = prob
+            for k, (p, q) in powers.items():
+                term *= point[k] ** p * sp.conjugate(point[k]) ** q
+            total += term
+        return sp.expand(total)
+
+
+@dataclass(frozen=True)
+class Mixture(Law):
+    """With probability w_i, x_1 is drawn from laws[i] (all of the same dimension)."""
+
+    laws: tuple
+    weights: tuple
+
+    def __post_init__(self):
+        weights = tuple(exact(w) for w in self.weights)
+        if len(weights) != len(self.laws) or not self.laws:
+            raise InvalidLaw("a mixture needs one weight per law")
+        if any(not (w.is_real and w.is_nonnegative) for w in weights) or sp.simplify(sum(weights) - 1):
+            raise InvalidLaw("mixture weights must be non-negative and sum to 1")
+        if len({str(law.d) for law in self.laws}) != 1:
+            raise InvalidLaw("the laws of a mixture must have the same dimension")
+        object.__setattr__(self, "weights", weights)
+
+    @property
+    def d(self):
+        return self.laws[0].d
+
+    @property
+    def exchangeable(self):
+        return all(law.exchangeable for law in self.laws)
+
+    def moment(self, powers):
+        return sp.expand(sum(w * law.moment(powers) for w, law in zip(self.weights, self.laws)))
+
+    def exchangeable_moment(self, pattern):
+        return sp.expand(sum(w * law.exchangeable_moment(pattern) for w, law in zip(self.weights, self.laws)))
+
+
+@dataclass(frozen=True)
+class Product(Law):
+    """Independent blocks of coordinates: x_1 = (y_1, y_2, …) with y_i ~ laws[i]."""
+
+    laws: tuple
+
+    def __post_init__(self):
+        if not self.laws or any(not isinstance(law.d, int) for law in self.laws):
+            raise InvalidLaw("a product needs laws of numeric dimension")
+
+    @property
+    def d(self):
+        return sum(law.d for law in self.laws)
+
+    def moment(self, powers):
+        out, offset = sp.Integer(1), 0
+        for law in self.laws:
+            part = {k - offset: pq for k, pq in powers.items() if offset <= k < offset + law.d}
+            out *= law.moment(part)
+            offset += law.d
+        return out
+
+
+@dataclass(frozen=True)
+class SymbolicExchangeable(Law):
+    """An exchangeable law known only through moment symbols m_{...} (for symbolic results)."""
+
+    d: int | sp.Symbol
+    exchangeable = True
+
+    def exchangeable_moment(self, pattern):
+        pattern = tuple(sorted(pq for pq in pattern if pq != (0, 0)))
+        if not pattern:
+            return sp.Integer(1)
+        return moment_symbol(pattern)
+
+    def moment(self, powers):
+        return self.exchangeable_moment(tuple(powers.values()))
+
+
+def moment_symbol(pattern: tuple) -> sp.Symbol:
+    """m_{2,4} = E|x_k|²|x_j|⁴ (k ≠ j); general powers as m_{p|q,...}."""
+    parts = [str(p + q) if p == q else f"{p}|{q}" for p, q in pattern]
+    return sp.Symbol("m_{" + ",".join(parts) + "}", positive=all(p == q for p, q in pattern))
+
+
+def by_name(name: str, d, *, sigma=1, c=1, support=None, probs=None) -> Law:
+    """The built-in laws by their command-line names."""
+    makers = {
+        "gaussian": lambda: RealGaussian(d, sigma),
+        "complex-gaussian": lambda: ComplexGaussian(d, sigma),
+        "sparse": lambda: Sparse(d, c),
+        "ones": lambda: Ones(d),
+        "rademacher": lambda: Rademacher(d),
+        "phase": lambda: UniformPhase(d),
+        "discrete": lambda: _discrete(d, support, probs),
+    }
+    if name not in makers:
+        raise InvalidLaw(f"unknown law {name!r}; choose one of {', '.join(makers)}")
+    return makers[name]()
+
+
+def _discrete(d, support, probs):
+    if support is None or probs is None:
+        raise InvalidLaw("the discrete law needs --support and --probs")
+    law = Discrete(tuple(map(tuple, support)), tuple(probs))
+    if d is not None and law.d != d:
+        raise InvalidLaw(f"support points have dimension {law.d}, but d = {d}")
+    return law
+
+
+LAW_NAMES = ("gaussian", "complex-gaussian", "sparse", "ones", "rademacher", "phase", "discrete")

@@ -1,0 +1,55 @@
+"""[Z] §3: the population loss L = Σ_{t=2}^{T−1} E[½‖ŷ_t − x_{t+1}‖²], exactly, for symbolic T."""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import sympy as sp
+
+from derivations.expectation import abs2, expect
+from derivations.zheng.model import diagonal_family, error, per_coordinate_family
+from derivations.zheng.symbols import HORIZON, T, a, b, t, u
+
+k = sp.Symbol("k", integer=True)
+
+
+def loss_at_t(family: dict, law, d) -> sp.Expr:
+    """ℓ_t = E[½‖ŷ_t − x_{t+1}‖²] (summed over the d coordinates), for symbolic t."""
+    return sp.expand(expect(abs2(error(family, k), keep=(k,)), law, d, HORIZON) / 2)
+
+
+def population_loss(family: dict, law, d, horizon=T) -> sp.Expr:
+    """L = Σ_{t=2}^{T−1} ℓ_t in closed form (harmonic numbers), for symbolic or numeric T."""
+    return sum_over_t(loss_at_t(family, law, d), horizon)
+
+
+def sum_over_t(expr: sp.Expr, horizon=T) -> sp.Expr:
+    """Σ_{t=2}^{T−1} expr, term by term: Σ 1 = T − 2, Σ 1/(t−1) = H_{T−2}, …"""
+    sums = {}
+    total = sp.Integer(0)
+    for term in sp.Add.make_args(sp.expand(expr)):
+        constant, varying = sp.factor(term).as_independent(t, as_Add=False)
+        if varying not in sums:
+            s = sp.Dummy("s")  # s = t − 1 runs over 1..T−2, where SymPy knows harmonic sums
+            sums[varying] = sp.summation(varying.subs(t, s + 1), (s, 1, horizon - 2))
+        total += constant * sums[varying]
+    return sp.expand(total)
+
+
+@lru_cache(maxsize=None)
+def diagonal_loss(law, d, horizon=T) -> sp.Expr:
+    """L(a, b) on the diagonal family ([Z] Assumption 3.1)."""
+    return population_loss(diagonal_family(), law, d, horizon)
+
+
+@lru_cache(maxsize=None)
+def per_coordinate_loss(law, d: int, horizon=T) -> sp.Expr:
+    """L(a_1..a_d, b_1..b_d) on the per-coordinate family (numeric d, any law)."""
+    return population_loss(per_coordinate_family(), law, d, horizon)
+
+
+def in_u(loss: sp.Expr) -> sp.Expr:
+    """The diagonal loss as a function of u = ab alone (it depends on a, b only through ab)."""
+    reduced = sp.expand(loss.subs(a, u / b))
+    if reduced.has(b):
+        raise ValueError("the loss does not depend on (a, b) through ab alone")
+    return reduced
