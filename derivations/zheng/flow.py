@@ -67,8 +67,8 @@ def ab_solution(law, d, horizon=T) -> sp.Expr:
     wp, wm = (-c0 + S) / (2 * star), (-c0 - S) / (2 * star)
     rho = (b0 - wp * a0) / (b0 - wm * a0)  # (w₀ − w₊)/(w₀ − w₋) with w₀ = b₀/a₀, valid at a₀ = 0
     E = sp.exp(-K * S * tau / d)
-    w = (wp - rho * wm * E) / (1 - rho * E)
-    general = c0 * w / (1 - w**2)
+    num, den = wp - rho * wm * E, 1 - rho * E  # w = num/den
+    general = c0 * num * den / (den**2 - num**2)  # c₀ w/(1 − w²), finite where a = 0
     # c₀ = 0, a₀ = b₀: logistic; a₀ = −b₀: u₀ ≤ 0 decays to the saddle at 0
     u0 = a0 * b0
     logistic = star * u0 / (u0 + (star - u0) * sp.exp(-2 * K * star * tau / d))
