@@ -272,10 +272,21 @@ class SymbolicExchangeable(Law):
         return self.exchangeable_moment(tuple(powers.values()))
 
 
+_PATTERNS: dict = {}
+
+
 def moment_symbol(pattern: tuple) -> sp.Symbol:
     """m_{2,4} = E|x_k|²|x_j|⁴ (k ≠ j); general powers as m_{p|q,...}."""
     parts = [str(p + q) if p == q else f"{p}|{q}" for p, q in pattern]
-    return sp.Symbol("m_{" + ",".join(parts) + "}", positive=all(p == q for p, q in pattern))
+    symbol = sp.Symbol("m_{" + ",".join(parts) + "}", positive=all(p == q for p, q in pattern))
+    _PATTERNS[symbol] = pattern
+    return symbol
+
+
+def with_moments(expr: sp.Expr, law: Law) -> sp.Expr:
+    """Replace the moment symbols m_{...} in expr by the exact moments of an exchangeable law."""
+    found = {s: law.exchangeable_moment(p) for s, p in _PATTERNS.items() if s in expr.free_symbols}
+    return expr.xreplace(found)
 
 
 def by_name(name: str, d, *, sigma=1, c=1, support=None, probs=None) -> Law:

@@ -1,0 +1,29 @@
+"""`mesaverify fixed-point`: the exact limit of ab under the gradient flow ([Z] Theorem 4.1)."""
+from __future__ import annotations
+
+import json
+
+import sympy as sp
+
+from checks.lawspec import add_law_arguments, law_from_args
+from derivations.zheng.stationary import ab_limit
+
+
+def register(sub) -> None:
+    p = sub.add_parser("fixed-point", help="exact limit of ab for a law, d and T ([Z] Thm 4.1)")
+    add_law_arguments(p)
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(run=run)
+
+
+def run(args) -> int:
+    spec = law_from_args(args)
+    value = ab_limit(spec.exact(), spec.d, args.T)
+    if args.json:
+        print(json.dumps({
+            "law": spec.label(), "d": spec.d, "T": args.T,
+            "ab": str(value), "ab_float": float(value), "ab_latex": sp.latex(value),
+        }))
+    else:
+        print(f"lim ab = {value} ≈ {sp.N(value, 20)}   [{spec.label()}, T={args.T}]")
+    return 0

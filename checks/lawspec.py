@@ -1,0 +1,108 @@
+"""Laws named on the command line: parsed once, validated, handed to both layers.
+
+`add_law_arguments` gives every subcommand the same options; `law_from_args`
+returns the exact law (derivations) and `numeric_law` the same law as the
+numeric layer sees it (finite support or a sampler), built independently.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import mpmath
+import sympy as sp
+
+from checks.errors import UsageError
+from derivations import moments
+from numerics import laws as nlaws
+
+
+@dataclass(frozen=True)
+class LawSpec:
+    name: str
+    d: int
+    sigma: sp.Expr = sp.Integer(1)
+    c: sp.Expr = sp.Integer(1)
+    support: tuple | None = None
+    probs: tuple | None = None
+
+    def exact(self) -> moments.Law:
+        try:
+            return moments.by_name(self.name, self.d, sigma=self.sigma, c=self.c,
+                                   support=self.support, probs=self.probs)
+        except moments.InvalidLaw as err:
+            raise UsageError(str(err)) from None
+
+    def label(self) -> str:
+        extra = {"gaussian": f", σ={self.sigma}", "complex-gaussian": f", σ={self.sigma}",
+                 "sparse": f", c={self.c}"}.get(self.name, "")
+        return f"{self.name}(d={self.d}{extra})"
+
+
+def numeric_law(spec: LawSpec):
+    """A FiniteLaw for laws with finite support, else None (the caller samples)."""
+    if spec.name == "sparse":
+        return nlaws.sparse(spec.d, mpmath.mpf(sp.N(spec.c, 60)))
+    if spec.name == "ones":
+        return nlaws.ones(spec.d)
+    if spec.name == "rademacher":
+        return nlaws.rademacher(spec.d)
+    if spec.name == "phase":
+        return nlaws.phase(spec.d)
+    if spec.name == "discrete":
+        law = spec.exact()
+        return nlaws.finite(
+            [[mpmath.mpc(sp.N(sp.re(v), 60), sp.N(sp.im(v), 60)) for v in p] for p in law.support],
+            [mpmath.mpf(sp.N(p, 60)) for p in law.probs],
+        )
+    return None
+
+
+def add_law_arguments(parser, *, horizon: bool = True) -> None:
+    parser.add_argument("--law", required=True, choices=moments.LAW_NAMES, help="law of x_1")
+    parser.add_argument("--sigma", default="1", help="scale of the Gaussian laws (exact: '1/2' stays 1/2)")
+    parser.add_argument("--c", default="1", help="scale of the sparse law of [Z] Example 4.1")
+    parser.add_argument("--support", help="discrete law: JSON list of points, e.g. '[[1,0],[0,\"1/3\"]]'")
+    parser.add_argument("--probs", help="discrete law: JSON list of probabilities, e.g. '[\"1/2\",\"1/2\"]'")
+    parser.add_argument("--d", type=int, help="dimension d >= 1 (implied by --support)")
+    if horizon:
+        parser.add_argument("--T", type=int, required=True, help="training horizon T >= 3")
+
+
+def _json_list(text, what):
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise UsageError(f"--{what} is not valid JSON: {err.msg}") from None
+    if not isinstance(value, list):
+        raise UsageError(f"--{what} must be a JSON list")
+    return value
+
+
+def law_from_args(args) -> LawSpec:
+    """Validate the law options; every problem is one line and exit code 2."""
+    support = probs = None
+    if args.law == "discrete":
+        if args.support is None or args.probs is None:
+            raise UsageError("the discrete law needs --support and --probs")
+        support = _json_list(args.support, "support")
+        probs = _json_list(args.probs, "probs")
+        if any(not isinstance(p, list) for p in support):
+            raise UsageError("--support must be a list of points (lists of coordinates)")
+        d = args.d if args.d is not None else (len(support[0]) if support else 0)
+    else:
+        if args.d is None:
+            raise UsageError("--d is required")
+        d = args.d
+    if d < 1:
+        raise UsageError(f"dimension must be >= 1, got --d {d}")
+    if getattr(args, "T", None) is not None and args.T < 3:
+        raise UsageError(f"horizon must be >= 3 (the loss sums t = 2..T−1), got --T {args.T}")
+    try:
+        spec = LawSpec(args.law, d, moments.exact(args.sigma), moments.exact(args.c),
+                       tuple(map(tuple, support)) if support else None,
+                       tuple(probs) if probs else None)
+    except moments.InvalidLaw as err:
+        raise UsageError(str(err)) from None
+    spec.exact()  # validates sigma, c, probabilities, dimensions
+    return spec

@@ -1,0 +1,81 @@
+"""Numeric evaluation helpers shared by the checks: precision contexts and [Z] model evaluations."""
+from __future__ import annotations
+
+import math
+
+import mpmath
+import numpy as np
+import sympy as sp
+
+from checks.lawspec import LawSpec, numeric_law
+from numerics.laws import sample_gaussian
+from numerics.zheng.flow import diagonal_init
+from numerics.zheng.population import loss_and_gradient, loss_mp
+
+DIGITS = 50  # working precision of every mpmath evaluation in the checks
+AGREE = 30  # significant digits that exact laws must agree to
+EXACT_TOL = 10.0 ** (-AGREE)
+MC_SIGMAS = 4.0  # Monte Carlo: within this many standard errors
+FLOAT_EPS = float(np.finfo(float).eps)
+
+
+def mp(value) -> mpmath.mpf:
+    """An exact SymPy number as an mpmath number at the current precision."""
+    value = sp.nsimplify(value) if isinstance(value, float) else sp.sympify(value)
+    if value.has(sp.I):
+        return mpmath.mpc(sp.N(sp.re(value), mpmath.mp.dps + 10), sp.N(sp.im(value), mpmath.mp.dps + 10))
+    return mpmath.mpf(sp.N(value, mpmath.mp.dps + 10))
+
+
+def rel(x, y):
+    """|x − y| / max(|y|, 1) in mpmath: a relative error that is absolute near zero."""
+    return abs(x - y) / max(abs(y), 1)
+
+
+def family_matrices_mp(d: int, a_values, b_values):
+    """W^{KQ}, W^{PV} as nested mpmath lists, per-coordinate family (a_k, b_k)."""
+    K = [[mpmath.mpf(0)] * (2 * d) for _ in range(2 * d)]
+    V = [[mpmath.mpf(0)] * (2 * d) for _ in range(d)]
+    for k in range(d):
+        K[d + k][k] = mp(a_values[k])
+        V[k][k] = mp(b_values[k])
+    return K, V
+
+
+def exact_loss(spec: LawSpec, T: int, K, V) -> mpmath.mpf:
+    """Population loss of the full model, exact phase average, finite law, at the current precision."""
+    law = numeric_law(spec)
+    return loss_mp(K, V, law.points, law.probs, T)
+
+
+def entry_derivative(spec: LawSpec, T: int, K, V, entry, imaginary=False) -> mpmath.mpf:
+    """∂L/∂(Re or Im) of one entry ('K', r, c) or ('V', r, c), by a central difference with h = 1.
+
+    L is a quadratic polynomial in any single entry (ŷ is linear in it), so
+    the central difference is exact, whatever h.
+    """
+    which, r, c = entry
+    step = mpmath.mpc(0, 1) if imaginary else mpmath.mpf(1)
+
+    def shifted(h):
+        M = [row[:] for row in (K if which == "K" else V)]
+        M[r][c] = M[r][c] + h * step
+        return exact_loss(spec, T, M, V) if which == "K" else exact_loss(spec, T, K, M)
+
+    return (shifted(1) - shifted(-1)) / 2
+
+
+def gaussian_samples(spec: LawSpec, n: int, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return sample_gaussian(spec.d, float(spec.sigma), n, rng, complex_=spec.name == "complex-gaussian")
+
+
+def mc_loss(spec: LawSpec, T: int, a0: float, b0: float, n: int, seed: int, chunk: int = 4000):
+    """Monte Carlo over x_1 (phases averaged exactly): (mean, standard error, n)."""
+    x = gaussian_samples(spec, n, seed)
+    K, V = diagonal_init(spec.d, a0, b0)
+    values = np.concatenate([
+        loss_and_gradient(K, V, x[i:i + chunk], np.full(len(x[i:i + chunk]), 1.0), T, gradient=False)[3]
+        for i in range(0, n, chunk)
+    ])
+    return float(values.mean()), float(values.std(ddof=1) / math.sqrt(n)), values

@@ -1,0 +1,1 @@
+"""Numerics (NumPy, SciPy, mpmath only): sampling, quadrature, phase averages, flows, training."""

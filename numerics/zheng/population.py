@@ -1,0 +1,126 @@
+"""[Z] population loss and gradient straight from ŷ_t = W^{PV} E_t E_t^* W^{KQ} e_t / (t−1).
+
+The phase average is exact: with x_s = W^{s−1} x_1, each coordinate of
+ŷ_t − x_{t+1} is a trigonometric polynomial in (θ_1..θ_d), a finite sum of
+characters λ^n, and uniform independent phases make distinct characters
+orthonormal, so E_λ|Σ_n c_n λ^n|² = Σ_n |c_n|².  We enumerate every term of
+the product W^{PV} e_i · e_i^* · W^{KQ} e_t (all 2d×2d and d×2d entries),
+group the terms by their character n, and sum |c_n|² — no derived expression
+is used, only the definition of the model and of the law of W.
+
+Two back ends: float64 NumPy over a batch of x_1 samples (weights: exact
+probabilities, or 1/n for Monte Carlo), and mpmath at a stated working
+precision for one finite law.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import mpmath
+import numpy as np
+from scipy import sparse
+
+
+@dataclass(frozen=True)
+class Characters:
+    """The terms of ŷ_t (one per (i, s, j, r)) and the character each belongs to."""
+
+    s: np.ndarray  # row of W^{PV} e_i used (index into the 2d entries of e_i)
+    j: np.ndarray  # entry of e_i conjugated
+    r: np.ndarray  # entry of e_t
+    ms: np.ndarray  # coordinates of x_1 carried by those entries
+    mj: np.ndarray
+    mr: np.ndarray
+    group: np.ndarray  # character index of each term
+    target: np.ndarray  # character index of x_{t+1,k} = λ_k^t x_k, per k
+    n_groups: int
+    gather: sparse.csr_matrix  # (n_groups × n_terms) 0/1 matrix summing terms by character
+
+
+@lru_cache(maxsize=None)
+def characters(d: int, t: int) -> Characters:
+    """Enumerate the terms of ŷ_t for dimension d; e_s = (x_s ; x_{s−1}), x_0 = 0."""
+    i, s, j, r = np.meshgrid(np.arange(1, t + 1), *(np.arange(2 * d),) * 3, indexing="ij")
+    i, s, j, r = (v.ravel() for v in (i, s, j, r))
+    ps, pj, pr = i - 1 - s // d, i - 1 - j // d, t - 1 - r // d  # powers of λ in each entry
+    keep = (ps >= 0) & (pj >= 0) & (pr >= 0)  # entries holding x_0 = 0 drop out
+    i, s, j, r, ps, pj, pr = (v[keep] for v in (i, s, j, r, ps, pj, pr))
+    ms, mj, mr = s % d, j % d, r % d
+    n = len(s)
+    exps = np.zeros((n + d, d), dtype=np.int64)
+    np.add.at(exps, (np.arange(n), ms), ps)
+    np.add.at(exps, (np.arange(n), mj), -pj)
+    np.add.at(exps, (np.arange(n), mr), pr)
+    exps[n + np.arange(d), np.arange(d)] = t  # the targets λ_k^t
+    _, group = np.unique(exps, axis=0, return_inverse=True)
+    group = group.ravel()
+    n_groups = int(group.max()) + 1
+    gather = sparse.csr_matrix((np.ones(n), (group[:n], np.arange(n))), shape=(n_groups, n))
+    return Characters(s, j, r, ms, mj, mr, group[:n], group[n:], n_groups, gather)
+
+
+def _coefficients(ch: Characters, K, V, X, x, t):
+    """c[k, g, sample]: the coefficient of character g in (ŷ_t − x_{t+1})_k."""
+    P = K[ch.j, ch.r][:, None] * X  # (terms, samples)
+    d = V.shape[0]
+    c = np.stack([ch.gather @ (V[k, ch.s][:, None] * P) for k in range(d)]) / (t - 1)
+    c[np.arange(d), ch.target, :] -= x.T
+    return c, P
+
+
+def _monomials(ch: Characters, x: np.ndarray) -> np.ndarray:
+    return x[:, ch.ms].T * np.conj(x[:, ch.mj].T) * x[:, ch.mr].T
+
+
+def loss_and_gradient(K, V, x, weights, T: int, gradient: bool = True):
+    """L = Σ_{t=2}^{T−1} E[½‖ŷ_t − x_{t+1}‖²] and its gradient, float64.
+
+    x: (n, d) samples or support points, weights: (n,) summing to 1.  The
+    gradient is returned as complex matrices G with G = ∂L/∂Re + i ∂L/∂Im
+    entrywise, so that the flow of the real pairs is dW/dτ = −G.
+    Also returns the per-sample loss (for Monte Carlo standard errors).
+    """
+    d = V.shape[0]
+    per_sample = np.zeros(len(x))
+    gK = np.zeros_like(K, dtype=complex)
+    gV = np.zeros_like(V, dtype=complex)
+    for t in range(2, T):
+        ch = characters(d, t)
+        X = _monomials(ch, x)
+        c, P = _coefficients(ch, K, V, X, x, t)
+        per_sample += 0.5 * np.sum(np.abs(c) ** 2, axis=(0, 1))
+        if not gradient:
+            continue
+        cg = c[:, ch.group, :]  # (d, terms, samples)
+        for k in range(d):
+            np.add.at(gV[k], ch.s, (np.conj(P) * cg[k]) @ weights / (t - 1))
+        mix = np.einsum("kt,kts->ts", np.conj(V[:, ch.s]), cg)
+        np.add.at(gK, (ch.j, ch.r), (np.conj(X) * mix) @ weights / (t - 1))
+    return float(per_sample @ weights), gK, gV, per_sample
+
+
+def loss_mp(K, V, points, probs, T: int):
+    """The same loss at mpmath precision (call inside `mpmath.workdps(...)`), for a finite law.
+
+    K, V, points: nested lists of mpmath numbers; probs: list of mpmath numbers.
+    """
+    d = len(V)
+    total = mpmath.mpf(0)
+    for t in range(2, T):
+        ch = characters(d, t)
+        scale = mpmath.mpf(1) / (t - 1)
+        for x, prob in zip(points, probs):
+            c = [[mpmath.mpc(0)] * ch.n_groups for _ in range(d)]
+            for s, j, r, ms, mj, mr, g in zip(ch.s, ch.j, ch.r, ch.ms, ch.mj, ch.mr, ch.group):
+                kq = K[j][r]
+                if kq == 0:
+                    continue
+                p = kq * x[ms] * mpmath.conj(x[mj]) * x[mr] * scale
+                for k in range(d):
+                    if V[k][s] != 0:
+                        c[k][g] += V[k][s] * p
+            for k in range(d):
+                c[k][ch.target[k]] -= x[k]
+            total += prob * sum(abs(v) ** 2 for row in c for v in row) / 2
+    return total
