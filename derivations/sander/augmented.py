@@ -1,0 +1,134 @@
+"""[S] §3.1, augmented tokens: population loss, its minimiser, and the one-GD-step identity.
+
+With W = P diag(λ) P^*, every statement is made in the eigenbasis of W:
+x = P^* s_1, Ã = P^* A P, B̃ = P^* B P, and u_t = P^* s_t = diag(λ)^{t−1} x.
+The prediction ŝ_{T+1} = (1/T) Σ_{t=1}^{T} B s_t (s_{t−1}^* A s_T), s_0 = 0,
+becomes, coordinate k,
+
+    ũ_k = (1/T) Σ_{t=2}^{T} Σ_{j,l,m} B̃_{kj} Ã_{lm} x_j conj(x_l) x_m λ_j^{t−1} λ_l^{−(t−2)} λ_m^{T−1},
+
+and ‖ŝ_{T+1} − s_{T+1}‖ = ‖ũ − diag(λ)^T x‖ since P is unitary.  So P enters
+the loss only through the parameters (conjugated by P) and through the law
+of x = P^* s_1: it matters exactly when that law is not the law of s_1.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import sympy as sp
+
+from derivations.expectation import Term, abs2, expect
+from derivations.sander.symbols import HORIZON, A, B, T, a, b, eta, g, j, k, l, m, t
+
+
+def error_terms(A_=A, B_=B) -> list[Term]:
+    """(ũ − diag(λ)^T x)_k as Terms: coordinate k, eigen-coordinates, [S] §3.1."""
+    model = Term(
+        B_[k, j] * A_[l, m] / T,
+        x=((k, 0, 0), (j, 1, 0), (l, 0, 1), (m, 1, 0)),  # (k, 0, 0): the output coordinate, summed too
+        phase=((j, t - 1), (l, -(t - 2)), (m, T - 1)),
+        time=((t, 2, T),),  # the t = 1 term carries s_0 = 0
+    )
+    target = Term(sp.Integer(-1), x=((k, 1, 0),), phase=((k, T),))
+    return [model, target]
+
+
+def scalar_error_terms() -> list[Term]:
+    """The same on the scalar family A = a I, B = b I (coefficients free of coordinate indices)."""
+    model = Term(
+        a * b / T,
+        x=((k, 1, 0), (l, 0, 1), (l, 1, 0)),
+        phase=((k, t - 1), (l, -(t - 2)), (l, T - 1)),
+        time=((t, 2, T),),
+    )
+    target = Term(sp.Integer(-1), x=((k, 1, 0),), phase=((k, T),))
+    return [model, target]
+
+
+@lru_cache(maxsize=None)
+def population_loss(law, d: int) -> sp.Expr:
+    """L(Ã, B̃) = E[½‖ŝ_{T+1} − s_{T+1}‖²] for general complex Ã, B̃, symbolic T, numeric d.
+
+    `law` is the law of x = P^* s_1 (eigen-coordinates); the result holds
+    A[l, m], B[k, j] as the entries of Ã, B̃.
+    """
+    return sp.expand(expect(abs2(error_terms(), keep=(k,)), law, d, HORIZON) / 2)
+
+
+def in_parameters(loss: sp.Expr, A_mat: sp.Matrix, B_mat: sp.Matrix, P: sp.Matrix) -> sp.Expr:
+    """Evaluate L at A, B (original basis) for a unitary P: Ã = P^* A P, B̃ = P^* B P."""
+    At, Bt = P.H * A_mat * P, P.H * B_mat * P
+    d = P.shape[0]
+    values = {}
+    for r in range(d):
+        for c in range(d):
+            values[A[r, c]] = At[r, c]
+            values[B[r, c]] = Bt[r, c]
+    return loss.xreplace(values)
+
+
+@lru_cache(maxsize=None)
+def scalar_loss(law, d) -> sp.Expr:
+    """L(a, b) on A = a I, B = b I, for symbolic (or numeric) d and T; depends on ab only."""
+    loss = sp.expand(expect(abs2(scalar_error_terms(), keep=(k,)), law, d, HORIZON) / 2)
+    reduced = sp.expand(loss.subs(a, g / b))
+    if reduced.has(b):
+        raise ValueError("the scalar loss does not depend on (a, b) through ab alone")
+    return reduced
+
+
+def optimal_product(law, d) -> sp.Expr:
+    """g* = (ab)* minimising the scalar loss: the root of ∂L/∂g (L is a convex quadratic in g)."""
+    loss = scalar_loss(law, d)
+    poly = sp.Poly(loss, g)
+    if poly.degree() != 2 or not sp.simplify(poly.coeff_monomial(g**2)).is_positive is not False:
+        pass
+    root, = sp.solve(sp.diff(loss, g), g)
+    return sp.factor(sp.simplify(root))
+
+
+def step_size(law, d) -> sp.Expr:
+    """η* = g*/T: the step of the inner gradient step implemented at the scalar minimiser."""
+    return sp.factor(optimal_product(law, d) / T)
+
+
+def scalar_minimum(law, d) -> sp.Expr:
+    """min_g L(g): the loss at the scalar minimiser."""
+    return sp.factor(sp.simplify(scalar_loss(law, d).subs(g, optimal_product(law, d))))
+
+
+def gd_step_size(dim: int = 2) -> sp.Expr:
+    """η at which the scalar-family prediction equals one inner GD step, for symbolic T.
+
+    Inner objective ½ Σ_{t=1}^{T−1} ‖s_{t+1} − W s_t‖², gradient taken in
+    (Re W, Im W) as ∂/∂Re + i ∂/∂Im; W_1 = −η ∇(0); prediction W_1 s_T.
+    The model's sum Σ_{t=1}^{T} b s_t (s_{t−1}^* a s_T)/T loses its t = 1 term
+    (s_0 = 0) and, shifted t → t + 1, runs over the same t = 1..T−1 as the
+    gradient; η is solved from equality of the summands, coordinate by coordinate.
+    """
+    s = sp.IndexedBase("s")
+    re = sp.Matrix(dim, dim, lambda r, c: sp.Symbol(f"x_{r}{c}", real=True))
+    im = sp.Matrix(dim, dim, lambda r, c: sp.Symbol(f"y_{r}{c}", real=True))
+    W = re + sp.I * im
+    zero = {v: 0 for v in list(re) + list(im)}
+    st = sp.Matrix(dim, 1, lambda r, _: s[t, r])
+    st1 = sp.Matrix(dim, 1, lambda r, _: s[t + 1, r])
+    sT = sp.Matrix(dim, 1, lambda r, _: s[T, r])
+    resid = st1 - W * st
+    summand = sum(sp.expand(resid[r] * sp.conjugate(resid[r])) for r in range(dim)) / 2
+    grad = sp.Matrix(dim, dim, lambda r, c: (sp.diff(summand, re[r, c])
+                                             + sp.I * sp.diff(summand, im[r, c])).xreplace(zero))
+    gd = -eta * grad * sT  # summand of W_1 s_T, to be summed over t = 1..T−1
+    prev = sp.Matrix(dim, 1, lambda r, _: s[t - 1, r])
+    model = (b * st * (prev.H * (a * sT))[0] / T).subs(t, t + 1)  # shifted summand, t = 1..T−1
+    solutions = sp.solve([sp.expand(model[r] - gd[r]) for r in range(dim)], eta, dict=True)
+    (solution,) = solutions
+    return sp.simplify(solution[eta])
+
+
+def eigen_law(points, probs, P: sp.Matrix):
+    """The law of x = P^* s_1 for a finite law of s_1 (support points, probabilities)."""
+    from derivations.moments import Discrete
+
+    moved = [tuple(sp.expand(v) for v in P.H * sp.Matrix(pt)) for pt in points]
+    return Discrete(tuple(moved), tuple(probs))
