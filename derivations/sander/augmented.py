@@ -80,9 +80,8 @@ def scalar_loss(law, d) -> sp.Expr:
 def optimal_product(law, d) -> sp.Expr:
     """g* = (ab)* minimising the scalar loss: the root of ∂L/∂g (L is a convex quadratic in g)."""
     loss = scalar_loss(law, d)
-    poly = sp.Poly(loss, g)
-    if poly.degree() != 2 or not sp.simplify(poly.coeff_monomial(g**2)).is_positive is not False:
-        pass
+    if sp.Poly(loss, g).degree() != 2:
+        raise ValueError("the scalar loss is not quadratic in ab")
     root, = sp.solve(sp.diff(loss, g), g)
     return sp.factor(sp.simplify(root))
 

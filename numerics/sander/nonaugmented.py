@@ -1,0 +1,84 @@
+"""[S] §3.2 numerically: the non-augmented multi-head model from its definition (unitary case).
+
+s_1 = 𝟙, s_{t+1} = diag(λ) s_t.  Every coordinate of ŝ_{T+1} − s_{T+1} is a
+trigonometric polynomial with exponents in [2 − T, T], so the average over the
+N-th roots of unity per coordinate, N = 4T + 1, is the exact phase average.
+"""
+from __future__ import annotations
+
+import itertools
+
+import mpmath
+import numpy as np
+from scipy.optimize import minimize
+
+
+def nodes(d: int, T: int) -> np.ndarray:
+    N = 4 * T + 1
+    roots = np.exp(2j * np.pi * np.arange(N) / N)
+    return np.array(list(itertools.product(roots, repeat=d)))
+
+
+def tokens(lam: np.ndarray, T: int) -> np.ndarray:
+    """s_1..s_{T+1}: (n, T+1, d), s_1 = 𝟙, by repeated multiplication by diag(λ)."""
+    s = np.empty((lam.shape[0], T + 1, lam.shape[1]), dtype=complex)
+    s[:, 0] = 1.0
+    for i in range(T):
+        s[:, i + 1] = lam * s[:, i]
+    return s
+
+
+def loss_and_gradient(Ah, Bh, p, s, T):
+    """L = mean ½‖ŝ_{T+1} − s_{T+1}‖² over the grid, and its gradient in (A_h, B_h, p) (all real)."""
+    q = s[:, T - 2].conj()  # s_{T−1}^*
+    ctx = s[:, :T]  # s_1..s_T
+    score = np.einsum("nj,hj,ntj->nth", q, Ah, ctx)  # s_{T−1}^* A_h s_t
+    vals = np.einsum("hk,ntk->nthk", Bh, ctx)  # B_h s_t
+    pred = np.einsum("t,nth,nthk->nk", p, score, vals)
+    r = pred - s[:, T]
+    n = len(s)
+    L = 0.5 * np.sum(abs(r) ** 2) / n
+    rc = r.conj()
+    gp = np.real(np.einsum("nk,nth,nthk->t", rc, score, vals)) / n
+    gB = np.real(np.einsum("nk,t,nth,ntk->hk", rc, p, score, ctx)) / n
+    gA = np.real(np.einsum("nk,t,nthk,nj,ntj->hj", rc, p, vals, q, ctx)) / n
+    return L, gA, gB, gp
+
+
+def train(d: int, H: int, T: int, starts: int = 3, seed: int = 0):
+    """L-BFGS on (A_h, B_h, p) from random Gaussian starts (as in [S]'s experiments); best (L, A, B, p)."""
+    s = tokens(nodes(d, T), T)
+    rng = np.random.default_rng(seed)
+    na = H * d
+
+    def f(z):
+        Ah, Bh, p = z[:na].reshape(H, d), z[na:2 * na].reshape(H, d), z[2 * na:]
+        L, gA, gB, gp = loss_and_gradient(Ah, Bh, p, s, T)
+        return L, np.concatenate([gA.ravel(), gB.ravel(), gp])
+
+    best = None
+    for _ in range(starts):
+        res = minimize(f, rng.standard_normal(2 * na + T), jac=True, method="L-BFGS-B",
+                       options=dict(maxiter=20000, maxcor=30, gtol=1e-14, ftol=1e-16))
+        if best is None or res.fun < best[0]:
+            z = res.x
+            best = (float(res.fun), z[:na].reshape(H, d), z[na:2 * na].reshape(H, d), z[2 * na:])
+    return best
+
+
+def loss_mp(C, p, d: int, dps: int):
+    """The population loss at C (d×d) and p (length T) at working precision `dps`, exact phase average."""
+    T = len(p)
+    with mpmath.workdps(dps):
+        N = 4 * T + 1
+        roots = [mpmath.expjpi(mpmath.mpf(2 * q) / N) for q in range(N)]
+        total = mpmath.mpf(0)
+        for lam in itertools.product(roots, repeat=d):
+            s = [[lam[c] ** n for c in range(d)] for n in range(T + 1)]
+            for k in range(d):
+                pred = mpmath.mpc(0)
+                for i in range(T):
+                    score = sum(C[k][c] * mpmath.conj(s[T - 2][c]) * s[i][c] for c in range(d))
+                    pred += p[i] * score * s[i][k]
+                total += abs(pred - s[T][k]) ** 2 / 2
+        return total / N**d
