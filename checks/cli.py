@@ -11,6 +11,8 @@ from checks.errors import UsageError
 COMMAND_MODULES = (
     "checks.commands.verify",
     "checks.commands.fixed_point",
+    "checks.commands.simulate",
+    "checks.commands.sander",
 )
 
 

@@ -1,0 +1,126 @@
+"""`mesaverify sander-loss` and `sander-minima`: [S]'s derived closed forms at given parameters."""
+from __future__ import annotations
+
+import json
+
+import sympy as sp
+
+from checks.errors import UsageError
+from derivations.moments import exact
+from derivations.sander import augmented as aug
+from derivations.sander import nonaugmented as nonaug
+from derivations.sander.symbols import T
+
+SETTINGS = ("augmented", "unitary", "orthogonal")
+
+
+def register(sub) -> None:
+    p = sub.add_parser("sander-loss", help="[S] derived population loss at given parameters")
+    p.add_argument("--setting", required=True, choices=SETTINGS)
+    p.add_argument("--T", type=int, required=True, help="context length T >= 3")
+    p.add_argument("--params", required=True, help='JSON file {"A": [[...]], "B": [[...]], "p": [...]}')
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=run_loss)
+    q = sub.add_parser("sander-minima", help="[S] derived minimum value and a minimiser")
+    q.add_argument("--setting", required=True, choices=SETTINGS)
+    q.add_argument("--d", type=int, required=True)
+    q.add_argument("--H", type=int, default=1, help="number of heads (non-augmented settings)")
+    q.add_argument("--T", type=int, required=True)
+    q.add_argument("--json", action="store_true")
+    q.set_defaults(run=run_minima)
+
+
+def _matrix(value, name, rows=None, cols=None):
+    if not isinstance(value, list) or not value or not all(isinstance(r, list) for r in value):
+        raise UsageError(f"{name} must be a non-empty list of rows")
+    if len({len(r) for r in value}) != 1:
+        raise UsageError(f"{name}: rows of different lengths")
+    if (rows is not None and len(value) != rows) or (cols is not None and len(value[0]) != cols):
+        raise UsageError(f"{name} must be {rows or '?'}×{cols or '?'}, got {len(value)}×{len(value[0])}")
+    try:
+        return [[exact(v) for v in r] for r in value]
+    except ValueError as err:
+        raise UsageError(f"{name}: {err}") from None
+
+
+def _load(path):
+    try:
+        with open(path) as fh:
+            data = json.load(fh)
+    except OSError as err:
+        raise UsageError(f"cannot read {path}: {err.strerror}") from None
+    except json.JSONDecodeError as err:
+        raise UsageError(f"{path} is not valid JSON: {err.msg}") from None
+    if not isinstance(data, dict):
+        raise UsageError(f"{path} must hold a JSON object")
+    return data
+
+
+def _check_T(horizon):
+    if horizon < 3:
+        raise UsageError(f"T must be >= 3, got --T {horizon}")
+
+
+def run_loss(args) -> int:
+    _check_T(args.T)
+    data = _load(args.params)
+    for key in ("A", "B"):
+        if key not in data:
+            raise UsageError(f"parameter file lacks {key!r}")
+    if args.setting == "augmented":
+        A_ = _matrix(data["A"], "A")
+        dim = len(A_)
+        if len(A_[0]) != dim:
+            raise UsageError(f"augmented: A must be square (d×d), got {dim}×{len(A_[0])}")
+        B_ = _matrix(data["B"], "B", dim, dim)
+        ones = aug.eigen_law([(1 / sp.sqrt(dim),) * dim], [1], sp.eye(dim))
+        value = aug.in_parameters(aug.population_loss(ones, dim), sp.Matrix(A_), sp.Matrix(B_), sp.eye(dim))
+        value = sp.nsimplify(sp.expand(value.subs(T, args.T)))
+    elif args.setting == "orthogonal":
+        raise UsageError("orthogonal setting: the closed-form loss is not derived yet (needs partial-range "
+                         "sums in the expectation operator)")
+    else:
+        A_ = _matrix(data["A"], "A")
+        H, dim = len(A_), len(A_[0])
+        B_ = _matrix(data["B"], "B", H, dim)
+        if "p" not in data or not isinstance(data["p"], list) or len(data["p"]) != args.T:
+            raise UsageError(f"p must be a list of length T = {args.T}")
+        p_ = [exact(v) for v in data["p"]]
+        Cm = (sp.Matrix(B_).T * sp.Matrix(A_)).tolist()
+        value = nonaug.evaluate(nonaug.unitary_loss(dim), Cm, p_)
+    _print({"loss": str(value), "loss_float": float(sp.re(sp.N(value, 30)))}, args.json,
+           f"L = {value} ≈ {sp.N(value, 20)}   [{args.setting}, T={args.T}]")
+    return 0
+
+
+def run_minima(args) -> int:
+    _check_T(args.T)
+    if args.d < 1:
+        raise UsageError(f"--d must be >= 1, got {args.d}")
+    if args.H < 1:
+        raise UsageError(f"--H must be >= 1, got {args.H}")
+    if args.setting == "orthogonal":
+        if args.d % 2:
+            raise UsageError(f"the orthogonal setting needs an even d, got --d {args.d}")
+        raise UsageError("orthogonal setting: minima not derived yet")
+    if args.setting == "augmented":
+        from derivations.sander.laws import Scaled
+        from derivations.moments import Ones
+        law = Scaled(Ones(args.d), 1 / sp.sqrt(args.d))
+        value = aug.scalar_minimum(law, args.d).subs(T, args.T)
+        gstar = aug.optimal_product(law, args.d).subs(T, args.T)
+        eye = [[1 if r == c else 0 for c in range(args.d)] for r in range(args.d)]
+        minimiser = {"A": eye, "B": [[str(gstar) if r == c else 0 for c in range(args.d)] for r in range(args.d)],
+                     "p": None, "eta": str(gstar / args.T),
+                     "scope": "A = aI, B = bI, s_1 = 1/sqrt(d); unrestricted (A, B) can do better for fixed s_1"}
+    else:
+        value = nonaug.unitary_minimum(args.d, args.H)
+        m = nonaug.unitary_minimiser(args.d, args.H)
+        minimiser = {"A": m["A"], "B": m["B"], "p": [0] * (args.T - 1) + [1]}
+    _print({"minimum": str(value), "minimiser": minimiser}, args.json,
+           f"min L = {value} ≈ {sp.N(value, 20)}; minimiser {minimiser}")
+    return 0
+
+
+def _print(payload, as_json, text):
+    print(json.dumps(payload) if as_json else text)
