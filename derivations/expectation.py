@@ -150,10 +150,41 @@ def _solve_deltas(coeff, constraints, time, horizon):
         if any(mx == -1 for _, mx in checks):
             return None  # never in range
         if not all(mn == 1 for mn, _ in checks):
-            raise NotImplementedError(f"range of {i} = {value} is only partly admissible")
+            time = _restrict(time, value, lo, hi, horizon)  # in range for part of another index
+            if time is None:
+                return None
         coeff = coeff.subs(i, value)
         pending = [sp.expand(c.subs(i, value)) for c in pending]
     return coeff, tuple(time)
+
+
+def _restrict(time, value, lo, hi, horizon):
+    """Narrow the range of the one index j in `value` = ±j + c so that lo ≤ value ≤ hi."""
+    idx = [r for r in time if value.has(r[0])]
+    if len(idx) != 1:
+        raise NotImplementedError(f"cannot restrict ranges for {value}")
+    j, jlo, jhi = idx[0]
+    sign = sp.Poly(value, j).coeff_monomial(j)
+    c = sp.expand(value - sign * j)
+    if sign == 1:
+        new_lo, new_hi = lo - c, hi - c
+    elif sign == -1:
+        new_lo, new_hi = c - hi, c - lo
+    else:
+        raise NotImplementedError(f"constraint {value} is not unimodular in {j}")
+
+    def pick(x, y, larger):
+        s = _sign(sp.expand(x - y), horizon)
+        if s is None:
+            raise NotImplementedError(f"cannot order {x} and {y}")
+        return x if (s >= 0) == larger else y
+
+    lo2, hi2 = pick(jlo, sp.expand(new_lo), True), pick(jhi, sp.expand(new_hi), False)
+    if _sign(sp.expand(hi2 - lo2), horizon) == -1:
+        return None
+    if _sign(sp.expand(hi2 - lo2), horizon) is None:
+        raise NotImplementedError(f"range [{lo2}, {hi2}] may be empty")
+    return [(r if r[0] != j else (j, lo2, hi2)) for r in time]
 
 
 # --- the operator ------------------------------------------------------------------------
@@ -167,17 +198,23 @@ class Block:
     q: int
 
 
-def expect_phases(terms: list[Term], horizon: dict) -> list[tuple[sp.Expr, tuple[Block, ...]]]:
+def expect_phases(terms: list[Term], horizon: dict, fixed: tuple = ()) -> list[tuple[sp.Expr, tuple[Block, ...]]]:
     """E over the phases of Σ terms: a list of (coefficient, blocks of distinct coordinates).
 
     `horizon` maps each horizon symbol (t, T) to its least admissible value, so
     that conditions such as "t − i = 0 for some 1 ≤ i ≤ t − 1" are decided.
-    The coefficient is summed over the surviving time indices.
+    The coefficient is summed over the surviving time indices.  Distinct
+    `fixed` indices (entries of a parameter matrix) never share a block, and
+    name the block they are in.
     """
     out = []
     for term in terms:
         coords = term.coords()
-        for partition in multiset_partitions(coords):
+        for partition in (multiset_partitions(coords) if coords else [[]]):
+            heads = [[c for c in block if c in fixed] for block in partition]
+            if any(len(h) > 1 for h in heads):
+                continue
+            partition = [h + [c for c in block if c not in h] for h, block in zip(heads, partition)]
             rep = {c: block[0] for block in partition for c in block}
             merged = term.subs(rep)
             exps = {}
@@ -198,29 +235,44 @@ def expect_phases(terms: list[Term], horizon: dict) -> list[tuple[sp.Expr, tuple
     return out
 
 
-def sum_coordinates(averaged, law, d) -> sp.Expr:
+def sum_coordinates(averaged, law, d, fixed: dict | None = None) -> sp.Expr:
     """Σ over distinct coordinate assignments of coefficient × E_law[x-monomial].
 
     With a numeric `d` every injective assignment is enumerated (any law,
     coordinate-dependent coefficients).  With a symbolic `d` the coefficient
-    must not depend on the coordinate indices and the law must be
+    must not depend on the summed coordinate indices and the law must be
     exchangeable; each partition then counts d(d−1)…(d−r+1) times.
+
+    `fixed` maps index symbols that are not summed (an entry (m, n) of a
+    parameter matrix) to their 0-based value (numeric d) or to None
+    (symbolic d: distinct fixed symbols stand for distinct coordinates).
     """
+    fixed = fixed or {}
     total = sp.Integer(0)
     for coeff, blocks in averaged:
+        pinned = [[s for s in fixed if s == blk.index] for blk in blocks]
         if isinstance(d, int):
-            for assignment in itertools.permutations(range(d), len(blocks)):
-                mapping = {b.index: sp.Integer(a) for b, a in zip(blocks, assignment)}
-                powers = {a: (b.p, b.q) for b, a in zip(blocks, assignment)}
+            free = [n for n, p in enumerate(pinned) if not p]
+            values = {n: fixed[p[0]] for n, p in enumerate(pinned) if p}
+            if len(set(values.values())) < len(values):
+                continue  # two blocks pinned to one coordinate: not distinct
+            rest = [m for m in range(d) if m not in values.values()]
+            for assignment in itertools.permutations(rest, len(free)):
+                values.update(zip(free, assignment))
+                mapping = {blk.index: sp.Integer(values[n]) for n, blk in enumerate(blocks)}
+                powers = {values[n]: (blk.p, blk.q) for n, blk in enumerate(blocks)}
                 total += coeff.xreplace(mapping) * law.moment(powers)
         else:
-            if coeff.free_symbols & {b.index for b in blocks}:
-                raise ValueError("symbolic d needs coefficients free of coordinate indices")
+            summed = {blk.index for blk, p in zip(blocks, pinned) if not p}
+            if coeff.free_symbols & summed:
+                raise ValueError("symbolic d needs coefficients free of summed coordinate indices")
+            n_fixed = sum(1 for p in pinned if p)
             pattern = tuple((b.p, b.q) for b in blocks)
-            total += coeff * sp.ff(d, len(blocks)) * law.exchangeable_moment(pattern)
+            count = sp.ff(d - n_fixed, len(blocks) - n_fixed)
+            total += coeff * count * law.exchangeable_moment(pattern)
     return total
 
 
-def expect(terms: list[Term], law, d, horizon: dict) -> sp.Expr:
+def expect(terms: list[Term], law, d, horizon: dict, fixed: dict | None = None) -> sp.Expr:
     """E[Σ terms] over the phases of W and the law of x_1: the suite's one entry point."""
-    return sp.expand(sum_coordinates(expect_phases(terms, horizon), law, d))
+    return sp.expand(sum_coordinates(expect_phases(terms, horizon, tuple(fixed or ())), law, d, fixed))

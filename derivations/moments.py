@@ -49,6 +49,10 @@ class Law:
     def moment(self, powers: dict) -> sp.Expr:
         raise NotImplementedError
 
+    def nonzero_probability(self) -> sp.Expr:
+        """P(x_k ≠ 0) for a coordinate of an exchangeable law (1 unless the law has atoms at 0)."""
+        return sp.Integer(1)
+
     def exchangeable_moment(self, pattern: tuple) -> sp.Expr:
         if not self.exchangeable:
             raise ValueError(f"{self} is not exchangeable: give a numeric d")
@@ -152,6 +156,9 @@ class Sparse(Law):
         _check_dimension(self.d)
         object.__setattr__(self, "c", _positive("c", self.c))
 
+    def nonzero_probability(self):
+        return 1 / sp.sympify(self.d)
+
     def moment(self, powers):
         active = [(p, q) for p, q in powers.values() if p + q > 0]
         if not active:
@@ -189,6 +196,23 @@ class Discrete(Law):
     @property
     def d(self):
         return len(self.support[0])
+
+    @property
+    def exchangeable(self):
+        """Moments invariant under permutations of the coordinates (checked on the support)."""
+        import itertools
+        pts = {tuple(p): 0 for p in self.support}
+        for pt, pr in zip(self.support, self.probs):
+            pts[tuple(pt)] += pr
+        return all(
+            {tuple(p[i] for i in perm): w for p, w in pts.items()} == pts
+            for perm in itertools.permutations(range(self.d))
+        )
+
+    def nonzero_probability(self):
+        if not self.exchangeable:
+            raise ValueError("P(x_k ≠ 0) is per coordinate for a non-exchangeable law")
+        return sum(pr for pt, pr in zip(self.support, self.probs) if pt[0] != 0)
 
     def moment(self, powers):
         total = sp.Integer(0)
@@ -231,6 +255,9 @@ class Mixture(Law):
     def exchangeable_moment(self, pattern):
         return sp.expand(sum(w * law.exchangeable_moment(pattern) for w, law in zip(self.weights, self.laws)))
 
+    def nonzero_probability(self):
+        return sp.expand(sum(w * law.nonzero_probability() for w, law in zip(self.weights, self.laws)))
+
 
 @dataclass(frozen=True)
 class Product(Law):
@@ -262,6 +289,9 @@ class SymbolicExchangeable(Law):
     d: int | sp.Symbol
     exchangeable = True
 
+    def nonzero_probability(self):
+        return NONZERO
+
     def exchangeable_moment(self, pattern):
         pattern = tuple(sorted(pq for pq in pattern if pq != (0, 0)))
         if not pattern:
@@ -273,6 +303,7 @@ class SymbolicExchangeable(Law):
 
 
 _PATTERNS: dict = {}
+NONZERO = sp.Symbol("pi_{0}", positive=True)  # P(x_k ≠ 0) of an exchangeable law
 
 
 def moment_symbol(pattern: tuple) -> sp.Symbol:
@@ -286,6 +317,8 @@ def moment_symbol(pattern: tuple) -> sp.Symbol:
 def with_moments(expr: sp.Expr, law: Law) -> sp.Expr:
     """Replace the moment symbols m_{...} in expr by the exact moments of an exchangeable law."""
     found = {s: law.exchangeable_moment(p) for s, p in _PATTERNS.items() if s in expr.free_symbols}
+    if NONZERO in expr.free_symbols:
+        found[NONZERO] = law.nonzero_probability()
     return expr.xreplace(found)
 
 

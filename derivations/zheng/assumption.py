@@ -1,0 +1,162 @@
+"""[Z] Assumption 4.1, derived: when the flow from the diagonal initialisation stays diagonal.
+
+The gradient of L with respect to a complex entry θ of W^{KQ} or W^{PV} (as
+∂L/∂Re θ + i ∂L/∂Im θ) is G_θ = Σ_t E[(∂ŷ_t/∂θ)^* (ŷ_t − x_{t+1})], and
+∂ŷ_t/∂θ is the model with the matrix holding θ replaced by the elementary
+matrix E_{mn} (ŷ is linear in each of W^{KQ}, W^{PV}).  We derive G_θ at
+every point (a, b) of the diagonal family for every entry outside it —
+diagonal and off-diagonal entries of each of the six d×d blocks — and for
+the entries on it, whose gradients must coincide across coordinates.
+Requiring all of these to vanish (resp. coincide) for all a, b and all T ≥ 3
+gives a finite list of linear identities among moments of x_1.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import sympy as sp
+
+from derivations.expectation import Term, conj, expect, mul
+from derivations.moments import Law, SymbolicExchangeable, with_moments
+from derivations.zheng.loss import sum_over_t
+from derivations.zheng.model import BLOCKS, diagonal_family, entry, error, prediction
+from derivations.zheng.symbols import HORIZON, T, a, b
+
+m, n = sp.symbols("m n", integer=True)  # the entry (m, n) of a block
+k = sp.Symbol("k", integer=True)
+ON_FAMILY = ("k21", "v1")  # blocks whose diagonal carries a and b
+
+
+def _derivative(family: dict, block: str, row, col) -> dict:
+    """The family with the matrix that holds `block` replaced by E_{row,col} in `block`."""
+    matrix = "v" if block.startswith("v") else "k"
+    out = {name: comps for name, comps in family.items() if not name.startswith(matrix)}
+    out[block] = [entry(row, col)]
+    return out
+
+
+def entry_gradient(family: dict, law: Law, d, block: str, same: bool, horizon=T, coords=None) -> sp.Expr:
+    """G_θ for θ = entry (m, n) of `block`: diagonal (m = n, `same`) or off-diagonal (m ≠ n).
+
+    Symbolic d: m, n stand for any (distinct) coordinates.  Numeric d:
+    `coords` = (m, n) as 0-based integers.
+    """
+    col = m if same else n
+    fixed = {m: None} if same else {m: None, n: None}
+    if coords is not None:
+        fixed = {m: coords[0]} if same else {m: coords[0], n: coords[1]}
+    D = _derivative(family, block, m, col)
+    if block.startswith("v"):  # only output coordinate m moves
+        products = [mul(conj(s), e, keep=(m, n)) for s in prediction(D, m) for e in error(family, m)]
+    else:
+        products = [mul(conj(s), e, keep=(k, m, n)) for s in prediction(D, k) for e in error(family, k)]
+    per_t = expect(products, law, d, HORIZON, fixed=fixed)
+    return sum_over_t(per_t, horizon)
+
+
+@lru_cache(maxsize=None)
+def gradients(law: Law, d, horizon=T) -> dict:
+    """{(block, 'diag'|'off'): G} on the diagonal family, symbolic in a, b (and d, T where symbolic)."""
+    family = diagonal_family()
+    out = {}
+    for block in BLOCKS:
+        for kind, same in (("diag", True), ("off", False)):
+            if kind == "off" and d == 1:
+                continue
+            coords = None if not isinstance(d, int) else ((0, 0) if same else (0, 1))
+            out[(block, kind)] = sp.expand(entry_gradient(family, law, d, block, same, horizon, coords))
+    return out
+
+
+def _identities_of(expr: sp.Expr) -> list[tuple[sp.Expr, sp.Expr]]:
+    """Coefficients of expr as a polynomial in a, b, T and the harmonic numbers H_{T−2}^{(r)}.
+
+    1, T, H_{T−2}, H_{T−2}^{(2)}, … are linearly independent functions of T,
+    so vanishing for every T ≥ 3 means vanishing coefficient by coefficient.
+    Each coefficient is returned as (moment part, factor in d) — the
+    identity `moment part = 0` is needed wherever the factor is non-zero.
+    """
+    harmonics = {h: sp.Dummy("H") for h in expr.atoms(sp.harmonic)}
+    poly = sp.Poly(sp.expand(expr.xreplace(harmonics)), a, b, T, *harmonics.values())
+    out = []
+    for coeff in poly.coeffs():
+        if coeff == 0:
+            continue
+        factors = sp.Mul.make_args(sp.factor(coeff))
+        core = sp.Mul(*[f for f in factors if f.free_symbols - {DIM}])
+        scale = sp.Mul(*[f for f in factors if not f.free_symbols - {DIM}])
+        out.append((sp.expand(core), scale))
+    return out
+
+
+DIM = sp.Symbol("d", integer=True, positive=True)
+
+
+def identities(law: Law, d) -> list[tuple[sp.Expr, sp.Expr]]:
+    """The moment identities (core, factor in d) equivalent to invariance of the diagonal family.
+
+    For a law given through moment symbols this is the derived Assumption 4.1:
+    each `core = 0` wherever `factor` ≠ 0.  Linearly dependent identities
+    are reduced to a basis of the same span.
+    """
+    found = []
+    for (block, kind), g in gradients(law, d).items():
+        if (block, kind) in (("k21", "diag"), ("v1", "diag")):
+            continue
+        found.extend(_identities_of(g))
+    # one identity per (factor, span): row-reduce the cores sharing a factor
+    out = []
+    for scale in dict.fromkeys(f for _, f in found):
+        cores = [c for c, f in found if f == scale]
+        symbols = sorted(set().union(*[c.free_symbols for c in cores]), key=str)
+        M = sp.Matrix([[sp.Poly(c, *symbols).coeff_monomial(s) for s in symbols] for c in cores])
+        for row in M.rref()[0].tolist():
+            core = sum(coef * s for coef, s in zip(row, symbols))
+            if core != 0 and not any(sp.expand(core - c) == 0 for c, _ in out):
+                out.append((core, scale))
+    return out
+
+
+def assumption_4_1(law: Law, d: int, horizon: int) -> dict:
+    """Whether the flow from the diagonal initialisation stays on the diagonal family, and why not.
+
+    Exchangeable laws: the derived identities, evaluated on the law.  Other
+    laws: every entry's gradient, derived for the law itself (numeric d),
+    must vanish off the family and coincide across coordinates on it.
+    Sizes are |G| at a = b = 1 for the given T.
+    """
+    at_one = {a: 1, b: 1, T: horizon}
+    violations = []
+    if law.exchangeable:
+        for core, scale in identities(SYMBOLIC, DIM):
+            if scale.subs(DIM, d) == 0:
+                continue  # needs more distinct coordinates than d
+            value = sp.simplify(with_moments(core, law).subs(DIM, d))
+            if value != 0:
+                violations.append({"identity": f"{core} = 0", "value": str(value)})
+        sizes = {f"{blk}.{kind}": g.subs(at_one) for (blk, kind), g in gradients(law, d).items()
+                 if (blk, kind) not in (("k21", "diag"), ("v1", "diag")) and g != 0}
+    else:
+        family = diagonal_family()
+        sizes = {}
+        reference = {}
+        for block in BLOCKS:
+            for row in range(d):
+                for col in range(d):
+                    g = sp.expand(entry_gradient(family, law, d, block, row == col, T, (row, col)))
+                    on_family = block in ON_FAMILY and row == col
+                    if on_family:
+                        ref = reference.setdefault(block, g)
+                        if sp.expand(g - ref) != 0:
+                            violations.append({"identity": f"∂L/∂{block}[{row},{row}] = ∂L/∂{block}[0,0]",
+                                               "value": str(sp.factor(g - ref))})
+                            sizes[f"{block}[{row},{col}]−{block}[0,0]"] = (g - ref).subs(at_one)
+                    elif g != 0:
+                        violations.append({"identity": f"∂L/∂{block}[{row},{col}] = 0", "value": str(sp.factor(g))})
+                        sizes[f"{block}[{row},{col}]"] = g.subs(at_one)
+    return {"holds": not violations, "violations": violations,
+            "gradient_at_a=b=1": {k: str(sp.nsimplify(v)) for k, v in sizes.items()},
+            "max_gradient_at_a=b=1": float(max([abs(sp.N(v)) for v in sizes.values()], default=0))}
+
+
+SYMBOLIC = SymbolicExchangeable(DIM)

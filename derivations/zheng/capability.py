@@ -1,0 +1,57 @@
+"""[Z] §4.2: capability of the trained mesa-optimiser (Assumption 4.2, Theorem 4.2), derived.
+
+With ab at its trained limit u* (training horizon T), the test error at
+context length t is ℓ_t(u*) = E[½‖ŷ_t − x_{t+1}‖²] — the per-t loss, now
+read at any t — and the sequence is recovered iff lim_{t→∞} ℓ_t(u*) = 0.
+"""
+from __future__ import annotations
+
+import sympy as sp
+
+from derivations.expectation import Term, expect, mul
+from derivations.zheng.loss import diagonal_loss, in_u, loss_at_t
+from derivations.zheng.model import diagonal_family, prediction
+from derivations.zheng.stationary import ab_limit
+from derivations.zheng.symbols import HORIZON, T, a, b, t, u
+
+k = sp.Symbol("k", integer=True)
+
+
+def test_error(law, d, horizon=T) -> sp.Expr:
+    """E[½‖ŷ_t − x_{t+1}‖²] at ab = u*, as a function of the test context t ≥ 2."""
+    per_t = in_u(loss_at_t(diagonal_family(), law, d))
+    return sp.simplify(per_t.subs(u, ab_limit(law, d, horizon)))
+
+
+def test_error_limit(law, d, horizon=T) -> sp.Expr:
+    """lim_{t→∞} of the test error at the trained limit."""
+    return sp.simplify(sp.limit(test_error(law, d, horizon), t, sp.oo))
+
+
+def ratio(law, d, horizon=T) -> sp.Expr:
+    """E[ŷ_{t,k} / x_{t+1,k} | x_{1,k} ≠ 0] at ab = u* (the quantity [Z] plots against 0.2).
+
+    Every term of ŷ_{t,k} carries the factor x_k, so ŷ_{t,k}/x_{t+1,k} is a
+    polynomial in x_1 that vanishes with x_k; its mean over coordinates with
+    x_k ≠ 0 is the unconditional mean divided by P(x_k ≠ 0).
+    """
+    inverse_target = Term(sp.Integer(1), ((k, -1, 0),), ((k, -(t)),))  # 1/x_{t+1,k}
+    terms = [mul(s, inverse_target, keep=(k,)) for s in prediction(diagonal_family(), k)]
+    per = expect(terms, law, d, HORIZON) / d / law.nonzero_probability()
+    return sp.simplify(per.subs(a * b, u).subs(a, u / b).subs(u, ab_limit(law, d, horizon)))
+
+
+def recovery_condition(law, d, horizon=T) -> dict:
+    """Necessary and sufficient moment conditions for lim_t test error = 0 (derived Assumption 4.2).
+
+    The limit is (d/2)(m₆u*² − 2m₄u* + m₂) = (d/2)·N/K² with K the curvature
+    of the reduced loss; N is collected in c = (d−1) m_{2,4} H_{T−2} as
+    N = A c² + B c + C.  Each coefficient is returned factored, so that its
+    sign can be read off (Cauchy–Schwarz gives m₂m₆ ≥ m₄²).
+    """
+    reduced = in_u(diagonal_loss(law, d, horizon))
+    alpha, beta, gamma = sp.Poly(reduced, u).all_coeffs()
+    star = -beta / (2 * alpha)
+    limit = test_error_limit(law, d, horizon)
+    numerator = sp.factor(sp.together(limit)).as_numer_denom()[0]
+    return {"limit": limit, "u_star": sp.simplify(star), "numerator": sp.expand(numerator)}
