@@ -1,0 +1,308 @@
+"""[Z] §3 and Figure 1: plain gradient descent on the empirical loss of the full model.
+
+The model is ŷ_t = W^{PV} S_t W^{KQ} e_t / (t − 1) with S_t = E_t E_t^* = Σ_{i≤t} e_i e_i^*
+(SPEC §1).  The empirical loss is the population loss with the expectation
+replaced by the mean over the m training sequences,
+
+    L̂(W^{KQ}, W^{PV}) = (1/m) Σ_n Σ_{t=2}^{T−1} ½ ‖ŷ_t^{(n)} − x_{t+1}^{(n)}‖²,
+
+a sum over t as in L, so one step of size `lr` advances the gradient flow of
+L̂ by τ = lr (no further factor).  Complex parameters are pairs of real ones:
+the gradient is G = ∂L̂/∂Re W + i ∂L̂/∂Im W, and a step is W ← W − lr·G.
+
+With r_t = ŷ_t − x_{t+1}, z_t = S_t W^{KQ} e_t/(t − 1) and
+w_t = S_t W^{PV*} r_t/(t − 1) (S_t is Hermitian), the chain rule gives
+
+    G^{PV} = (1/m) Σ r_t z_t^*,    G^{KQ} = (1/m) Σ w_t e_t^*.
+
+S_t is the running sum of e_i e_i^* over the context (causal linear
+attention): it does not depend on the parameters, so it is accumulated once
+per data set and each epoch costs two 2d×2d products per (sequence, t) —
+O(m·T·d²), against O(m·T²·d) for the attention scores.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from numerics.zheng.flow import diagonal_init  # noqa: F401  ([Z] Assumption 3.1, said once)
+
+# S_t is cached when it fits in this many bytes, else recomputed every epoch.
+CACHE_BYTES = 2 * 1024**3
+CHUNK = 25  # sequences per block of work (keeps the working set in cache)
+
+
+class TrainingDiverged(ArithmeticError):
+    """The empirical loss became non-finite (the learning rate is too large)."""
+
+
+# ---------------------------------------------------------------- data (SPEC §1)
+@dataclass(frozen=True)
+class Sequences:
+    """m sequences x_t = W^{t−1} x_1, W = diag(exp(iθ)), with the draws that made them."""
+
+    x1: np.ndarray  # (m, d) complex
+    theta: np.ndarray  # (m, d) phases in [0, 2π)
+    T: int
+
+    @property
+    def m(self) -> int:
+        return self.x1.shape[0]
+
+    @property
+    def d(self) -> int:
+        return self.x1.shape[1]
+
+    def tokens(self) -> np.ndarray:
+        """x_1..x_T as an (m, T, d) array; λ^{t−1} from the phase, not by repeated products."""
+        powers = np.exp(1j * self.theta[:, None, :] * np.arange(self.T)[None, :, None])
+        return self.x1[:, None, :] * powers
+
+    def slice(self, start: int, stop: int) -> "Sequences":
+        return Sequences(self.x1[start:stop], self.theta[start:stop], self.T)
+
+
+def draw_sequences(x1: np.ndarray, T: int, rng: np.random.Generator) -> Sequences:
+    """Attach i.i.d. uniform phases θ_j ∈ [0, 2π) to given initial tokens x_1."""
+    if T < 3:
+        raise ValueError(f"horizon must be >= 3, got T = {T}")
+    x1 = np.asarray(x1, dtype=complex)
+    return Sequences(x1, rng.uniform(0.0, 2 * np.pi, size=x1.shape), T)
+
+
+def phase_grid(points: np.ndarray, T: int) -> Sequences:
+    """Every support point with every θ ∈ {2πj/N}^d, N = 3T: the mean over this set of any
+    function of degree < N in each λ_j equals its expectation over uniform phases.
+
+    ŷ_t − x_{t+1} has degrees in [−(T−1), 2(T−1)] in each λ_j, so ‖ŷ_t − x_{t+1}‖² and its
+    gradient have degrees of modulus ≤ 3(T − 1) < N: on this set (with equal weights on the
+    points) L̂ is the population loss L of the finite law, for every parameter value.
+    """
+    points = np.asarray(points, dtype=complex)
+    N, d = 3 * T, points.shape[1]
+    grid = np.stack(np.meshgrid(*[2 * np.pi * np.arange(N) / N] * d, indexing="ij"), -1).reshape(-1, d)
+    x1 = np.repeat(points, len(grid), axis=0)
+    return Sequences(x1, np.tile(grid, (len(points), 1)), T)
+
+
+def sample_finite(points: np.ndarray, probs: np.ndarray, m: int, rng: np.random.Generator) -> np.ndarray:
+    """m i.i.d. draws of x_1 from a law with finite support (rows of `points`)."""
+    return np.asarray(points, dtype=complex)[rng.choice(len(probs), size=m, p=probs)]
+
+
+def embed(X: np.ndarray) -> np.ndarray:
+    """e_t = (x_t ; x_{t−1}) with x_0 = 0: (m, T, d) → (m, T, 2d)."""
+    m, T, d = X.shape
+    E = np.zeros((m, T, 2 * d), dtype=complex)
+    E[:, :, :d] = X
+    E[:, 1:, d:] = X[:, :-1]
+    return E
+
+
+# ---------------------------------------------------------------- parameters
+def gaussian_init(d: int, std: float, rng: np.random.Generator, complex_: bool = False):
+    """Every entry i.i.d. N(0, std²) (real), or CN(0, std²) with complex_."""
+    def draw(shape):
+        if complex_:
+            return std * (rng.standard_normal(shape) + 1j * rng.standard_normal(shape)) / np.sqrt(2)
+        return std * rng.standard_normal(shape) + 0j
+    return draw((2 * d, 2 * d)), draw((d, 2 * d))
+
+
+def diagonal_entries(K: np.ndarray, V: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(a_k, b_k) = (W^{KQ}_{d+k,k}, W^{PV}_{k,k}), the entries that carry the diagonal family."""
+    d = V.shape[0]
+    return np.diagonal(K[d:, :d]).copy(), np.diagonal(V[:, :d]).copy()
+
+
+def ab(K: np.ndarray, V: np.ndarray) -> float:
+    """Mean over k of a_k b_k (real part; the imaginary part stays 0 from a real start)."""
+    a, b = diagonal_entries(K, V)
+    return float(np.mean(a * b).real)
+
+
+def offdiagonal_norm(K: np.ndarray, V: np.ndarray) -> float:
+    """Frobenius norm of every entry of (W^{KQ}, W^{PV}) except the a_k and b_k."""
+    a, b = diagonal_entries(K, V)
+    total = np.sum(np.abs(K) ** 2) + np.sum(np.abs(V) ** 2) - np.sum(np.abs(a) ** 2) - np.sum(np.abs(b) ** 2)
+    return float(np.sqrt(max(total, 0.0)))
+
+
+def offdiagonal_mask(d: int) -> tuple[np.ndarray, np.ndarray]:
+    """1 everywhere but the off-diagonal entries of the blocks W^{KQ}_{21} and W^{PV}_1 (set to 0)."""
+    MK = np.ones((2 * d, 2 * d))
+    MV = np.ones((d, 2 * d))
+    MK[d:, :d] = np.eye(d)
+    MV[:, :d] = np.eye(d)
+    return MK, MV
+
+
+# ---------------------------------------------------------------- loss and gradient
+@dataclass
+class _Block:
+    """The parameter-free part of a block of sequences, for t = 2..T−1."""
+
+    e: np.ndarray  # (n, T−2, 2d): e_t
+    e_conj: np.ndarray  # its conjugate
+    target: np.ndarray  # (n, T−2, d): x_{t+1}
+    S: np.ndarray | None  # (n·(T−2), 2d, 2d): S_t/(t − 1), or None when not cached
+    seqs: Sequences
+
+
+def _prefix_gram(E: np.ndarray, T: int) -> np.ndarray:
+    """S_t/(t − 1), S_t = Σ_{i≤t} e_i e_i^* a running (cumulative) sum, t = 2..T−1: (n·(T−2), 2d, 2d)."""
+    S = E[:, : T - 1, :, None] * np.conj(E[:, : T - 1, None, :])
+    np.cumsum(S, axis=1, out=S)
+    S = S[:, 1:] / (np.arange(2, T) - 1)[None, :, None, None]
+    return S.reshape(-1, E.shape[2], E.shape[2])
+
+
+class EmpiricalLoss:
+    """L̂ and its gradient on a fixed training set; S_t accumulated once when it fits in memory."""
+
+    def __init__(self, seqs: Sequences, chunk: int = CHUNK, cache_bytes: int = CACHE_BYTES):
+        self.seqs, self.m, self.d, self.T = seqs, seqs.m, seqs.d, seqs.T
+        D = 2 * self.d
+        cache = seqs.m * (self.T - 2) * D * D * 16 <= cache_bytes
+        self.blocks = [self._block(seqs.slice(s, s + chunk), cache) for s in range(0, seqs.m, chunk)]
+
+    def _block(self, seqs: Sequences, cache: bool) -> _Block:
+        X = seqs.tokens()
+        E = embed(X)
+        e = E[:, 1 : self.T - 1].reshape(-1, 2 * self.d)
+        S = _prefix_gram(E, self.T) if cache else None
+        return _Block(e, np.conj(e), X[:, 2:].reshape(-1, self.d), S, seqs)
+
+    def __call__(self, K: np.ndarray, V: np.ndarray, gradient: bool = True):
+        """(L̂, G^{KQ}, G^{PV}); G = ∂/∂Re + i ∂/∂Im, so gradient descent is W ← W − lr·G."""
+        d, D = self.d, 2 * self.d
+        loss = 0.0
+        GK = np.zeros((D, D), dtype=complex)
+        GV = np.zeros((d, D), dtype=complex)
+        for blk in self.blocks:
+            S = blk.S if blk.S is not None else _prefix_gram(embed(blk.seqs.tokens()), self.T)
+            z = np.matmul(S, (blk.e @ K.T)[..., None])[..., 0]  # S_t K e_t/(t−1)
+            r = z @ V.T - blk.target
+            loss += 0.5 * float(np.vdot(r, r).real)
+            if not gradient:
+                continue
+            w = np.matmul(S, (r @ np.conj(V))[..., None])[..., 0]  # S_t V^* r_t/(t−1)
+            GV += np.conj(z.T @ np.conj(r)).T  # Σ r z^*, conjugating the d-wide factor only
+            GK += w.T @ blk.e_conj
+        return loss / self.m, GK / self.m, GV / self.m
+
+
+# ---------------------------------------------------------------- test-set read-out
+def predict_last(K: np.ndarray, V: np.ndarray, seqs: Sequences) -> tuple[np.ndarray, np.ndarray]:
+    """(ŷ_t, x_{t+1}) at the last position t = T−1 of each sequence, O(T·d²) each."""
+    X = seqs.tokens()
+    E = embed(X)[:, : seqs.T - 1]
+    S = np.einsum("nia,nib->nab", E, np.conj(E))
+    y = np.matmul(S, (E[:, -1] @ K.T)[..., None])[..., 0] @ V.T / (seqs.T - 2)
+    return y, X[:, -1]
+
+
+def test_readout(K: np.ndarray, V: np.ndarray, seqs: Sequences) -> tuple[float, float]:
+    """(ratio, error) at the last position: mean of Re(ŷ_k/x_k) over coordinates with x_k ≠ 0,
+    and mean over sequences of ‖ŷ − x‖²."""
+    y, x = predict_last(K, V, seqs)
+    nonzero = np.abs(x) > 0
+    ratio = float(np.mean((y[nonzero] / x[nonzero]).real)) if nonzero.any() else math.nan
+    return ratio, float(np.mean(np.sum(np.abs(y - x) ** 2, axis=1)))
+
+
+# ---------------------------------------------------------------- the empirical limit
+def dirichlet(phi: np.ndarray, N: int) -> np.ndarray:
+    """Σ_{i=1}^{N} e^{iφ i} = e^{iφ(N+1)/2} sin(Nφ/2)/sin(φ/2), stable as φ → 0 (value N)."""
+    half = np.asarray(phi) / 2
+    s = np.sin(half)
+    small = np.abs(s) < 1e-300
+    ratio = np.where(small, N, np.sin(N * half) / np.where(small, 1.0, s))
+    return np.exp(1j * half * (N + 1)) * ratio
+
+
+def ab_empirical_limit(seqs: Sequences) -> float:
+    """The minimiser u of L̂ on the diagonal family, from x_1 and the phases θ alone.
+
+    On the diagonal family ŷ_t = u h_t with h_t = (1/(t−1)) Σ_{i=1}^{t−1} x_{i+1} x_i^* x_t.
+    With x_s = diag(λ)^{s−1} x_1, |λ_j| = 1:  x_i^* x_t = Σ_j |x_{1j}|² λ_j^{t−i}, so
+
+        h_{t,k} = x_{1k}/(t−1) Σ_j |x_{1j}|² λ_j^t D_{t−1}(θ_k − θ_j),   D_N(φ) = Σ_{i=1}^N e^{iφ i},
+
+    and L̂(u) = (1/m) Σ Σ_t ½ ‖u h_t − x_{t+1}‖² is a quadratic in u with minimiser
+    u = Re Σ h_t^* x_{t+1} / Σ ‖h_t‖² (x_{t+1,k} = λ_k^t x_{1k}).
+    """
+    num = den = 0.0
+    for start in range(0, seqs.m, 500):
+        part = seqs.slice(start, start + 500)
+        w = np.abs(part.x1) ** 2  # (n, d)
+        phi = part.theta[:, :, None] - part.theta[:, None, :]  # (n, k, j)
+        for t in range(2, seqs.T):
+            lam_t = np.exp(1j * t * part.theta)  # λ^t, (n, d)
+            h = part.x1 * np.einsum("nkj,nj->nk", dirichlet(phi, t - 1), w * lam_t) / (t - 1)
+            target = lam_t * part.x1
+            num += float(np.vdot(h, target).real)
+            den += float(np.vdot(h, h).real)
+    return num / den
+
+
+# ---------------------------------------------------------------- training
+@dataclass
+class History:
+    """Per-epoch read-outs of a run (index 0 is the initial point)."""
+
+    ab: list = field(default_factory=list)
+    loss: list = field(default_factory=list)
+    ratio: list = field(default_factory=list)
+    test_error: list = field(default_factory=list)
+    offdiag: list = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {k: list(map(float, getattr(self, k))) for k in ("ab", "loss", "ratio", "test_error", "offdiag")}
+
+
+def train(
+    loss_fn: EmpiricalLoss,
+    K: np.ndarray,
+    V: np.ndarray,
+    lr: float,
+    epochs: int,
+    *,
+    mask: bool = False,
+    test: Sequences | None = None,
+    progress: Callable[[int, int, float], None] | None = None,
+):
+    """Plain gradient descent W ← W − lr·G for `epochs` steps; returns (K, V, History).
+
+    Raises TrainingDiverged, naming the epoch, when the loss is not finite.
+    """
+    K, V = K.astype(complex).copy(), V.astype(complex).copy()
+    MK, MV = offdiagonal_mask(loss_fn.d) if mask else (1.0, 1.0)
+    hist = History()
+
+    def record(loss):
+        hist.ab.append(ab(K, V))
+        hist.loss.append(loss)
+        hist.offdiag.append(offdiagonal_norm(K, V))
+        if test is not None:
+            ratio, err = test_readout(K, V, test)
+            hist.ratio.append(ratio)
+            hist.test_error.append(err)
+
+    for epoch in range(epochs + 1):
+        loss, GK, GV = loss_fn(K, V, gradient=epoch < epochs)
+        if not math.isfinite(loss) or not (np.isfinite(K).all() and np.isfinite(V).all()):
+            raise TrainingDiverged(
+                f"the training loss is not finite at epoch {epoch} (learning rate {lr:g}); "
+                f"try a smaller rate, e.g. --lr {lr / 10:g}"
+            )
+        record(loss)
+        if progress is not None:
+            progress(epoch, epochs, loss)
+        if epoch < epochs:
+            K -= lr * MK * GK
+            V -= lr * MV * GV
+    return K, V, hist
