@@ -196,7 +196,10 @@ def nonaug_unitary_loss(expr) -> Comparison:
     rows = []
     with mpmath.workdps(DIGITS):
         for n, (C_, p_) in enumerate(NONAUG_CASES):
-            derived = mp(nonaug.evaluate(expr, C_, p_))
+            value = nonaug.evaluate(expr, C_, p_)
+            if value.free_symbols:
+                return Comparison(float("inf"), EXACT_TOL, f"derived loss at case#{n} is not a number: {value}")
+            derived = mp(value)
             numeric = nnonaug.loss_mp([[mp(v) for v in row] for row in C_], [mp(v) for v in p_], 2, DIGITS)
             rows.append((f"case#{n} T={len(p_)}", derived, numeric))
     return _exact(rows, "(C, p) cases")
