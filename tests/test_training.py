@@ -1,0 +1,162 @@
+"""The trainer of [Z] Figure 1: analytic gradient, reference, empirical limit, checks, CLI."""
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import sympy as sp
+
+from checks.cli import main
+from checks.registry import all_checks
+from derivations.zheng.symbols import a0, b0, tau
+from numerics.zheng import reference, train as tr
+
+SIM = {cid: c for cid, c in all_checks().items() if cid.startswith("Z.sim.")}
+
+
+@pytest.fixture(scope="module")
+def problem():
+    rng = np.random.default_rng(3)
+    d, T, m = 3, 7, 23
+    seqs = tr.draw_sequences(rng.standard_normal((m, d)) + 0.3j * rng.standard_normal((m, d)), T, rng)
+    K, V = tr.gaussian_init(d, 0.4, rng, complex_=True)
+    return seqs, K, V
+
+
+def test_gradient_matches_central_differences(problem):
+    seqs, K, V = problem
+    f = tr.EmpiricalLoss(seqs, chunk=5)
+    _, GK, GV = f(K, V)
+    h = 1e-6
+    for which, W, G in (("K", K, GK), ("V", V, GV)):
+        for idx in np.ndindex(W.shape):
+            for unit, part in ((1, G.real), (1j, G.imag)):
+                plus, minus = W.copy(), W.copy()
+                plus[idx] += h * unit
+                minus[idx] -= h * unit
+                args = (lambda X: (X, V)) if which == "K" else (lambda X: (K, X))
+                fd = (f(*args(plus), gradient=False)[0] - f(*args(minus), gradient=False)[0]) / (2 * h)
+                # central differences: error ~ h² f''' + eps·f/h
+                assert fd == pytest.approx(part[idx], rel=1e-6, abs=1e-7)
+
+
+def test_matches_the_reference_to_1e_10(problem):
+    seqs, K, V = problem
+    ours = tr.EmpiricalLoss(seqs, chunk=4)(K, V)
+    ref = reference.loss_and_gradient(K, V, seqs)
+    for x, y in zip(ours, ref):
+        assert np.max(np.abs(np.asarray(x) - np.asarray(y))) <= 1e-10 * max(1.0, np.max(np.abs(y)))
+
+
+def test_uncached_path_is_the_same(problem):
+    seqs, K, V = problem
+    a = tr.EmpiricalLoss(seqs)(K, V)
+    b = tr.EmpiricalLoss(seqs, chunk=7, cache_bytes=0)(K, V)
+    for x, y in zip(a, b):
+        assert np.allclose(x, y, rtol=1e-13, atol=1e-14)
+
+
+def test_empirical_limit_minimises_the_diagonal_loss(problem):
+    seqs, _, _ = problem
+    f = tr.EmpiricalLoss(seqs)
+    u = tr.ab_empirical_limit(seqs)
+
+    def loss(v):
+        return f(*tr.diagonal_init(seqs.d, v, 1.0), gradient=False)[0]
+
+    _, GK, GV = f(*tr.diagonal_init(seqs.d, u, 1.0))
+    d = seqs.d
+    # ∂L̂/∂b at b = 1 is a·∂L̂/∂u: zero at the minimiser, up to rounding
+    assert abs(np.trace(GV[:, :d]).real) < 1e-10 * loss(u)
+    assert loss(u * 1.01) > loss(u) and loss(u * 0.99) > loss(u)
+
+
+def test_dirichlet_kernel_small_angles():
+    phi = np.array([0.0, 1e-12, 1e-3, 2.0])
+    direct = np.array([np.sum(np.exp(1j * p * np.arange(1, 8))) for p in phi])
+    assert np.allclose(tr.dirichlet(phi, 7), direct, rtol=1e-13, atol=1e-13)
+
+
+def test_training_is_seeded_and_stops_on_divergence():
+    from checks.commands.simulate import simulate
+    from checks.lawspec import LawSpec
+
+    spec = LawSpec("gaussian", 2)
+    one = simulate(spec, 5, 30, lr=0.02, epochs=3, test_m=10, seed=7)
+    two = simulate(spec, 5, 30, lr=0.02, epochs=3, test_m=10, seed=7)
+    assert one["ab"] == two["ab"] and one["loss"] == two["loss"]
+    rng = np.random.default_rng(0)
+    seqs = tr.draw_sequences(rng.standard_normal((20, 2)), 6, rng)
+    with pytest.raises(tr.TrainingDiverged, match=r"epoch \d+.*smaller rate"):
+        tr.train(tr.EmpiricalLoss(seqs), *tr.diagonal_init(2, 1.0, 1.0), lr=50.0, epochs=100)
+
+
+def test_mask_zeroes_only_the_offdiagonal_of_the_carrying_blocks():
+    MK, MV = tr.offdiagonal_mask(3)
+    assert MK.sum() == 36 - 6 and MV.sum() == 18 - 6
+    assert MK[3, 0] == 1 and MK[4, 0] == 0 and MK[0, 4] == 1 and MV[0, 0] == 1 and MV[0, 1] == 0
+
+
+# ---------------------------------------------------------------- checks
+def test_checks_pass():
+    for c in SIM.values():
+        assert c.run().status == "pass", c.id
+
+
+CORRUPTIONS = {
+    "Z.sim.empirical_limit": [lambda e: e * (1 + sp.Rational(1, 10**5)), lambda e: 1 / e],
+    "Z.sim.ode": [lambda e: e.subs(tau, tau * sp.Rational(11, 10)), lambda e: e * sp.Rational(101, 100),
+                  lambda e: e.subs(a0, a0 * sp.Rational(11, 10))],
+    "Z.sim.masked_ones": [lambda e: e * (1 + sp.Rational(1, 10**5)), lambda e: e + 1],
+}
+
+
+@pytest.mark.parametrize("cid,k", [(c, k) for c, fs in CORRUPTIONS.items() for k in range(len(fs))])
+def test_checks_fail_on_corrupted_expressions(cid, k):
+    c = SIM[cid]
+    assert not c.compare(CORRUPTIONS[cid][k](c.derive())).passed
+
+
+def test_every_training_check_has_a_corruption():
+    assert set(SIM) == set(CORRUPTIONS)
+
+
+# ---------------------------------------------------------------- command line
+def test_simulate_json(capsys):
+    args = ["simulate", "--law", "sparse", "--c", "1/2", "--d", "2", "--T", "5", "--m", "40",
+            "--test-m", "10", "--lr", "0.05", "--epochs", "4", "--a0", "0.5", "--b0", "1.5", "--json"]
+    assert main(args) == 0
+    out = json.loads(capsys.readouterr().out)
+    for key in ("ab", "loss", "ratio", "test_error", "offdiag"):
+        assert len(out[key]) == 5
+    assert sp.sympify(out["ab_limit"]) == 4
+    assert out["ab_empirical_limit"] == pytest.approx(4.0, rel=1e-12)  # one-hot x_1: every sample gives 1/c²
+    assert out["ab"][0] == pytest.approx(0.75)
+
+
+@pytest.mark.parametrize("extra,fragment", [
+    (["--m", "0"], "--m"),
+    (["--epochs", "-1"], "--epochs"),
+    (["--lr", "0"], "--lr"),
+    (["--lr", "nan"], "--lr"),
+    (["--init", "gaussian", "--init-std", "-1"], "--init-std"),
+    (["--init", "uniform"], "invalid choice"),
+])
+def test_simulate_bad_input_is_one_line_and_exit_2(extra, fragment):
+    base = ["simulate", "--law", "gaussian", "--d", "2", "--T", "5", "--m", "5", "--lr", "0.1", "--epochs", "1"]
+    args = base + extra
+    # later options win in argparse: the bad value overrides the base one
+    proc = subprocess.run([sys.executable, "-m", "checks.cli", *args], capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert fragment in proc.stderr
+    assert proc.stderr.strip().count("\n") == 0 and "Traceback" not in proc.stderr
+
+
+def test_simulate_divergence_names_the_epoch():
+    args = ["simulate", "--law", "gaussian", "--d", "2", "--T", "6", "--m", "20", "--test-m", "5",
+            "--a0", "1", "--b0", "1", "--lr", "50", "--epochs", "100"]
+    proc = subprocess.run([sys.executable, "-m", "checks.cli", *args], capture_output=True, text=True)
+    assert proc.returncode == 2
+    last = proc.stderr.strip().splitlines()[-1]
+    assert "not finite at epoch" in last and "smaller rate" in last
