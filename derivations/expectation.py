@@ -116,24 +116,51 @@ def _sign(expr: sp.Expr, horizon: dict) -> int | None:
     return None
 
 
-def _nonzero(expr: sp.Expr, horizon: dict) -> bool:
+def _decide_zero(expr: sp.Expr, horizon: dict) -> bool | None:
+    """True if expr vanishes identically, False if never (admissible horizons), None if sometimes."""
     shifted = sp.expand(expr.subs({s: s + lo for s, lo in horizon.items()}))
     if shifted.is_zero:
-        return False
-    if shifted.is_positive or shifted.is_negative:
         return True
-    raise NotImplementedError(f"cannot decide whether {expr} vanishes")
+    if shifted.is_positive or shifted.is_negative:
+        return False
+    return None
+
+
+def _primitive(con: sp.Expr, time) -> sp.Expr:
+    """Divide a condition by the gcd of its time coefficients (2t − 2t' = 0 → t − t' = 0).
+
+    If the rest is not divisible, the condition holds for one parity of the
+    horizon only, which this operator does not split: it refuses.
+    """
+    indices = [i for i, _, _ in time if con.has(i)]
+    if not indices:
+        return con
+    coeffs = [sp.Poly(con, i).coeff_monomial(i) for i in indices]
+    g = sp.gcd_list(coeffs)
+    if g in (0, 1, -1):
+        return con
+    rest = sp.expand(con - sum(c * i for c, i in zip(coeffs, indices)))
+    reduced = sp.expand(rest / g)
+    if any(not c.is_integer for c in sp.Poly(reduced, *(reduced.free_symbols or {sp.Dummy()})).coeffs()):
+        raise NotImplementedError(f"condition {con} = 0 depends on the parity of the horizon")
+    return sp.expand(con / g)
 
 
 def _solve_deltas(coeff, constraints, time, horizon):
     """Impose constraints (each linear expr == 0) on the time sums; None if infeasible."""
     time, pending = list(time), [sp.expand(c) for c in constraints]
     while pending:
-        con = pending.pop(0)
+        # conditions on fewer time indices first: a fixed index (t' = T − 1) is
+        # eliminated before it could be expressed through another on a partial range
+        pending.sort(key=lambda c: sum(1 for i, _, _ in time if c.has(i)))
+        con = _primitive(pending.pop(0), time)
         idx = [i for i, _, _ in time if con.has(i)]
         if not idx:
-            if _nonzero(con, horizon):
+            decided = _decide_zero(con, horizon)
+            if decided is False:
                 return None
+            if decided is None:  # vanishes for one value of the horizon only: a Kronecker delta
+                coeff = coeff * sp.KroneckerDelta(con, 0)
             continue
         i = idx[-1]
         a = sp.Poly(con, i).coeff_monomial(i)
@@ -150,9 +177,12 @@ def _solve_deltas(coeff, constraints, time, horizon):
         if any(mx == -1 for _, mx in checks):
             return None  # never in range
         if not all(mn == 1 for mn, _ in checks):
-            time = _restrict(time, value, lo, hi, horizon)  # in range for part of another index
-            if time is None:
-                return None
+            if not any(value.has(j) for j, _, _ in time):  # in range for some horizons only
+                coeff = coeff * sp.Piecewise((1, sp.And(value >= lo, value <= hi)), (0, True))
+            else:
+                time = _restrict(time, value, lo, hi, horizon)  # in range for part of another index
+                if time is None:
+                    return None
         coeff = coeff.subs(i, value)
         pending = [sp.expand(c.subs(i, value)) for c in pending]
     return coeff, tuple(time)

@@ -18,7 +18,7 @@ from functools import lru_cache
 import sympy as sp
 
 from derivations.expectation import Term, abs2
-from derivations.sander.phases import expect
+from derivations.expectation import expect
 from derivations.moments import Ones
 from derivations.sander.symbols import HORIZON, C, T, j, k, p, t
 
