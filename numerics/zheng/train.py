@@ -145,38 +145,60 @@ def offdiagonal_mask(d: int) -> tuple[np.ndarray, np.ndarray]:
 # ---------------------------------------------------------------- loss and gradient
 @dataclass
 class _Block:
-    """The parameter-free part of a block of sequences, for t = 2..T−1."""
+    """The parameter-free part of a block of n sequences, positions t = 2..T−1 (P of them)."""
 
-    e: np.ndarray  # (n, T−2, 2d): e_t
-    e_conj: np.ndarray  # its conjugate
-    target: np.ndarray  # (n, T−2, d): x_{t+1}
-    S: np.ndarray | None  # (n·(T−2), 2d, 2d): S_t/(t − 1), or None when not cached
-    seqs: Sequences
+    x1: np.ndarray  # (n, d)
+    c: np.ndarray  # (n, 2d): c = (Λ^{−1} x_1 ; Λ^{−2} x_1), so that e_t = C λ^t for t ≥ 2
+    powers: np.ndarray  # (n, d, P): λ^t
+    target: np.ndarray  # (n, d, P): x_{t+1} = λ^t ∘ x_1
+    g: np.ndarray | None  # (n, d, d, P): g_t/(t − 1), or None when not cached
+    inv: np.ndarray  # (P,): 1/(t − 1)
 
 
-def _prefix_gram(E: np.ndarray, T: int) -> np.ndarray:
-    """S_t/(t − 1), S_t = Σ_{i≤t} e_i e_i^* a running (cumulative) sum, t = 2..T−1: (n·(T−2), 2d, 2d)."""
-    S = E[:, : T - 1, :, None] * np.conj(E[:, : T - 1, None, :])
-    np.cumsum(S, axis=1, out=S)
-    S = S[:, 1:] / (np.arange(2, T) - 1)[None, :, None, None]
-    return S.reshape(-1, E.shape[2], E.shape[2])
+def _phase_gram(powers: np.ndarray, inv: np.ndarray) -> np.ndarray:
+    """g_t/(t − 1), g_t = Σ_{i=2}^{t} λ^i (λ^i)^* a running (cumulative) sum over t: (n, d, d, P)."""
+    g = powers[:, :, None, :] * np.conj(powers[:, None, :, :])
+    np.cumsum(g, axis=3, out=g)
+    g *= inv
+    return g
+
+
+def _times_gram(g: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """(g_t/(t − 1)) v_t for every sequence and t: one d×d product per (sequence, t)."""
+    return (g * v[:, None, :, :]).sum(axis=2)
 
 
 class EmpiricalLoss:
-    """L̂ and its gradient on a fixed training set; S_t accumulated once when it fits in memory."""
+    """L̂ and its gradient on a fixed training set of SPEC §1 sequences, O(m·T·d²) per call.
+
+    With C = [diag(c_top); diag(c_bot)] (2d×d per sequence), every e_t, t ≥ 2, is C λ^t and
+    e_1 = (x_1 ; 0), so the running sum is S_t = e_1 e_1^* + C g_t C^*.  Hence, with
+    q_t = W^{KQ} e_t, u_t = W^{PV*} r_t:
+
+        C^* q_t = K̂ λ^t,  e_1^* q_t = κ·λ^t      (K̂ = C^* W^{KQ} C, κ = C^T W^{KQ,T}_{top} x̄_1),
+        z_t = S_t q_t/(t−1) = C y_t + e_1 ε_t,    y_t = (g_t/(t−1)) K̂ λ^t,  ε_t = κ·λ^t/(t−1),
+        ŷ_t = W^{PV} z_t = Ṽ y_t + v_1 ε_t        (Ṽ = W^{PV} C, v_1 = W^{PV}_{:,1..d} x_1),
+        C^* u_t = Ṽ^* r_t,  e_1^* u_t = v_1^* r_t,
+        G^{PV} = Σ r_t z_t^*,  G^{KQ} = Σ (C ω_t + e_1 η_t) λ^{t*} C^*,  ω_t = (g_t/(t−1)) Ṽ^* r_t,
+        η_t = v_1^* r_t/(t−1).
+
+    Per (sequence, t) only the two products with g_t/(t−1) are d×d; everything else is a
+    product of per-sequence d×d matrices with the d×(T−2) block of powers λ^t.
+    """
 
     def __init__(self, seqs: Sequences, chunk: int = CHUNK, cache_bytes: int = CACHE_BYTES):
         self.seqs, self.m, self.d, self.T = seqs, seqs.m, seqs.d, seqs.T
-        D = 2 * self.d
-        cache = seqs.m * (self.T - 2) * D * D * 16 <= cache_bytes
-        self.blocks = [self._block(seqs.slice(s, s + chunk), cache) for s in range(0, seqs.m, chunk)]
+        self.cache = seqs.m * (self.T - 2) * self.d**2 * 16 <= cache_bytes
+        self.blocks = [self._block(seqs.slice(s, s + chunk)) for s in range(0, seqs.m, chunk)]
 
-    def _block(self, seqs: Sequences, cache: bool) -> _Block:
-        X = seqs.tokens()
-        E = embed(X)
-        e = E[:, 1 : self.T - 1].reshape(-1, 2 * self.d)
-        S = _prefix_gram(E, self.T) if cache else None
-        return _Block(e, np.conj(e), X[:, 2:].reshape(-1, self.d), S, seqs)
+    def _block(self, seqs: Sequences) -> _Block:
+        t = np.arange(2, self.T)
+        inv = 1.0 / (t - 1)
+        powers = np.exp(1j * seqs.theta[:, :, None] * t[None, None, :])
+        back = np.exp(-1j * seqs.theta)
+        c = np.concatenate([seqs.x1 * back, seqs.x1 * back**2], axis=1)
+        g = _phase_gram(powers, inv) if self.cache else None
+        return _Block(seqs.x1, c, powers, seqs.x1[:, :, None] * powers, g, inv)
 
     def __call__(self, K: np.ndarray, V: np.ndarray, gradient: bool = True):
         """(L̂, G^{KQ}, G^{PV}); G = ∂/∂Re + i ∂/∂Im, so gradient descent is W ← W − lr·G."""
@@ -185,15 +207,32 @@ class EmpiricalLoss:
         GK = np.zeros((D, D), dtype=complex)
         GV = np.zeros((d, D), dtype=complex)
         for blk in self.blocks:
-            S = blk.S if blk.S is not None else _prefix_gram(embed(blk.seqs.tokens()), self.T)
-            z = np.matmul(S, (blk.e @ K.T)[..., None])[..., 0]  # S_t K e_t/(t−1)
-            r = z @ V.T - blk.target
+            g = blk.g if blk.g is not None else _phase_gram(blk.powers, blk.inv)
+            c, cbar, x1 = blk.c, np.conj(blk.c), blk.x1
+            # forward: [K̂; κ] λ^t, then y_t and ε_t
+            Kc = cbar[:, :, None] * K[None] * c[:, None, :]
+            Khat = Kc[:, :d, :d] + Kc[:, :d, d:] + Kc[:, d:, :d] + Kc[:, d:, d:]
+            kq = (np.conj(x1) @ K[:d]) * c
+            kappa = kq[:, :d] + kq[:, d:]
+            SE = np.concatenate([Khat, kappa[:, None, :]], axis=1) @ blk.powers  # (n, d+1, P)
+            Y = np.concatenate([_times_gram(g, SE[:, :d]), SE[:, d:] * blk.inv], axis=1)  # [y; ε]
+            Vc = V[None] * c[:, None, :]
+            Vall = np.concatenate([Vc[:, :, :d] + Vc[:, :, d:], (x1 @ V[:, :d].T)[:, :, None]], axis=2)
+            r = Vall @ Y - blk.target  # (n, d, P)
             loss += 0.5 * float(np.vdot(r, r).real)
             if not gradient:
                 continue
-            w = np.matmul(S, (r @ np.conj(V))[..., None])[..., 0]  # S_t V^* r_t/(t−1)
-            GV += np.conj(z.T @ np.conj(r)).T  # Σ r z^*, conjugating the d-wide factor only
-            GK += w.T @ blk.e_conj
+            # G^{PV} = Σ r_t z_t^*, z_t = C y_t + e_1 ε_t
+            R = r @ np.conj(np.swapaxes(Y, 1, 2))  # (n, d, d+1): Σ_t r_t [y_t; ε_t]^*
+            GV[:, :d] += np.einsum("njk,nk->jk", R[:, :, :d], cbar[:, :d]) + R[:, :, d].T @ np.conj(x1)
+            GV[:, d:] += np.einsum("njk,nk->jk", R[:, :, :d], cbar[:, d:])
+            # G^{KQ} = Σ w_t e_t^*, w_t = C ω_t + e_1 η_t, e_t = C λ^t
+            U = np.conj(np.swapaxes(Vall, 1, 2)) @ r  # (n, d+1, P): [Ṽ^* r_t; v_1^* r_t]
+            Om = np.concatenate([_times_gram(g, U[:, :d]), U[:, d:] * blk.inv], axis=1)
+            N = Om @ np.conj(np.swapaxes(blk.powers, 1, 2))  # (n, d+1, d)
+            N2 = np.tile(N, (1, 1, 2)) * cbar[:, None, :]  # (n, d+1, 2d): [N; ν] C^*
+            GK += np.einsum("na,nab->ab", c, np.tile(N2[:, :d], (1, 2, 1)))
+            GK[:d] += x1.T @ N2[:, d]
         return loss / self.m, GK / self.m, GV / self.m
 
 
