@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: verify test fuzz bench clean
+.PHONY: verify test fuzz bench figures clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -22,6 +22,9 @@ fuzz: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m checks.bench
+
+figures: $(STAMP)
+	$(PY) -m checks.figures
 
 clean:
 	rm -rf build $(VENV) *.egg-info

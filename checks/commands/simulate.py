@@ -12,8 +12,8 @@ import sympy as sp
 from checks.errors import UsageError
 from checks.lawspec import LawSpec, add_law_arguments, law_from_args, numeric_law
 from derivations.zheng.stationary import ab_limit
-from numerics import laws as nlaws
 from numerics.zheng import train as tr
+from numerics.zheng.sweep import draw_x1
 
 
 def register(sub) -> None:
@@ -34,13 +34,13 @@ def register(sub) -> None:
     p.set_defaults(run=run)
 
 
-def draw_x1(spec: LawSpec, m: int, rng: np.random.Generator) -> np.ndarray:
-    """m draws of x_1 from the law named on the command line."""
+def x1_law(spec: LawSpec) -> dict:
+    """The law of x_1 as the numeric layer samples it (finite support or a Gaussian scale)."""
     finite = numeric_law(spec)
     if finite is not None:
         points, probs = finite.as_arrays()
-        return tr.sample_finite(points, probs / probs.sum(), m, rng)
-    return nlaws.sample_gaussian(spec.d, float(spec.sigma), m, rng, complex_=spec.name == "complex-gaussian")
+        return {"points": points, "probs": probs}
+    return {"sigma": float(spec.sigma), "complex": spec.name == "complex-gaussian"}
 
 
 def _validate(args) -> None:
@@ -81,8 +81,9 @@ def simulate(spec: LawSpec, T: int, m: int, *, a0=0.1, b0=0.1, lr, epochs, mask=
              init="diagonal", init_std=1.0, seed=0, test_m=1000, progress=None) -> dict:
     """One seeded run; the JSON-ready record of `mesaverify simulate --json`."""
     rng = np.random.default_rng(seed)
-    train_set = tr.draw_sequences(draw_x1(spec, m, rng), T, rng)
-    test_set = tr.draw_sequences(draw_x1(spec, test_m, rng), T, rng)
+    law = x1_law(spec)
+    train_set = tr.draw_sequences(draw_x1(law, spec.d, m, rng), T, rng)
+    test_set = tr.TestSet.of(tr.draw_sequences(draw_x1(law, spec.d, test_m, rng), T, rng))
     if init == "gaussian":
         K, V = tr.gaussian_init(spec.d, init_std, rng)
     else:

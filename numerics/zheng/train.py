@@ -15,10 +15,11 @@ w_t = S_t W^{PV*} r_t/(t − 1) (S_t is Hermitian), the chain rule gives
 
     G^{PV} = (1/m) Σ r_t z_t^*,    G^{KQ} = (1/m) Σ w_t e_t^*.
 
-S_t is the running sum of e_i e_i^* over the context (causal linear
-attention): it does not depend on the parameters, so it is accumulated once
-per data set and each epoch costs two 2d×2d products per (sequence, t) —
-O(m·T·d²), against O(m·T²·d) for the attention scores.
+S_t is a running sum over the context (causal linear attention) and does not
+depend on the parameters; for the tokens of SPEC §1 it is e_1 e_1^* plus a
+d×d running sum g_t of phases (see EmpiricalLoss), accumulated once per data
+set, so an epoch costs O(m·T·d²) against O(m·T²·d) for attention scores.
+numerics/zheng/reference.py transcribes the definition (E_t E_t^* for every t).
 """
 from __future__ import annotations
 
@@ -237,22 +238,29 @@ class EmpiricalLoss:
 
 
 # ---------------------------------------------------------------- test-set read-out
-def predict_last(K: np.ndarray, V: np.ndarray, seqs: Sequences) -> tuple[np.ndarray, np.ndarray]:
-    """(ŷ_t, x_{t+1}) at the last position t = T−1 of each sequence, O(T·d²) each."""
-    X = seqs.tokens()
-    E = embed(X)[:, : seqs.T - 1]
-    S = np.einsum("nia,nib->nab", E, np.conj(E))
-    y = np.matmul(S, (E[:, -1] @ K.T)[..., None])[..., 0] @ V.T / (seqs.T - 2)
-    return y, X[:, -1]
+@dataclass(frozen=True)
+class TestSet:
+    """The last position t = T−1 of test sequences: S_t/(t − 1), e_t and x_{t+1}, built once."""
 
+    S: np.ndarray  # (n, 2d, 2d)
+    e: np.ndarray  # (n, 2d)
+    target: np.ndarray  # (n, d)
 
-def test_readout(K: np.ndarray, V: np.ndarray, seqs: Sequences) -> tuple[float, float]:
-    """(ratio, error) at the last position: mean of Re(ŷ_k/x_k) over coordinates with x_k ≠ 0,
-    and mean over sequences of ‖ŷ − x‖²."""
-    y, x = predict_last(K, V, seqs)
-    nonzero = np.abs(x) > 0
-    ratio = float(np.mean((y[nonzero] / x[nonzero]).real)) if nonzero.any() else math.nan
-    return ratio, float(np.mean(np.sum(np.abs(y - x) ** 2, axis=1)))
+    @classmethod
+    def of(cls, seqs: Sequences) -> "TestSet":
+        X = seqs.tokens()
+        E = embed(X)[:, : seqs.T - 1]
+        S = np.einsum("nia,nib->nab", E, np.conj(E)) / (seqs.T - 2)
+        return cls(S, E[:, -1], X[:, -1])
+
+    def readout(self, K: np.ndarray, V: np.ndarray) -> tuple[float, float]:
+        """(ratio, error): the mean of Re(ŷ_k/x_k) over coordinates with x_k ≠ 0, and the mean
+        of ½‖ŷ_t − x_{t+1}‖² (the per-t loss of [Z], read at the test context t = T−1)."""
+        y = np.matmul(self.S, (self.e @ K.T)[..., None])[..., 0] @ V.T
+        x = self.target
+        nonzero = np.abs(x) > 0
+        ratio = float(np.mean((y[nonzero] / x[nonzero]).real)) if nonzero.any() else math.nan
+        return ratio, float(np.mean(0.5 * np.sum(np.abs(y - x) ** 2, axis=1)))
 
 
 # ---------------------------------------------------------------- the empirical limit
@@ -290,6 +298,28 @@ def ab_empirical_limit(seqs: Sequences) -> float:
     return num / den
 
 
+# ---------------------------------------------------------------- step size
+def top_curvature(loss_fn: EmpiricalLoss, K: np.ndarray, V: np.ndarray, iters: int = 30, seed: int = 0) -> float:
+    """Largest eigenvalue of the Hessian of L̂ in the real parameters at (K, V), by power
+    iteration on central differences of the gradient (GD is stable for lr < 2/this)."""
+    rng = np.random.default_rng(seed)
+    vK = rng.standard_normal(K.shape) + 1j * rng.standard_normal(K.shape)
+    vV = rng.standard_normal(V.shape) + 1j * rng.standard_normal(V.shape)
+    scale = max(np.sqrt(np.sum(np.abs(K) ** 2) + np.sum(np.abs(V) ** 2)), 1.0)
+    value = 0.0
+    for _ in range(iters):
+        norm = np.sqrt(np.sum(np.abs(vK) ** 2) + np.sum(np.abs(vV) ** 2))
+        vK, vV = vK / norm, vV / norm
+        h = 1e-5 * scale
+        _, gK1, gV1 = loss_fn(K + h * vK, V + h * vV)
+        _, gK0, gV0 = loss_fn(K - h * vK, V - h * vV)
+        hK, hV = (gK1 - gK0) / (2 * h), (gV1 - gV0) / (2 * h)
+        # G = ∂/∂Re + i∂/∂Im, so the real inner product of v with Hv is Re Σ conj(v)·(Hv)
+        value = float(np.vdot(vK, hK).real + np.vdot(vV, hV).real)
+        vK, vV = hK, hV
+    return abs(value)
+
+
 # ---------------------------------------------------------------- training
 @dataclass
 class History:
@@ -313,7 +343,7 @@ def train(
     epochs: int,
     *,
     mask: bool = False,
-    test: Sequences | None = None,
+    test: TestSet | None = None,
     progress: Callable[[int, int, float], None] | None = None,
 ):
     """Plain gradient descent W ← W − lr·G for `epochs` steps; returns (K, V, History).
@@ -329,7 +359,7 @@ def train(
         hist.loss.append(loss)
         hist.offdiag.append(offdiagonal_norm(K, V))
         if test is not None:
-            ratio, err = test_readout(K, V, test)
+            ratio, err = test.readout(K, V)
             hist.ratio.append(ratio)
             hist.test_error.append(err)
 
