@@ -160,3 +160,41 @@ def test_simulate_divergence_names_the_epoch():
     assert proc.returncode == 2
     last = proc.stderr.strip().splitlines()[-1]
     assert "not finite at epoch" in last and "smaller rate" in last
+
+
+# ---------------------------------------------------------------- sweeps
+def test_sweep_runs_jobs_in_order_and_shares_data_by_seed():
+    from numerics.zheng import sweep
+
+    law = {"sigma": 1.0}
+    jobs = [dict(law=law, d=2, T=5, m=30, test_m=5, a0=a, b0=a, lr=0.01, epochs=2, seed=4) for a in (0.3, 0.6)]
+    out = sweep.sweep(jobs, n_jobs=1)
+    assert [r["ab"][0] for r in out] == pytest.approx([0.09, 0.36])
+    assert out[0]["ab_empirical_limit"] == out[1]["ab_empirical_limit"]  # same seed, same sequences
+
+
+def test_auto_rate_is_the_inverse_top_curvature():
+    from numerics.zheng import sweep
+
+    rng = np.random.default_rng(2)
+    seqs = tr.draw_sequences(rng.standard_normal((40, 2)), 5, rng)
+    K, V = tr.diagonal_init(2, 0.5, 0.5)
+    lr = sweep.auto_rate(seqs, K, V)
+    loss_fn = tr.EmpiricalLoss(seqs)
+    # brute-force Hessian in the real parameters
+    def flat(K, V):
+        return np.concatenate([K.real.ravel(), K.imag.ravel(), V.real.ravel(), V.imag.ravel()])
+
+    def unflat(x):
+        n = K.size
+        return (x[:n].reshape(K.shape) + 1j * x[n:2 * n].reshape(K.shape),
+                x[2 * n:2 * n + V.size].reshape(V.shape) + 1j * x[2 * n + V.size:].reshape(V.shape))
+
+    x, h = flat(K, V), 1e-5
+    H = np.zeros((x.size, x.size))
+    for i in range(x.size):
+        e = np.zeros(x.size)
+        e[i] = h
+        H[:, i] = (flat(*loss_fn(*unflat(x + e))[1:]) - flat(*loss_fn(*unflat(x - e))[1:])) / (2 * h)
+    top = np.max(np.abs(np.linalg.eigvalsh((H + H.T) / 2)))
+    assert 1 / lr == pytest.approx(top, rel=1e-2)  # power iteration, 30 steps
