@@ -95,12 +95,17 @@ def abs2(terms: list[Term], keep: tuple = ()) -> list[Term]:
 
 # --- deciding linear conditions on time indices -------------------------------------------
 
+def _slope(expr: sp.Expr, i: sp.Symbol) -> sp.Expr:
+    """The coefficient of the time index i in an expression linear in the time indices."""
+    return sp.expand(expr).coeff(i, 1)
+
+
 def _extreme(expr: sp.Expr, time: tuple, lowest: bool) -> sp.Expr:
     """Min (or max) of an expression linear in the time indices over their box of ranges."""
     for i, lo, hi in reversed(time):  # inner ranges may depend on outer indices
         if not expr.has(i):
             continue
-        coeff = sp.Poly(expr, i).coeff_monomial(i)
+        coeff = _slope(expr, i)
         pick_lo = (coeff > 0) == lowest
         expr = sp.expand(expr.subs(i, lo if pick_lo else hi))
     return expr
@@ -135,7 +140,7 @@ def _primitive(con: sp.Expr, time) -> sp.Expr:
     indices = [i for i, _, _ in time if con.has(i)]
     if not indices:
         return con
-    coeffs = [sp.Poly(con, i).coeff_monomial(i) for i in indices]
+    coeffs = [_slope(con, i) for i in indices]
     g = sp.gcd_list(coeffs)
     if g in (0, 1, -1):
         return con
@@ -163,7 +168,7 @@ def _solve_deltas(coeff, constraints, time, horizon):
                 coeff = coeff * sp.KroneckerDelta(con, 0)
             continue
         i = idx[-1]
-        a = sp.Poly(con, i).coeff_monomial(i)
+        a = _slope(con, i)
         if a not in (1, -1):
             raise NotImplementedError(f"constraint {con} = 0 is not unimodular in {i}")
         value = sp.expand(i - con / a)
@@ -194,7 +199,7 @@ def _restrict(time, value, lo, hi, horizon):
     if len(idx) != 1:
         raise NotImplementedError(f"cannot restrict ranges for {value}")
     j, jlo, jhi = idx[0]
-    sign = sp.Poly(value, j).coeff_monomial(j)
+    sign = _slope(value, j)
     c = sp.expand(value - sign * j)
     if sign == 1:
         new_lo, new_hi = lo - c, hi - c
@@ -215,6 +220,32 @@ def _restrict(time, value, lo, hi, horizon):
     if _sign(sp.expand(hi2 - lo2), horizon) is None:
         raise NotImplementedError(f"range [{lo2}, {hi2}] may be empty")
     return [(r if r[0] != j else (j, lo2, hi2)) for r in time]
+
+
+def _sum(expr: sp.Expr, i: sp.Symbol, lo, hi) -> sp.Expr:
+    """Σ_{i=lo}^{hi} expr: closed form where the summand is explicit in i; an unknown
+    sequence (an indexed parameter such as p[i]) stays an unevaluated Sum of the factors holding i."""
+    span = sp.expand(hi - lo)
+    if span.is_Integer:  # a fixed number of terms: written out
+        return sp.Add(*[expr.subs(i, lo + n) for n in range(int(span) + 1)])
+    out = sp.Integer(0)
+    for term in sp.Add.make_args(sp.expand(expr)):
+        free, bound = term.as_independent(i, as_Add=False)
+        if any(isinstance(e, sp.Indexed) and e.has(i) for e in sp.preorder_traversal(bound)):
+            out += free * sp.Sum(bound, (i, lo, hi))
+        else:
+            out += free * sp.summation(bound, (i, lo, hi))
+    return out
+
+
+def _canonical_sums(expr: sp.Expr) -> sp.Expr:
+    """Rename the bound index of every unevaluated Sum by position (τ_1, τ_2, …), so equal sums combine."""
+    def rename(s: sp.Sum) -> sp.Sum:
+        names = {v: sp.Symbol(f"tau_{n + 1}", integer=True) for n, v in enumerate(s.variables)}
+        return sp.Sum(s.function.xreplace(names),
+                      *[(names[v], lo.xreplace(names), hi.xreplace(names)) for v, lo, hi in s.limits])
+
+    return expr.replace(lambda e: isinstance(e, sp.Sum), rename)
 
 
 # --- the operator ------------------------------------------------------------------------
@@ -255,7 +286,8 @@ def expect_phases(terms: list[Term], horizon: dict, fixed: tuple = ()) -> list[t
                 continue
             coeff, time = solved
             for i, lo, hi in reversed(time):
-                coeff = sp.summation(coeff, (i, lo, hi))
+                coeff = _sum(coeff, i, lo, hi)
+            coeff = _canonical_sums(coeff)
             powers = {}
             for c, p, q in merged.x:
                 pp, qq = powers.get(c, (0, 0))
