@@ -33,6 +33,14 @@ CORRUPTIONS = {
     "S.nonaug.unitary.loss": [first_term, lambda e: e.subs(T, T + 1), lambda e: -e],
     "S.nonaug.unitary.minimum": [lambda e: sp.Tuple(e[0] * EPS, *e[1:]), lambda e: sp.Tuple(*e[1:], e[0])],
     "S.nonaug.unitary.heads": [lambda e: e * 2, lambda e: sp.zeros(2, 2)],
+    "S.nonaug.orthogonal.loss": [first_term, lambda e: e.subs(T, T + 1), lambda e: -e],
+    "S.nonaug.orthogonal.trig": [lambda e: sp.Tuple(-e[0], *e[1:]),
+                                 lambda e: sp.Tuple(e[0] * (1 + sp.Rational(1, 1000)), *e[1:]),
+                                 lambda e: sp.Tuple(e[0], e[1] * 2, e[2])],
+    "S.nonaug.orthogonal.minimum": [lambda e: sp.Tuple(e[0], e[1] * EPS, e[2]),
+                                    lambda e: sp.Tuple(*e[1:], e[0]),
+                                    lambda e: sp.Tuple(*[v + sp.Rational(1, 2) for v in e])],
+    "S.nonaug.orthogonal.heads": [lambda e: e * (1 + sp.Rational(1, 100)), lambda e: e / 2],
 }
 
 
@@ -118,3 +126,37 @@ def test_cli_bad_shapes(tmp_path):
     f.write_text(json.dumps({"A": [[1, 0]], "B": [[1, 0], [0, 1]]}))
     out = _cli("sander-loss", "--setting", "augmented", "--T", "4", "--params", str(f))
     assert out.returncode == 2 and "Traceback" not in out.stderr
+
+
+def test_orthogonal_minimiser_attains_minimum():
+    """The CLI minimiser has zero loss for H ≥ d/2 (d = 2), at several T, on the derived loss."""
+    for horizon in (3, 4, 6):
+        m = nonaug.orthogonal_minimiser(2, 1)
+        Cm = (sp.Matrix(m["B"]).T * sp.Matrix(m["A"])).tolist()
+        value = nonaug.evaluate(nonaug.orthogonal_loss(2), Cm, [0] * (horizon - 2) + list(m["p_last_two"]))
+        assert value == 0
+
+
+def test_orthogonal_loss_is_real_and_nonnegative():
+    import random
+    random.seed(3)
+    loss = nonaug.orthogonal_loss(2)
+    for horizon in (3, 5):
+        Cm = [[sp.Rational(random.randint(-9, 9), 4) for _ in range(2)] for _ in range(2)]
+        value = nonaug.evaluate(loss, Cm, [sp.Rational(random.randint(-9, 9), 5) for _ in range(horizon)])
+        assert value.is_real and value >= 0
+
+
+def test_cli_orthogonal(tmp_path):
+    f = tmp_path / "o.json"
+    f.write_text(json.dumps({"A": [[1, 1]], "B": [[1, 1]], "p": [0, -0.5, 1]}))
+    out = _cli("sander-loss", "--setting", "orthogonal", "--T", "3", "--params", str(f), "--json")
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["loss"] == "0"
+    out = _cli("sander-minima", "--setting", "orthogonal", "--d", "2", "--H", "1", "--T", "4", "--json")
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["minimiser"]["p"][-2:] == ["-1/2", "1"]
+    g = tmp_path / "odd.json"
+    g.write_text(json.dumps({"A": [[1, 1, 1]], "B": [[1, 1, 1]], "p": [0, 0, 1]}))
+    out = _cli("sander-loss", "--setting", "orthogonal", "--T", "3", "--params", str(g))
+    assert out.returncode == 2 and out.stderr.count("\n") == 1 and "Traceback" not in out.stderr

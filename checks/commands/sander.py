@@ -76,18 +76,21 @@ def run_loss(args) -> int:
         ones = aug.eigen_law([(1 / sp.sqrt(dim),) * dim], [1], sp.eye(dim))
         value = aug.in_parameters(aug.population_loss(ones, dim), sp.Matrix(A_), sp.Matrix(B_), sp.eye(dim))
         value = sp.nsimplify(sp.expand(value.subs(T, args.T)))
-    elif args.setting == "orthogonal":
-        raise UsageError("orthogonal setting: the closed-form loss is not derived yet (needs partial-range "
-                         "sums in the expectation operator)")
     else:
         A_ = _matrix(data["A"], "A")
         H, dim = len(A_), len(A_[0])
         B_ = _matrix(data["B"], "B", H, dim)
+        if args.setting == "orthogonal" and dim % 2:
+            raise UsageError(f"the orthogonal setting needs an even d, got rows of length {dim}")
         if "p" not in data or not isinstance(data["p"], list) or len(data["p"]) != args.T:
             raise UsageError(f"p must be a list of length T = {args.T}")
-        p_ = [exact(v) for v in data["p"]]
+        try:
+            p_ = [exact(v) for v in data["p"]]
+        except ValueError as err:
+            raise UsageError(f"p: {err}") from None
         Cm = (sp.Matrix(B_).T * sp.Matrix(A_)).tolist()
-        value = nonaug.evaluate(nonaug.unitary_loss(dim), Cm, p_)
+        loss = nonaug.unitary_loss(dim) if args.setting == "unitary" else nonaug.orthogonal_loss(dim)
+        value = nonaug.evaluate(loss, Cm, p_)
     _print({"loss": str(value), "loss_float": float(sp.re(sp.N(value, 30)))}, args.json,
            f"L = {value} ≈ {sp.N(value, 20)}   [{args.setting}, T={args.T}]")
     return 0
@@ -102,7 +105,6 @@ def run_minima(args) -> int:
     if args.setting == "orthogonal":
         if args.d % 2:
             raise UsageError(f"the orthogonal setting needs an even d, got --d {args.d}")
-        raise UsageError("orthogonal setting: minima not derived yet")
     if args.setting == "augmented":
         from derivations.sander.laws import Scaled
         from derivations.moments import Ones
@@ -113,6 +115,10 @@ def run_minima(args) -> int:
         minimiser = {"A": eye, "B": [[str(gstar) if r == c else 0 for c in range(args.d)] for r in range(args.d)],
                      "p": None, "eta": str(gstar / args.T),
                      "scope": "A = aI, B = bI, s_1 = 1/sqrt(d); unrestricted (A, B) can do better for fixed s_1"}
+    elif args.setting == "orthogonal":
+        value = nonaug.orthogonal_minimum(args.d, args.H)
+        m = nonaug.orthogonal_minimiser(args.d, args.H)
+        minimiser = {"A": m["A"], "B": m["B"], "p": [0] * (args.T - 2) + [str(v) for v in m["p_last_two"]]}
     else:
         value = nonaug.unitary_minimum(args.d, args.H)
         m = nonaug.unitary_minimiser(args.d, args.H)

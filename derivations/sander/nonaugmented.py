@@ -65,15 +65,15 @@ def orthogonal_loss(dim: int) -> sp.Expr:
     total = sp.Integer(0)
     for r in range(2):
         terms = []
-        for r2 in range(2):
-            for s1 in (1, -1):
-                for s2 in (1, -1):
-                    for s3 in (1, -1):
-                        coeff = p[t] * C[2 * i + r, 2 * i2 + r2] * sp.conjugate(kappa[(r2, s1)]) \
-                            * kappa[(r2, s2)] * kappa[(r, s3)]
-                        terms.append(Term(coeff, x=((i, 0, 0), (i2, 0, 0)),
-                                          phase=((i2, -s1 * (T - 2)), (i2, s2 * (t - 1)), (i, s3 * (t - 1))),
-                                          time=((t, 1, T),)))
+        for s1 in (1, -1):
+            for s2 in (1, -1):
+                for s3 in (1, -1):  # the attended coordinate r2 of block i2 only enters the coefficient
+                    coeff = p[t] * kappa[(r, s3)] * sum(
+                        C[2 * i + r, 2 * i2 + r2] * sp.conjugate(kappa[(r2, s1)]) * kappa[(r2, s2)]
+                        for r2 in range(2))
+                    terms.append(Term(sp.expand(coeff), x=((i, 0, 0), (i2, 0, 0)),
+                                      phase=((i2, -s1 * (T - 2)), (i2, s2 * (t - 1)), (i, s3 * (t - 1))),
+                                      time=((t, 1, T),)))
         for s in (1, -1):
             terms.append(Term(-kappa[(r, s)], x=((i, 0, 0),), phase=((i, s * T),)))
         total += expect(abs2(terms, keep=(i,)), Ones(dim // 2), dim // 2, HORIZON)
@@ -137,3 +137,76 @@ def heads_gram() -> sp.Matrix:
     B_ = G.inv().T * U.T / pT
     assert sp.simplify(B_.T * A_ - U * U.T / pT) == sp.zeros(3, 3)
     return sp.simplify(pT * A_ * B_.T)
+
+
+# --- orthogonal case: minima and the trigonometric relation ---------------------------------
+
+def on_last_two(loss: sp.Expr, values: dict) -> sp.Expr:
+    """The loss with p_t = 0 for t < T − 1: every Sum over t = 1..T written as its t = T − 1, T terms
+    plus (T − 2) copies of the summand at p = 0; then p_{T−1}, p_T (and any C entries) from `values`."""
+    def last_two(s: sp.Sum) -> sp.Expr:
+        (var, lo, hi), = s.limits
+        if (lo, hi) != (1, T):
+            raise ValueError(f"unexpected range in {s}")
+        f = s.function
+        zero = f.replace(lambda e: isinstance(e, sp.Indexed) and e.base == p and e.has(var), lambda e: 0)
+        return f.subs(var, T - 1) + f.subs(var, T) + (T - 2) * zero
+
+    expr = loss.replace(lambda e: isinstance(e, sp.Sum), last_two)
+    return sp.expand(expr.subs(p[1], 0).xreplace(values))  # p_1 = 0: T ≥ 3, so 1 < T − 1
+
+
+def orthogonal_block_minimisers() -> sp.Tuple:
+    """(p_{T−1}/p_T, p_T C) at the minimum of one rotation block (d = 2) with p_t = 0 for t < T − 1.
+
+    Scaling (C, p) → (C/α, αp) leaves the loss unchanged, so p_T = 1.  For fixed
+    ρ = p_{T−1} the loss is a quadratic in each row of C: its unique minimiser
+    C(ρ) is solved, then L(C(ρ), ρ) minimised over ρ.  Returns (ρ*, C(ρ*), L*).
+    """
+    rho = sp.Symbol("rho", real=True)
+    loss = on_last_two(orthogonal_loss(2), {p[T - 1]: rho, p[T]: 1})
+    entries = [C[r, c] for r in range(2) for c in range(2)]
+    solution = sp.solve([sp.diff(loss, x) for x in entries], entries, dict=True)
+    (best,) = solution
+    profile = sp.factor(sp.simplify(loss.xreplace(best)))
+    (rho_star,) = [r for r in sp.solve(sp.diff(profile, rho), rho) if r.is_real]
+    Cstar = sp.Matrix(2, 2, lambda r, c: sp.simplify(best[C[r, c]].subs(rho, rho_star)))
+    return sp.Tuple(rho_star, Cstar, sp.simplify(profile.subs(rho, rho_star)))
+
+
+def orthogonal_minimiser(dim: int, heads: int) -> dict:
+    """A minimiser: min(H, d/2) heads, head h reading and writing 𝟙 on block h; p = (0, …, 0, ρ*, 1)."""
+    rho, Cblock, _ = orthogonal_block_minimisers()
+    if Cblock != sp.ones(2, 2):
+        raise ValueError(f"the block minimiser is not rank one with 𝟙𝟙^T: {Cblock}")
+    rows = [[1 if h < dim // 2 and c // 2 == h else 0 for c in range(dim)] for h in range(heads)]
+    return {"A": rows, "B": [r[:] for r in rows], "p_last_two": (rho, 1)}
+
+
+def orthogonal_minimum(dim: int, heads: int) -> sp.Expr:
+    """L at the minimiser above: zero for H ≥ d/2; (d/2 − H) · L(0, p) per unfitted block for H < d/2.
+
+    Evaluated on the derived loss for symbolic T (the value must not depend on T).
+    """
+    if dim % 2:
+        raise ValueError("the orthogonal case needs an even dimension")
+    m = orthogonal_minimiser(dim, heads)
+    Cm = sp.Matrix(m["B"]).T * sp.Matrix(m["A"])
+    rho, last = m["p_last_two"]
+    values = {C[r, c]: Cm[r, c] for r in range(dim) for c in range(dim)}
+    values.update({p[T - 1]: rho, p[T]: last})
+    value = sp.simplify(on_last_two(orthogonal_loss(dim), values))
+    if value.has(T):
+        raise ValueError(f"the minimum depends on T: {value}")
+    return value
+
+
+def orthogonal_heads_gram(dim: int) -> sp.Matrix:
+    """p_T A B^T at the minimiser with H = d/2 heads: heads bi-orthogonal, ⟨a_h, b_h'⟩ p_T = 2 δ_{hh'}.
+
+    C = Σ_h b_h a_h^T = U U^T / p_T with U = [𝟙_{block 1}, …] (U^T U = 2 I); any
+    A = G U^T, B = G^{−T} U^T / p_T gives it, and p_T A B^T = U^T U = 2 I.
+    """
+    m = orthogonal_minimiser(dim, dim // 2)
+    A_, B_ = sp.Matrix(m["A"]), sp.Matrix(m["B"])
+    return A_ * B_.T * m["p_last_two"][1]

@@ -47,7 +47,11 @@ def loss_and_gradient(Ah, Bh, p, s, T):
 
 def train(d: int, H: int, T: int, starts: int = 3, seed: int = 0):
     """L-BFGS on (A_h, B_h, p) from random Gaussian starts (as in [S]'s experiments); best (L, A, B, p)."""
-    s = tokens(nodes(d, T), T)
+    return train_on(tokens(nodes(d, T), T), d, H, T, starts=starts, seed=seed)
+
+
+def train_on(s, d: int, H: int, T: int, starts: int = 3, seed: int = 0):
+    """L-BFGS on (A_h, B_h, p) for sequences s (n, T+1, d), equally weighted (a quadrature or a sample)."""
     rng = np.random.default_rng(seed)
     na = H * d
 

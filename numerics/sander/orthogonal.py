@@ -1,0 +1,77 @@
+"""[S] §3.2 numerically, orthogonal case: W = blockdiag(R(φ_1), …, R(φ_{d/2})), s_1 = 𝟙, real tokens.
+
+Tokens are built by repeated multiplication by the real rotation matrix W.
+In block i every coordinate of ŝ_{T+1} − s_{T+1} is a trigonometric
+polynomial of degree ≤ 3T − 4 in φ_i and ≤ 2T − 3 in every other φ_{i'}, so
+its square has degree ≤ 6T − 8 per angle and the average over N = 6T equally
+spaced angles per block is the exact average over the torus.
+"""
+from __future__ import annotations
+
+import itertools
+
+import mpmath
+import numpy as np
+
+from numerics.sander import nonaugmented as nonaug
+
+
+def rotation(phi: np.ndarray) -> np.ndarray:
+    """blockdiag(R(φ_1), …) for each row of φ: (n, d, d), R(φ) = [[cos φ, −sin φ], [sin φ, cos φ]]."""
+    n, b = phi.shape
+    W = np.zeros((n, 2 * b, 2 * b))
+    c, s = np.cos(phi), np.sin(phi)
+    for i in range(b):
+        W[:, 2 * i, 2 * i], W[:, 2 * i, 2 * i + 1] = c[:, i], -s[:, i]
+        W[:, 2 * i + 1, 2 * i], W[:, 2 * i + 1, 2 * i + 1] = s[:, i], c[:, i]
+    return W
+
+
+def angles(d: int, T: int) -> np.ndarray:
+    """The exact quadrature grid: all (d/2)-tuples of the N = 6T angles 2πn/N."""
+    N = 6 * T
+    return np.array(list(itertools.product(2 * np.pi * np.arange(N) / N, repeat=d // 2)))
+
+
+def tokens(W: np.ndarray, T: int) -> np.ndarray:
+    """s_1..s_{T+1}: (n, T+1, d), s_1 = 𝟙, s_{t+1} = W s_t (W: (n, d, d), any real matrices)."""
+    n, d, _ = W.shape
+    s = np.empty((n, T + 1, d))
+    s[:, 0] = 1.0
+    for i in range(T):
+        s[:, i + 1] = np.einsum("nij,nj->ni", W, s[:, i])
+    return s
+
+
+def grid_tokens(d: int, T: int) -> np.ndarray:
+    return tokens(rotation(angles(d, T)), T)
+
+
+def train(d: int, H: int, T: int, starts: int = 3, seed: int = 0):
+    """L-BFGS on (A_h, B_h, p) from random starts, exact quadrature; best (L, A, B, p)."""
+    return nonaug.train_on(grid_tokens(d, T), d, H, T, starts=starts, seed=seed)
+
+
+def loss_mp(C, p, d: int, dps: int):
+    """The population loss at C (d×d) and p (length T) at `dps` digits: exact quadrature, model by definition."""
+    T = len(p)
+    with mpmath.workdps(dps):
+        N = 6 * T
+        grid = [2 * mpmath.pi * q / N for q in range(N)]
+        total = mpmath.mpf(0)
+        for phi in itertools.product(grid, repeat=d // 2):
+            s = [[mpmath.mpf(1)] * d]
+            for _ in range(T):
+                prev, nxt = s[-1], [None] * d
+                for i, f in enumerate(phi):
+                    c, sn = mpmath.cos(f), mpmath.sin(f)
+                    nxt[2 * i] = c * prev[2 * i] - sn * prev[2 * i + 1]
+                    nxt[2 * i + 1] = sn * prev[2 * i] + c * prev[2 * i + 1]
+                s.append(nxt)
+            for k in range(d):
+                pred = mpmath.mpf(0)
+                for n in range(T):
+                    score = sum(C[k][c] * s[T - 2][c] * s[n][c] for c in range(d))
+                    pred += p[n] * score * s[n][k]
+                total += (pred - s[T][k]) ** 2 / 2
+        return total / N ** (d // 2)
