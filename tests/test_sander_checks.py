@@ -41,6 +41,10 @@ CORRUPTIONS = {
                                     lambda e: sp.Tuple(*e[1:], e[0]),
                                     lambda e: sp.Tuple(*[v + sp.Rational(1, 2) for v in e])],
     "S.nonaug.orthogonal.heads": [lambda e: e * (1 + sp.Rational(1, 100)), lambda e: e / 2],
+    "S.noncommuting.augmented": [lambda e: sp.Tuple(e[0] * sp.Rational(3, 2), e[1]),
+                                 lambda e: sp.Tuple(e[0], e[1] * sp.Rational(11, 10)),
+                                 lambda e: e.subs(T, T + 1)],
+    "S.noncommuting.nonaugmented": [lambda e: sp.Tuple(-e[0], *e[1:]), lambda e: sp.Tuple(e[0], e[1] * 2, e[2])],
 }
 
 
