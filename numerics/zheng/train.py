@@ -144,18 +144,6 @@ def offdiagonal_mask(d: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 # ---------------------------------------------------------------- loss and gradient
-@dataclass
-class _Block:
-    """The parameter-free part of a block of n sequences, positions t = 2..T−1 (P of them)."""
-
-    x1: np.ndarray  # (n, d)
-    c: np.ndarray  # (n, 2d): c = (Λ^{−1} x_1 ; Λ^{−2} x_1), so that e_t = C λ^t for t ≥ 2
-    powers: np.ndarray  # (n, d, P): λ^t
-    target: np.ndarray  # (n, d, P): x_{t+1} = λ^t ∘ x_1
-    g: np.ndarray | None  # (n, d, d, P): g_t/(t − 1), or None when not cached
-    inv: np.ndarray  # (P,): 1/(t − 1)
-
-
 def _phase_gram(powers: np.ndarray, inv: np.ndarray) -> np.ndarray:
     """g_t/(t − 1), g_t = Σ_{i=2}^{t} λ^i (λ^i)^* a running (cumulative) sum over t: (n, d, d, P)."""
     g = powers[:, :, None, :] * np.conj(powers[:, None, :, :])
@@ -166,7 +154,10 @@ def _phase_gram(powers: np.ndarray, inv: np.ndarray) -> np.ndarray:
 
 def _times_gram(g: np.ndarray, v: np.ndarray) -> np.ndarray:
     """(g_t/(t − 1)) v_t for every sequence and t: one d×d product per (sequence, t)."""
-    return (g * v[:, None, :, :]).sum(axis=2)
+    out = g[:, :, 0, :] * v[:, None, 0, :]
+    for k in range(1, g.shape[2]):
+        out += g[:, :, k, :] * v[:, None, k, :]
+    return out
 
 
 class EmpiricalLoss:
@@ -188,53 +179,63 @@ class EmpiricalLoss:
     """
 
     def __init__(self, seqs: Sequences, chunk: int = CHUNK, cache_bytes: int = CACHE_BYTES):
-        self.seqs, self.m, self.d, self.T = seqs, seqs.m, seqs.d, seqs.T
-        self.cache = seqs.m * (self.T - 2) * self.d**2 * 16 <= cache_bytes
-        self.blocks = [self._block(seqs.slice(s, s + chunk)) for s in range(0, seqs.m, chunk)]
-
-    def _block(self, seqs: Sequences) -> _Block:
+        self.seqs, self.m, self.d, self.T, self.chunk = seqs, seqs.m, seqs.d, seqs.T, chunk
         t = np.arange(2, self.T)
-        inv = 1.0 / (t - 1)
-        powers = np.exp(1j * seqs.theta[:, :, None] * t[None, None, :])
+        self.inv = 1.0 / (t - 1)
+        self.x1 = seqs.x1
         back = np.exp(-1j * seqs.theta)
-        c = np.concatenate([seqs.x1 * back, seqs.x1 * back**2], axis=1)
-        g = _phase_gram(powers, inv) if self.cache else None
-        return _Block(seqs.x1, c, powers, seqs.x1[:, :, None] * powers, g, inv)
+        self.c = np.concatenate([seqs.x1 * back, seqs.x1 * back**2], axis=1)  # (m, 2d)
+        self.powers = np.exp(1j * seqs.theta[:, :, None] * t[None, None, :])  # (m, d, P): λ^t
+        self.powers_h = np.conj(np.swapaxes(self.powers, 1, 2)).copy()  # (m, P, d)
+        self.target = seqs.x1[:, :, None] * self.powers  # x_{t+1} = λ^t ∘ x_1
+        cache = seqs.m * (self.T - 2) * self.d**2 * 16 <= cache_bytes
+        self.g = _phase_gram(self.powers, self.inv) if cache else None
 
     def __call__(self, K: np.ndarray, V: np.ndarray, gradient: bool = True):
         """(L̂, G^{KQ}, G^{PV}); G = ∂/∂Re + i ∂/∂Im, so gradient descent is W ← W − lr·G."""
-        d, D = self.d, 2 * self.d
+        d, m, P = self.d, self.m, self.T - 2
+        c, cbar, x1 = self.c, np.conj(self.c), self.x1
+        # per sequence: [K̂; κ] (d+1 × d) and [Ṽ, v_1] (d × d+1)
+        Kc = cbar[:, :, None] * K[None] * c[:, None, :]
+        Kall = np.empty((m, d + 1, d), dtype=complex)
+        Kall[:, :d] = Kc[:, :d, :d] + Kc[:, :d, d:] + Kc[:, d:, :d] + Kc[:, d:, d:]
+        kq = (np.conj(x1) @ K[:d]) * c
+        Kall[:, d] = kq[:, :d] + kq[:, d:]
+        Vc = V[None] * c[:, None, :]
+        Vall = np.empty((m, d, d + 1), dtype=complex)
+        Vall[:, :, :d] = Vc[:, :, :d] + Vc[:, :, d:]
+        Vall[:, :, d] = x1 @ V[:, :d].T
+        Vall_h = np.conj(np.swapaxes(Vall, 1, 2))
+        R = np.empty((m, d, d + 1), dtype=complex)  # Σ_t r_t [y_t; ε_t]^*
+        N = np.empty((m, d + 1, d), dtype=complex)  # Σ_t [ω_t; η_t] λ^{t*}
         loss = 0.0
-        GK = np.zeros((D, D), dtype=complex)
-        GV = np.zeros((d, D), dtype=complex)
-        for blk in self.blocks:
-            g = blk.g if blk.g is not None else _phase_gram(blk.powers, blk.inv)
-            c, cbar, x1 = blk.c, np.conj(blk.c), blk.x1
-            # forward: [K̂; κ] λ^t, then y_t and ε_t
-            Kc = cbar[:, :, None] * K[None] * c[:, None, :]
-            Khat = Kc[:, :d, :d] + Kc[:, :d, d:] + Kc[:, d:, :d] + Kc[:, d:, d:]
-            kq = (np.conj(x1) @ K[:d]) * c
-            kappa = kq[:, :d] + kq[:, d:]
-            SE = np.concatenate([Khat, kappa[:, None, :]], axis=1) @ blk.powers  # (n, d+1, P)
-            Y = np.concatenate([_times_gram(g, SE[:, :d]), SE[:, d:] * blk.inv], axis=1)  # [y; ε]
-            Vc = V[None] * c[:, None, :]
-            Vall = np.concatenate([Vc[:, :, :d] + Vc[:, :, d:], (x1 @ V[:, :d].T)[:, :, None]], axis=2)
-            r = Vall @ Y - blk.target  # (n, d, P)
+        for s in range(0, m, self.chunk):
+            b = slice(s, s + self.chunk)
+            g = self.g[b] if self.g is not None else _phase_gram(self.powers[b], self.inv)
+            SE = Kall[b] @ self.powers[b]  # [C^* q_t; e_1^* q_t]
+            Y = np.empty_like(SE)
+            Y[:, :d] = _times_gram(g, SE[:, :d])
+            np.multiply(SE[:, d:], self.inv, out=Y[:, d:])
+            r = Vall[b] @ Y
+            r -= self.target[b]
             loss += 0.5 * float(np.vdot(r, r).real)
             if not gradient:
                 continue
-            # G^{PV} = Σ r_t z_t^*, z_t = C y_t + e_1 ε_t
-            R = r @ np.conj(np.swapaxes(Y, 1, 2))  # (n, d, d+1): Σ_t r_t [y_t; ε_t]^*
-            GV[:, :d] += np.einsum("njk,nk->jk", R[:, :, :d], cbar[:, :d]) + R[:, :, d].T @ np.conj(x1)
-            GV[:, d:] += np.einsum("njk,nk->jk", R[:, :, :d], cbar[:, d:])
-            # G^{KQ} = Σ w_t e_t^*, w_t = C ω_t + e_1 η_t, e_t = C λ^t
-            U = np.conj(np.swapaxes(Vall, 1, 2)) @ r  # (n, d+1, P): [Ṽ^* r_t; v_1^* r_t]
-            Om = np.concatenate([_times_gram(g, U[:, :d]), U[:, d:] * blk.inv], axis=1)
-            N = Om @ np.conj(np.swapaxes(blk.powers, 1, 2))  # (n, d+1, d)
-            N2 = np.tile(N, (1, 1, 2)) * cbar[:, None, :]  # (n, d+1, 2d): [N; ν] C^*
-            GK += np.einsum("na,nab->ab", c, np.tile(N2[:, :d], (1, 2, 1)))
-            GK[:d] += x1.T @ N2[:, d]
-        return loss / self.m, GK / self.m, GV / self.m
+            R[b] = r @ np.conj(np.swapaxes(Y, 1, 2))
+            U = Vall_h[b] @ r  # [Ṽ^* r_t; v_1^* r_t]
+            U[:, :d] = _times_gram(g, U[:, :d])
+            U[:, d:] *= self.inv
+            N[b] = U @ self.powers_h[b]
+        if not gradient:
+            return loss / m, None, None
+        # G^{PV} = Σ r_t z_t^*, z_t = C y_t + e_1 ε_t
+        GV = np.concatenate([np.einsum("njk,nk->jk", R[:, :, :d], cbar[:, :d]) + R[:, :, d].T @ np.conj(x1),
+                             np.einsum("njk,nk->jk", R[:, :, :d], cbar[:, d:])], axis=1)
+        # G^{KQ} = Σ w_t e_t^*, w_t = C ω_t + e_1 η_t, e_t = C λ^t
+        N2 = np.tile(N, (1, 1, 2)) * cbar[:, None, :]  # [N; ν] C^*
+        GK = np.einsum("na,nab->ab", c, np.tile(N2[:, :d], (1, 2, 1)))
+        GK[:d] += x1.T @ N2[:, d]
+        return loss / m, GK / m, GV / m
 
 
 # ---------------------------------------------------------------- test-set read-out
