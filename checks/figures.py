@@ -90,7 +90,7 @@ def main(argv=None) -> int:
     start = time.perf_counter()
     jobs, meta = jobs_and_theory(args.m, args.epochs, T)
     print(f"{len(jobs)} runs, m = {args.m}, {args.epochs} epochs, d = {D}, T = {T} ...", file=sys.stderr, flush=True)
-    results = sweep(jobs, n_jobs=args.n_jobs, backend=args.backend)
+    results = sweep(jobs, n_jobs=args.n_jobs, backend=args.backend, verbose=10)
     trained = time.perf_counter() - start
     captions = []
 

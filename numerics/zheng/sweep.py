@@ -50,7 +50,7 @@ def auto_rate(train_set: tr.Sequences, K, V, limit_point=None, sample: int = 100
     return 1.0 / max(tr.top_curvature(loss_fn, *p) for p in points)
 
 
-def sweep(jobs: list[dict], n_jobs: int = 2, backend: str = "loky") -> list[dict]:
+def sweep(jobs: list[dict], n_jobs: int = 2, backend: str = "loky", verbose: int = 0) -> list[dict]:
     """Run every job; results in the order of `jobs`.
 
     backend="loky" (default): processes on this machine, BLAS limited to one thread each.
@@ -61,4 +61,4 @@ def sweep(jobs: list[dict], n_jobs: int = 2, backend: str = "loky") -> list[dict
     from joblib import Parallel, delayed, parallel_config
 
     with parallel_config(backend=backend, n_jobs=n_jobs, inner_max_num_threads=1 if backend == "loky" else None):
-        return Parallel()(delayed(run_one)(job) for job in jobs)
+        return Parallel(verbose=verbose)(delayed(run_one)(job) for job in jobs)
