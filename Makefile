@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: verify test fuzz bench figures clean
+.PHONY: verify test fuzz bench figures latex pdf clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,12 @@ bench: $(STAMP)
 
 figures: $(STAMP)
 	$(PY) -m checks.figures
+
+latex: $(STAMP)
+	$(VENV)/bin/mesaverify latex --all
+
+pdf: $(STAMP)
+	$(VENV)/bin/mesaverify latex --all --pdf
 
 clean:
 	rm -rf build $(VENV) *.egg-info

@@ -13,6 +13,7 @@ COMMAND_MODULES = (
     "checks.commands.fixed_point",
     "checks.commands.simulate",
     "checks.commands.sander",
+    "checks.commands.latex",
 )
 
 

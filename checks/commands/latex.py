@@ -1,0 +1,130 @@
+"""`mesaverify latex` / `derive`: one check's derived expression as LaTeX, plain text or srepr; and
+`mesaverify latex --all` behind `make latex` (build/latex/<check-id>.tex and derivations.tex)."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import sympy as sp
+
+from checks import latex
+from checks.errors import UsageError
+from checks.registry import all_checks
+
+FORMATS = ("text", "latex", "srepr")
+
+
+def register(sub) -> None:
+    p = sub.add_parser("latex", help="print one check's derived expression in LaTeX, or write build/latex/")
+    p.add_argument("check_id", nargs="?", help="a check id (see `mesaverify verify` for the list)")
+    p.add_argument("--all", action="store_true",
+                   help="write build/latex/<check-id>.tex for every check and build/latex/derivations.tex")
+    p.add_argument("--out", default="build/latex", help="directory for --all")
+    p.add_argument("--report", default="build/report.json", help="the verify run whose evidence --all quotes")
+    p.add_argument("--pdf", action="store_true", help="with --all: compile derivations.pdf (latexmk, pdflatex "
+                   "or tectonic); exit 2 with how to install one if none is on the PATH")
+    p.set_defaults(run=run_latex)
+
+    q = sub.add_parser("derive", help="print one check's derived expression (text, LaTeX or SymPy srepr)")
+    q.add_argument("check_id", help="a check id")
+    q.add_argument("--format", choices=FORMATS, default="text")
+    q.add_argument("--d", type=int, help="substitute the dimension d")
+    q.add_argument("--T", type=int, help="substitute the horizon T")
+    q.add_argument("--law", help="substitute the moments m_{...} of a law of x_1 (needs --d), as in fixed-point")
+    q.add_argument("--sigma", default="1")
+    q.add_argument("--c", default="1")
+    q.add_argument("--support")
+    q.add_argument("--probs")
+    q.set_defaults(run=run_derive)
+
+    r = sub.add_parser("selftest", help="run every check against mutants of its derivation (build/selftest.json)")
+    r.add_argument("--only", default="", help="only checks whose id starts with this prefix")
+    r.add_argument("--workers", type=int, default=2, help="processes (default 2)")
+    r.add_argument("--out", default="build", help="directory for selftest.json")
+    r.set_defaults(run=run_selftest)
+
+
+def lookup(check_id: str):
+    checks = all_checks()
+    if check_id not in checks:
+        known = ", ".join(checks)
+        raise UsageError(f"unknown check id {check_id!r}; known ids: {known}")
+    return checks[check_id]
+
+
+def run_latex(args) -> int:
+    if args.all:
+        command = latex.engine() if args.pdf else None
+        if args.pdf and command is None:
+            raise UsageError(latex.INSTALL_HINT)
+        written = latex.write_all(Path(args.out), all_checks(), Path(args.report))
+        print(f"wrote {len(written) - 1} expressions and {written[-1]}")
+        if command is not None:
+            ok, tail = latex.compile_pdf(written[-1], command)
+            if not ok:
+                print(tail, file=sys.stderr)
+                print(f"mesaverify: error: {command[0]} failed on {written[-1]}", file=sys.stderr)
+                return 1
+            print(f"wrote {written[-1].with_suffix('.pdf')} ({command[0]})")
+        return 0
+    if not args.check_id:
+        raise UsageError("give a check id, or --all; known ids: " + ", ".join(all_checks()))
+    print(latex.to_latex(lookup(args.check_id).derive()))
+    return 0
+
+
+def _by_name(expr, name):
+    return next((s for s in expr.free_symbols if getattr(s, "name", None) == name), None)
+
+
+def specialise(expr, args):
+    """Substitute --law (its moments m_{...}), --d and --T into a derived expression."""
+    if args.law is not None:
+        from checks.lawspec import law_from_args
+        from derivations.moments import LAW_NAMES, with_moments
+
+        if args.law not in LAW_NAMES:
+            raise UsageError(f"unknown law {args.law!r}; choose one of {', '.join(LAW_NAMES)}")
+        spec = law_from_args(args)
+        args.d = spec.d
+        expr = with_moments(expr, spec.exact())
+    for name, value, least in (("d", args.d, 1), ("T", args.T, 3)):
+        if value is None:
+            continue
+        if value < least:
+            raise UsageError(f"--{name} must be >= {least}, got {value}")
+        symbol = _by_name(expr, name)
+        if symbol is not None:
+            expr = expr.subs(symbol, value).doit()
+    return expr
+
+
+def run_derive(args) -> int:
+    expr = specialise(lookup(args.check_id).derive(), args)
+    if args.format == "latex":
+        print(latex.to_latex(expr))
+    elif args.format == "srepr":
+        print(sp.srepr(expr))
+    else:
+        print(sp.sstr(expr))
+    return 0
+
+
+def run_selftest(args) -> int:
+    from checks import selftest
+
+    ids = [cid for cid in all_checks() if cid.startswith(args.only)]
+    if not ids:
+        raise UsageError(f"no check id starts with {args.only!r}")
+    if args.workers < 1:
+        raise UsageError(f"--workers must be >= 1, got {args.workers}")
+    summary = selftest.run(ids, args.workers, Path(args.out), progress=lambda line: print(line, flush=True))
+    print(f"{summary['killed']} of {summary['mutants']} mutants killed "
+          f"({len(summary['errors'])} by an error), {len(summary['equivalent'])} equivalent mutants excluded, "
+          f"{len(summary['survivors'])} survivors, {summary['total_seconds']:.0f} s; {Path(args.out) / 'selftest.json'}")
+    for row in summary["survivors"]:
+        print(f"SURVIVOR {row['check']}: {row['operator']}: {row['mutant']} "
+              f"(max_error {row['max_error']:.3e} <= tolerance {row['tolerance']:.3e})")
+    for row in summary["baseline_failures"]:
+        print(f"CHECK FAILS UNMUTATED {row['check']}: {row['status']} {row['error']}")
+    return 0 if not summary["survivors"] and not summary["baseline_failures"] else 1

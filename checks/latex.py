@@ -1,0 +1,471 @@
+"""LaTeX of the derived expressions: one printer, its inverse, and the derivations document.
+
+`to_latex(expr)` prints a derived expression with the papers' names (`H_{T - 2}`
+for the harmonic number, `m_{2,4}` for moments, `A_{0,1}` for matrix entries,
+`\\tau`, `a_{0}`); `display(expr)` is the same text laid out for reading (long
+sums broken over lines); `from_latex(text)` parses it back with SymPy's
+`parse_latex` (ANTLR backend) so that a test can show that what is exported
+means what was derived.
+
+Containers (tuples, matrices, `cases`) are laid out and read back here; every
+scalar inside them is read back by `parse_latex`.  Before parsing, each symbol
+token (`T`, `\\tau`, `m_{2,4}`, `A_{0,1}`, `\\text{saddle}`) is replaced by a
+placeholder the grammar reads as one symbol, because the grammar takes `d` for
+a differential and cannot read commas in subscripts; the placeholders are
+turned back into symbols named by their token.  Symbols therefore come back
+named by their LaTeX token: `canonical(expr)` names the original's symbols the
+same way, and a round trip is `from_latex(to_latex(e)) == canonical(e)`.
+"""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import sympy as sp
+from sympy.core.relational import Relational
+from sympy.printing.latex import LatexPrinter
+
+# Tokens that are numbers in a derived expression, not symbols (no symbol in the project is named so).
+CONSTANTS = {"e": sp.E, "i": sp.I}
+LINE_CHARS = 100  # a displayed line of a long sum holds about this many characters of LaTeX
+
+
+class PaperPrinter(LatexPrinter):
+    """SymPy's LaTeX with the names of the papers and only constructs `from_latex` reads."""
+
+    def __init__(self):
+        super().__init__({"mul_symbol": None, "fold_short_frac": False, "long_frac_ratio": None,
+                          "inv_trig_style": "abbreviated", "imaginary_unit": "i"})
+
+    def _print_harmonic(self, expr, exp=None):
+        if len(expr.args) != 1:
+            raise ValueError(f"generalised harmonic numbers have no paper notation: {expr}")
+        out = r"H_{%s}" % self._print(expr.args[0])
+        return out if exp is None else r"%s^{%s}" % (out, exp)
+
+    def _print_Indexed(self, expr):
+        return "%s_{%s}" % (self._print(expr.base.label), ",".join(self._print(i) for i in expr.indices))
+
+    def _print_Symbol(self, expr, style="plain"):
+        name = super()._print_Symbol(expr, style)
+        # a multi-letter word that is not a Greek letter or a subscripted name: a label such as 'saddle'
+        if re.fullmatch(r"[A-Za-z]{2,}", name):
+            return r"\text{%s}" % name
+        return name
+
+    def _print_Exp1(self, expr, exp=None):
+        return "e" if exp is None else "e^{%s}" % exp
+
+
+_PRINTER = PaperPrinter()
+
+
+def scalar_latex(expr) -> str:
+    """One scalar expression (or relation) in LaTeX."""
+    return _PRINTER.doprint(expr)
+
+
+def to_latex(expr) -> str:
+    """The derived expression on one line: what `mesaverify latex` prints and `from_latex` reads."""
+    if isinstance(expr, sp.Tuple):
+        return r"\left( " + r", \  ".join(to_latex(x) for x in expr) + r"\right)"
+    if isinstance(expr, sp.MatrixBase):
+        rows = r" \\ ".join(" & ".join(to_latex(x) for x in expr.row(r)) for r in range(expr.rows))
+        return r"\left[\begin{matrix}" + rows + r"\end{matrix}\right]"
+    if isinstance(expr, sp.Piecewise):
+        rows = []
+        for value, cond in expr.args:
+            where = r"\text{otherwise}" if cond is sp.true else r"\text{if } " + scalar_latex(cond)
+            rows.append(to_latex(value) + " & " + where)
+        return r"\begin{cases} " + r" \\ ".join(rows) + r" \end{cases}"
+    return scalar_latex(expr)
+
+
+# --- laid out for reading ---------------------------------------------------------------------
+BREAK = r" \\ "  # the only text `display` adds inside a long sum, besides the environment
+
+
+def sum_lines(expr) -> list[str]:
+    """A long sum as lines of about LINE_CHARS characters, each line after the first starting with its sign."""
+    terms = _PRINTER._as_ordered_terms(expr, order=None)
+    lines, current = [], ""
+    for n, term in enumerate(terms):
+        text = scalar_latex(term)
+        piece = text if n == 0 else (" - " + text[1:].lstrip() if text.startswith("-") else " + " + text)
+        if current and len(current) + len(piece) > LINE_CHARS:
+            lines.append(current)
+            current = piece.lstrip()
+        else:
+            current += piece
+    lines.append(current)
+    return lines
+
+
+def _label(path) -> str:
+    return "y" if not path else "y_{%s}" % ",".join(map(str, path))
+
+
+def _equation(lead: str, expr) -> str:
+    """`lead expr` as display math: one line, or a long sum over several lines (multline*)."""
+    if isinstance(expr, sp.Add) and len(scalar_latex(expr)) > LINE_CHARS:
+        return "\\begin{multline*}\n" + lead + (BREAK + "\n").join(sum_lines(expr)) + "\n\\end{multline*}"
+    return "\\begin{equation*}\n" + lead + to_latex(expr) + "\n\\end{equation*}"
+
+
+def abbreviate(values: list) -> tuple[list, list]:
+    """Long parts of values, when one value is long and not a sum (a sum breaks over lines), named
+    ξ_1, ξ_2, … smallest first: (definitions [(ξ, part)], reduced values).  Only subtrees are named, so
+    substituting the definitions back (`expand_abbreviations`) gives the values exactly."""
+    def long(x):
+        return len(scalar_latex(x)) > 3 * LINE_CHARS and not isinstance(x, sp.Add)
+
+    if not any(long(v) for v in values):
+        return [], list(values)
+    definitions, reduced = [], list(values)
+    while True:
+        pool = [*reduced, *(part for _, part in definitions)]
+        counts: dict = {}
+        for v in pool:
+            for node in sp.preorder_traversal(v):
+                if not node.is_Atom and not isinstance(node, Relational):
+                    counts[node] = counts.get(node, 0) + 1
+        # a part worth a name: a product, power or function (never a sum: put back under a number it would
+        # be multiplied out), of some length once the parts named before are in, and repeated or long itself
+        worth = [n for n, c in counts.items() if n not in pool and not isinstance(n, sp.Add)
+                 and len(scalar_latex(n)) >= LINE_CHARS // 2 and (c > 1 or len(scalar_latex(n)) > 2 * LINE_CHARS)]
+        if not worth or len(definitions) >= 30:
+            return definitions, reduced
+        part = min(worth, key=lambda n: len(scalar_latex(n)))  # smallest first: no name stands for one name
+        xi = sp.Symbol(f"xi_{len(definitions) + 1}")
+        reduced = [v.xreplace({part: xi}) for v in reduced]
+        definitions = [(x, d.xreplace({part: xi})) for x, d in definitions] + [(xi, part)]
+
+
+def expand_abbreviations(definitions, reduced) -> list:
+    """The values again: every ξ replaced by its part until none is left."""
+    names = dict(definitions)
+    out = list(reduced)
+    for _ in range(len(names) + 1):
+        out = [v.xreplace(names) for v in out]
+    return out
+
+
+def display(expr, path=()) -> str:
+    """The derived expression as display math, laid out for reading: y = …; each component of a tuple as
+    y_{1}, y_{2}, …; long sums broken over lines; long expressions with their common subexpressions
+    named ξ_1, ξ_2, … (`abbreviate`); a matrix with long entries one entry per line."""
+    label = _label(path)
+    if isinstance(expr, sp.Tuple):
+        return "\n".join(display(x, path + (n,)) for n, x in enumerate(expr, 1))
+    if isinstance(expr, sp.MatrixBase):
+        if max(len(to_latex(x)) for x in expr) <= LINE_CHARS // 2:
+            return _equation(f"{label} = ", expr)
+        return "\n".join(_equation(rf"\left[{label}\right]_{{{r + 1},{c + 1}}} = ", expr[r, c])
+                         for r in range(expr.rows) for c in range(expr.cols))
+    pieces = expr.args if isinstance(expr, sp.Piecewise) else [(expr, None)]
+    definitions, reduced = abbreviate([v for v, _ in pieces])
+    out = []
+    for value, (_, cond) in zip(reduced, pieces):
+        where = "" if cond is None else (r", \quad \text{otherwise}" if cond is sp.true
+                                         else r", \quad \text{if } " + scalar_latex(cond))
+        if where and not (isinstance(value, sp.Add) and len(scalar_latex(value)) > LINE_CHARS):
+            out.append("\\begin{equation*}\n" + f"{label} = " + to_latex(value) + where + "\n\\end{equation*}")
+        else:
+            out.append(_equation(f"{label} = ", value) + (f"\n\\begin{{equation*}}{where[2:]}\\end{{equation*}}"
+                                                           if where else ""))
+    if definitions:
+        out.append(r"\noindent where")
+        out += [_equation(f"{scalar_latex(xi)} = ", value) for xi, value in definitions]
+    return "\n".join(out)
+
+
+def unbreak(text: str) -> str:
+    """Undo the line breaks of a displayed long sum: the one-line LaTeX of the same sum."""
+    return text.replace(BREAK, " ")
+
+
+# --- reading back -------------------------------------------------------------------------------
+_COMMANDS = {r"\frac", r"\left", r"\right", r"\sqrt", r"\cdot", r"\overline", r"\exp", r"\log", r"\sin",
+             r"\cos", r"\tan", r"\operatorname", r"\infty", r"\pi", r"\operatorname{re}", r"\operatorname{im}"}
+_TOKEN = re.compile(r"\\text\{[A-Za-z]+\}"  # a word label
+                    r"|(?:\\[A-Za-z]+|[A-Za-z])(?:_\{(?:[^{}]|\{[^{}]*\})*\})?")  # a letter, subscripted or not
+
+
+def _symbol(token: str):
+    """A symbol token of the printed LaTeX as a SymPy object: H_{…} is the harmonic number."""
+    if token in CONSTANTS:
+        return CONSTANTS[token]
+    if token.startswith("H_{"):
+        return sp.harmonic(_parse_scalar(token[3:-1]))
+    if token.startswith(r"\text{"):
+        return sp.Symbol(token[6:-1])
+    return sp.Symbol(token)
+
+
+def _parse_scalar(text: str):
+    from sympy.parsing.latex import parse_latex
+
+    tokens: dict[str, int] = {}
+
+    def placeholder(match):
+        token = match.group(0)
+        if token in _COMMANDS:
+            return token
+        for big in (r"\sum_{", r"\prod_{"):  # the bounds of a sum: its index and lower limit are tokens too
+            if token.startswith(big):
+                return big + _TOKEN.sub(placeholder, token[len(big):-1]) + "}"
+        return f"z_{{{tokens.setdefault(token, len(tokens)) + 1}}}"
+
+    encoded = _TOKEN.sub(placeholder, text)
+    # no symbol is a function: a symbol before a parenthesis multiplies it (the grammar would apply it)
+    encoded = re.sub(r"(z_\{\d+\})\s*(?=\\left\()", r"\1 \\cdot ", encoded)
+    parsed = parse_latex(encoded, backend="antlr")
+    back = {sp.Symbol(f"z_{{{n + 1}}}"): _symbol(tok) for tok, n in tokens.items()}
+    return parsed.xreplace(back)
+
+
+_RELATIONS = ((r"\neq", sp.Ne), (r"\geq", sp.Ge), (r"\leq", sp.Le), ("=", sp.Eq), (">", sp.Gt), ("<", sp.Lt))
+
+
+def _parse_condition(text: str):
+    """A relation `lhs OP rhs` of a case, both sides read by `_parse_scalar`."""
+    for op, relation in _RELATIONS:
+        sides = _split_top(text, op)
+        if len(sides) == 2:
+            return relation(_parse_scalar(sides[0]), _parse_scalar(sides[1]), evaluate=False)
+    raise ValueError(f"not a relation: {text}")
+
+
+def _split_top(text: str, sep: str) -> list[str]:
+    """Split at `sep` outside braces and \\left…\\right pairs."""
+    parts, depth, start, n = [], 0, 0, 0
+    while n < len(text):
+        if text.startswith(r"\left", n) or text.startswith(r"\begin", n):
+            depth += 1
+        elif text.startswith(r"\right", n) or text.startswith(r"\end", n):
+            depth -= 1
+        elif text[n] == "{":
+            depth += 1
+        elif text[n] == "}":
+            depth -= 1
+        if depth == 0 and text.startswith(sep, n):
+            parts.append(text[start:n])
+            n += len(sep)
+            start = n
+            continue
+        n += 1
+    parts.append(text[start:])
+    return [p.strip() for p in parts]
+
+
+def _enclosing(text: str, left: str, right: str) -> str | None:
+    """The inside of text if the whole of it is one `left … right` pair, else None."""
+    if not (text.startswith(left) and text.endswith(right)):
+        return None
+    inner = text[len(left):len(text) - len(right)]
+    return inner if _balanced(inner) else None
+
+
+def _balanced(text: str) -> bool:
+    """Braces, \\left/\\right and \\begin/\\end pair up inside text, never closing more than opened."""
+    depth = 0
+    for n, ch in enumerate(text):
+        if text.startswith(r"\left", n) or text.startswith(r"\begin", n) or ch == "{":
+            depth += 1
+        elif text.startswith(r"\right", n) or text.startswith(r"\end", n) or ch == "}":
+            depth -= 1
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+def from_latex(text: str):
+    """The inverse of `to_latex` (and of `display` after `unbreak`): tuples, matrices and cases are
+    read here, every scalar by SymPy's `parse_latex`; symbols come back named by their token."""
+    text = text.strip()
+    inner = _enclosing(text, r"\left[\begin{matrix}", r"\end{matrix}\right]")
+    if inner is not None:
+        rows = [[from_latex(x) for x in _split_top(row, "&")] for row in _split_top(inner, r"\\")]
+        return sp.ImmutableMatrix(rows)
+    inner = _enclosing(text, r"\begin{cases}", r"\end{cases}")
+    if inner is not None:
+        pieces = []
+        for row in _split_top(inner, r"\\"):
+            value, where = _split_top(row, "&")
+            cond = sp.true if where == r"\text{otherwise}" else _parse_condition(where.removeprefix(r"\text{if } "))
+            pieces.append((from_latex(value), cond))
+        return sp.Piecewise(*pieces)
+    inner = _enclosing(text, r"\left(", r"\right)")
+    if inner is not None:
+        parts = _split_top(inner, r", \ ")
+        if len(parts) > 1:
+            return sp.Tuple(*[from_latex(p) for p in parts])
+    return _parse_scalar(text)
+
+
+def canonical(expr):
+    """expr with every symbol and matrix entry renamed to its LaTeX token, without assumptions: what
+    `from_latex` gives back when the export is faithful."""
+    atoms = list(expr.atoms(sp.Indexed)) + list(expr.atoms(sp.Symbol))
+    renamed = {x: sp.Symbol(scalar_latex(x).removeprefix(r"\text{").removesuffix("}")
+                            if scalar_latex(x).startswith(r"\text{") else scalar_latex(x)) for x in atoms}
+    return expr.xreplace(renamed)
+
+
+def same(x, y) -> bool:
+    """Whether two expressions (tuples, matrices, piecewise) are equal as mathematics, symbol by symbol."""
+    if isinstance(x, sp.Tuple) or isinstance(y, sp.Tuple):
+        return isinstance(x, sp.Tuple) and isinstance(y, sp.Tuple) and len(x) == len(y) and \
+            all(same(p, q) for p, q in zip(x, y))
+    if isinstance(x, sp.MatrixBase) or isinstance(y, sp.MatrixBase):
+        return isinstance(x, sp.MatrixBase) and isinstance(y, sp.MatrixBase) and x.shape == y.shape and \
+            all(same(p, q) for p, q in zip(x, y))
+    if isinstance(x, sp.Piecewise) or isinstance(y, sp.Piecewise):
+        return isinstance(x, sp.Piecewise) and isinstance(y, sp.Piecewise) and len(x.args) == len(y.args) and \
+            all(same(p, q) and (c == k or same(c, k)) for (p, c), (q, k) in zip(x.args, y.args))
+    if isinstance(x, Relational) or isinstance(y, Relational):
+        return type(x) is type(y) and same(x.lhs - x.rhs, y.lhs - y.rhs)
+    if x == y:
+        return True
+    numerator, _ = sp.fraction(sp.together(x - y))  # exact; simplify() can take minutes on the flow solution
+    return sp.expand(numerator) == 0
+
+
+def symbol_names(expr) -> set[str]:
+    return {s.name for s in expr.free_symbols if isinstance(s, sp.Symbol)}
+
+
+# --- files ----------------------------------------------------------------------------------------
+def file_stem(check_id: str) -> str:
+    return check_id
+
+
+def fragment(check, expr) -> str:
+    """build/latex/<check-id>.tex: the derived expression of one check, ready for \\input."""
+    return (f"% {check.id}: derived expression ({check.reference}); generated by `make latex`\n"
+            + display(expr) + "\n")
+
+
+_TEXT_ESCAPES = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
+                 "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
+
+
+def escape(text: str) -> str:
+    """Plain text (claims, evidence) for LaTeX: specials escaped; Unicode is declared in the preamble."""
+    return "".join(_TEXT_ESCAPES.get(ch, ch) for ch in text)
+
+
+# Unicode in claims and evidence, as LaTeX text: declared once in the preamble.
+UNICODE = {"α": r"\alpha", "β": r"\beta", "γ": r"\gamma", "δ": r"\delta", "η": r"\eta", "θ": r"\theta",
+           "λ": r"\lambda", "μ": r"\mu", "ρ": r"\rho", "σ": r"\sigma", "τ": r"\tau", "φ": r"\phi",
+           "κ": r"\kappa", "ε": r"\varepsilon", "∇": r"\nabla", "∂": r"\partial", "Σ": r"\Sigma",
+           "−": "-", "≤": r"\le", "≥": r"\ge", "≠": r"\ne", "≈": r"\approx", "→": r"\to", "∞": r"\infty",
+           "±": r"\pm", "×": r"\times", "·": r"\cdot", "√": r"\surd", "∈": r"\in", "²": "^2", "³": "^3",
+           "⁴": "^4", "⁶": "^6", "₀": "_0", "₁": "_1", "₂": "_2", "₄": "_4", "₆": "_6", "ᵀ": "^T",
+           "‖": r"\|", "⟨": r"\langle", "⟩": r"\rangle", "∗": "*", "ŷ": r"\hat y", "ŝ": r"\hat s",
+           "𝟙": r"\mathbf{1}", "Ŵ": r"\hat W", "̃": ""}
+TEXT_UNICODE = {"—": "---", "–": "--", "’": "'", "‘": "`", "“": "``", "”": "''", "…": r"\dots{}",
+                "é": r"\'e", "è": r"\`e", "ö": r'\"o', "ü": r'\"u', "§": r"\S{}"}
+
+
+def _unicode_preamble(texts) -> str:
+    used = sorted({ch for t in texts for ch in t if ord(ch) > 127})
+    lines = []
+    for ch in used:
+        if ch in TEXT_UNICODE:
+            text = TEXT_UNICODE[ch]
+        elif ch in UNICODE:
+            text = rf"\ensuremath{{{UNICODE[ch]}}}"
+        else:
+            text = "?"
+        lines.append(rf"\DeclareUnicodeCharacter{{{ord(ch):04X}}}{{{text}}}")
+    return "\n".join(lines)
+
+
+def document(checks, derived: dict, report: dict | None) -> str:
+    """build/latex/derivations.tex: per check its claim and reference, the derived expression, and the
+    numeric evidence of the last `verify` (build/report.json), if there is one."""
+    outcomes = {c["id"]: c for c in (report or {}).get("checks", [])}
+    body, texts = [], []
+    for paper, title in (("Z", "Zheng et al., NeurIPS 2024"), ("S", "Sander et al., ICML 2024")):
+        ids = [cid for cid in checks if cid.split(".")[0] == paper]
+        if not ids:
+            continue
+        body.append(rf"\section*{{[{paper}] {escape(title)}}}")
+        for cid in ids:
+            check, outcome = checks[cid], outcomes.get(cid)
+            texts += [check.claim, check.reference]
+            body += [rf"\subsection*{{\texttt{{{escape(cid)}}}}}",
+                     rf"\paragraph{{Claim}} ({escape(check.reference)}) {escape(check.claim)}",
+                     r"\paragraph{Derived}", display(derived[cid]) if cid in derived else "(derivation failed)"]
+            if outcome is None:
+                body.append(r"\paragraph{Evidence} No verify run recorded (run \texttt{make verify}).")
+            else:
+                texts += [outcome["evidence"], *outcome.get("notes", [])]
+                body.append(rf"\paragraph{{Evidence}} \textbf{{{escape(outcome['status'])}}}: max error "
+                            rf"{outcome['max_error']:.3e}, tolerance {outcome['tolerance']:.3e}, "
+                            rf"{outcome['seconds']:.2f}\,s. {escape(outcome['evidence'])}")
+                body += [rf"\paragraph{{Note}} {escape(n)}" for n in outcome.get("notes", [])]
+    when = (f"Evidence from the verify run recorded in build/report.json "
+            f"({report['passed']} passed, {report['failed']} failed, {report['total_seconds']:.1f} s)."
+            if report else "No verify run recorded yet.")
+    return "\n".join([
+        r"\documentclass[10pt]{article}",
+        r"\usepackage[a4paper,margin=2cm]{geometry}",
+        r"\usepackage{amsmath,amssymb}",
+        r"\usepackage[T1]{fontenc}",
+        r"\usepackage[utf8]{inputenc}",
+        _unicode_preamble(texts),
+        r"\allowdisplaybreaks",
+        r"\sloppy",
+        r"\title{mesaverify: derived results and their numeric evidence}",
+        r"\date{}",
+        r"\begin{document}",
+        r"\maketitle",
+        escape(when),
+        *body,
+        r"\end{document}",
+        "",
+    ])
+
+
+def write_all(out: Path, checks, report_path: Path) -> list[Path]:
+    """Derive every check once; write one fragment per check and the document."""
+    out.mkdir(parents=True, exist_ok=True)
+    derived, written = {}, []
+    for cid, check in checks.items():
+        derived[cid] = check.derive()
+        path = out / f"{file_stem(cid)}.tex"
+        path.write_text(fragment(check, derived[cid]))
+        written.append(path)
+    report = json.loads(report_path.read_text()) if report_path.exists() else None
+    doc = out / "derivations.tex"
+    doc.write_text(document(checks, derived, report))
+    written.append(doc)
+    return written
+
+
+# --- PDF ------------------------------------------------------------------------------------------
+ENGINES = (("latexmk", ["latexmk", "-pdf", "-interaction=nonstopmode", "-halt-on-error"]),
+           ("pdflatex", ["pdflatex", "-interaction=nonstopmode", "-halt-on-error"]),
+           ("tectonic", ["tectonic"]))
+INSTALL_HINT = ("no LaTeX engine on the PATH (latexmk, pdflatex or tectonic); install one, e.g. on "
+                "Debian/Ubuntu: sudo apt-get install texlive-latex-base texlive-latex-recommended")
+
+
+def engine() -> list[str] | None:
+    """The command line of the first LaTeX engine on the PATH, or None."""
+    import shutil
+
+    return next((command for name, command in ENGINES if shutil.which(name)), None)
+
+
+def compile_pdf(tex: Path, command: list[str]) -> tuple[bool, str]:
+    """Run the engine in the directory of `tex`; (success, the tail of its output)."""
+    import subprocess
+
+    proc = subprocess.run([*command, tex.name], cwd=tex.parent, capture_output=True, text=True,
+                          stdin=subprocess.DEVNULL)
+    tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-15:])
+    return proc.returncode == 0 and tex.with_suffix(".pdf").exists(), tail
