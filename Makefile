@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: verify test fuzz bench figures latex pdf clean
+.PHONY: verify test fuzz bench figures latex pdf selftest clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,9 @@ latex: $(STAMP)
 
 pdf: $(STAMP)
 	$(VENV)/bin/mesaverify latex --all --pdf
+
+selftest: $(STAMP)
+	$(VENV)/bin/mesaverify selftest
 
 clean:
 	rm -rf build $(VENV) *.egg-info
