@@ -19,12 +19,46 @@ def table(outcomes: list[Outcome]) -> str:
     return "\n".join(lines)
 
 
-def _markdown(outcomes: list[Outcome], total_seconds: float) -> str:
+PAPERS = {"Z": "[Z] Zheng et al., NeurIPS 2024", "S": "[S] Sander et al., ICML 2024"}
+
+
+def paper(check_id: str) -> str:
+    """The paper a check belongs to, from the prefix of its id (`Z.`, `S.`)."""
+    prefix = check_id.split(".")[0]
+    return PAPERS.get(prefix, prefix)
+
+
+def claim_group(check_id: str) -> str:
+    """The claim a check belongs to: its id without the last part (`Z.loss.diagonal.mc` → `Z.loss`)."""
+    parts = check_id.split(".")
+    return ".".join(parts[:2])
+
+
+def summary(outcomes: list[Outcome], total_seconds: float) -> list[str]:
+    """One screen: checks passed and failed per paper and per claim, the failures by id, the total time."""
     passed = sum(o.status == "pass" for o in outcomes)
+    out = [f"**{passed} of {len(outcomes)} checks passed, {len(outcomes) - passed} failed, "
+           f"in {total_seconds:.1f} s.**", "",
+           "| paper | claim | passed | failed | seconds |", "|---|---|---|---|---|"]
+    groups: dict = {}
+    for o in outcomes:
+        groups.setdefault((paper(o.id), claim_group(o.id)), []).append(o)
+    for (name, group), members in groups.items():
+        ok = sum(o.status == "pass" for o in members)
+        out.append(f"| {name} | `{group}` | {ok} | {len(members) - ok} | {sum(o.seconds for o in members):.1f} |")
+    failed = [o.id for o in outcomes if o.status != "pass"]
+    if failed:
+        out += ["", "Failed: " + ", ".join(f"`{cid}`" for cid in failed)]
+    return out
+
+
+def _markdown(outcomes: list[Outcome], total_seconds: float) -> str:
     out = [
         "# Verification report",
         "",
-        f"{passed} of {len(outcomes)} checks passed in {total_seconds:.1f} s.",
+        *summary(outcomes, total_seconds),
+        "",
+        "## Checks",
         "",
         "| check | status | max error | tolerance | seconds |",
         "|---|---|---|---|---|",
