@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import signal
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -207,12 +207,19 @@ def run(ids: list[str], workers: int = 2, out: Path = Path("build"), progress=pr
     start = time.perf_counter()
     results = []
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        for res in pool.map(run_check, ids):
+        for future in as_completed([pool.submit(run_check, cid) for cid in ids]):  # report as each finishes
+            res = future.result()
             results.append(res)
             killed = sum(r["status"] != "survived" for r in res["mutants"])
             progress(f"{res['id']}: {killed}/{len(res['mutants'])} killed, {len(res['equivalent'])} equivalent, "
                      f"{res['seconds']:.1f} s" + ("" if res["baseline"] == "pass" else
                                                   f" — the check itself does not pass ({res['baseline']})"))
+            for r in res["mutants"]:
+                if r["status"] == "survived":
+                    progress(f"  survivor: {r['operator']}: {r['mutant']} (max_error {r['max_error']:.3e} "
+                             f"<= tolerance {r['tolerance']:.3e})")
+    order = {cid: n for n, cid in enumerate(ids)}
+    results.sort(key=lambda res: order[res["id"]])
     summary = summarise(results, time.perf_counter() - start)
     out.mkdir(parents=True, exist_ok=True)
     (out / "selftest.json").write_text(json.dumps(summary, indent=2, default=str) + "\n")
