@@ -119,7 +119,9 @@ def main(argv=None) -> int:
                               "ratio_theory": ratio_theory, "error_theory": error_theory})
         paths = fig.save(fig.ab_dynamics(panels, f"[Z] {name}: ab under gradient descent (d={D}, T={T}, m={args.m})"), out, f"ab_{name}")
         captions.append((paths[0].name, f"ab dynamics, {name} law. Theory: ab → the derived finite-T limit (grey), "
-                         f"following the derived ODE at τ = lr·epoch (black dashes); red: the line [Z] plots. Measured:\n"
+                         f"following the derived ODE at τ = lr·epoch (black dashes); red: the line [Z] plots. GD at lr = 1/λ_max is a coarse "
+                         f"Euler step of the flow and trains on a finite sample (empirical limit ≠ derived), so the gap to the ODE "
+                         f"is largest in the fast phase; Z.sim.ode checks the small-lr limit. Measured:\n"
                          + "\n".join(f"  - {row}" for row in rows)))
         curves = [{"label": c["label"], **{k: c[k] for k in ("ratio", "test_error", "ratio_theory", "error_theory")}} for c in read_cols]
         paths = fig.save(fig.readout([{"label": name, "curves": curves, "paper_ratio": 0.2 if name == "gaussian" else None}],
