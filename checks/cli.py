@@ -11,6 +11,7 @@ from checks.errors import UsageError
 COMMAND_MODULES = (
     "checks.commands.verify",
     "checks.commands.fixed_point",
+    "checks.commands.assumption",
     "checks.commands.simulate",
     "checks.commands.sander",
     "checks.commands.latex",

@@ -42,10 +42,16 @@ def family_matrices_mp(d: int, a_values, b_values):
     return K, V
 
 
-def exact_loss(spec: LawSpec, T: int, K, V) -> mpmath.mpf:
+def exact_loss(spec: LawSpec, T: int, K, V, times=None) -> mpmath.mpf:
     """Population loss of the full model, exact phase average, finite law, at the current precision."""
     law = numeric_law(spec)
-    return loss_mp(K, V, law.points, law.probs, T)
+    return loss_mp(K, V, law.points, law.probs, T, times)
+
+
+def entry_gradient(spec: LawSpec, T: int, K, V, entry) -> mpmath.mpc:
+    """∂L/∂Re + i ∂L/∂Im of one entry, exactly (see `entry_derivative`)."""
+    return (entry_derivative(spec, T, K, V, entry)
+            + mpmath.mpc(0, 1) * entry_derivative(spec, T, K, V, entry, imaginary=True))
 
 
 def entry_derivative(spec: LawSpec, T: int, K, V, entry, imaginary=False) -> mpmath.mpf:

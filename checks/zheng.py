@@ -38,9 +38,13 @@ SYMBOLIC = SymbolicExchangeable(d)
 
 def at(expr, spec: LawSpec, horizon, **values):
     """A symbolic-d, symbolic-T result evaluated for a law, d, T and parameter values, exactly."""
-    subs = {d: spec.d, T: horizon}
+    subs = {T: horizon}
     subs.update({globals()[k] if k in ("a", "b", "a0", "b0", "tau", "t") else k: v for k, v in values.items()})
-    return sp.nsimplify(with_moments(expr, spec.exact()).subs(subs).doit())
+    # d first: moments of more distinct coordinates than d come with a vanishing count
+    at_d = expr.subs(d, spec.d)
+    if isinstance(at_d, sp.Expr) and not at_d.has(sp.Piecewise, sp.exp):
+        at_d = sp.expand(at_d)
+    return sp.nsimplify(with_moments(at_d, spec.exact()).subs(subs).doit())
 
 
 def _exact_comparison(rows, what):

@@ -52,3 +52,18 @@ def test_bad_input_is_one_line_exit_2(args, fragment):
     assert "Traceback" not in proc.stderr
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and fragment in lines[0], proc.stderr
+
+
+def test_assumption_json(capsys):
+    assert main(["assumption", "--law", "sparse", "--c", "2", "--d", "3", "--T", "7", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["assumption_4_1"] and out["assumption_4_2"]
+    assert sp.sympify(out["ab"]) == sp.Rational(1, 4) and sp.sympify(out["test_error_limit"]) == 0
+    assert main(["assumption", "--law", "ones", "--d", "2", "--T", "5", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert not out["assumption_4_1"] and out["violations"]
+
+
+def test_assumption_bad_input():
+    proc = run("assumption", "--law", "gaussian", "--d", "2", "--T", "1")
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr

@@ -5,7 +5,8 @@ import sympy as sp
 from checks.registry import all_checks
 from derivations.zheng.symbols import T, a, b, d
 
-ZHENG = {cid: c for cid, c in all_checks().items() if cid.startswith("Z.")}
+ZHENG = {cid: c for cid, c in all_checks().items()
+         if c.compare.__module__ in ("checks.zheng", "checks.zheng_moments")}
 
 
 def scale_first_term(expr, factor=1 + sp.Rational(1, 10**6)):
@@ -44,6 +45,15 @@ CORRUPTIONS = {
     "Z.thm4_1.limit": [lambda e: e * (1 + sp.Rational(1, 10**6)), lambda e: e.subs(T, T + 1),
                        lambda e: e.subs(sp.harmonic(T - 2), sp.harmonic(T - 1))],
     "Z.thm4_1.limit.mc": [lambda e: e * sp.Rational(11, 10)],
+    "Z.assumption4_1.gradients": [in_tuple(9, scale_first_term), in_tuple(1, lambda e: e + b * sp.harmonic(T - 2)),
+                                  lambda e: e.subs(T, T + 1)],
+    "Z.assumption4_1.identities": [lambda e: sp.Tuple(*e[:-1], sp.Tuple(sp.Symbol("m_{2,4}", positive=True), 1)), lambda e: sp.Tuple(*e, sp.Tuple(sp.Symbol("m_{2}"), 1))],
+    "Z.thm4_2.test_error": [scale_first_term, lambda e: e.subs(sp.Symbol("t", integer=True, positive=True), 2 * sp.Symbol("t", integer=True, positive=True))],
+    "Z.thm4_2.condition": [lambda e: sp.Tuple(e[0], 0), lambda e: sp.Tuple(0, e[1])],
+    "Z.example4_1.recovery": [in_tuple(0, lambda e: e * (1 + sp.Rational(1, 10**6))), in_tuple(2, lambda e: e / 2)],
+    "Z.prop4_1.ratio": [lambda e: e * sp.Rational(11, 10), lambda e: e.subs(T, T - 1)],
+    "Z.beyond4_1.closure": [lambda e: sp.Tuple(*e[:-1])],
+    "Z.beyond4_1.masked": [lambda e: e * (1 + sp.Rational(1, 10**6)), lambda e: e.subs(T, T + 1)],
     "Z.mesa.one_step_gd": [lambda e: e * (1 + sp.Rational(1, 10**6)), lambda e: e.subs(T, T + 1)],
 }
 

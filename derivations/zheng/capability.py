@@ -41,6 +41,42 @@ def ratio(law, d, horizon=T) -> sp.Expr:
     return sp.simplify(per.subs(a * b, u).subs(a, u / b).subs(u, ab_limit(law, d, horizon)))
 
 
+def assumption_4_2(law, d, horizon=T) -> tuple[sp.Expr, sp.Expr]:
+    """The derived Assumption 4.2: lim_t test error = 0 ⇔ both returned expressions vanish.
+
+    The limit is (d/2)·N/K² with N a polynomial in m_{2,4} whose
+    coefficients are sums of squares times non-negative moments: at
+    m_{2,4} = 0 it factors into a positive part times (m₂m₆ − m₄²) ≥ 0
+    (Cauchy–Schwarz), and once that vanishes what is left is a positive
+    multiple of ((d−1) m_{2,4})².  So the limit vanishes iff
+    m₂m₆ − m₄² = 0 and (d − 1) m_{2,4} = 0.
+    """
+    from derivations.moments import moment_symbol
+    m2, m4, m6 = (moment_symbol(((p, p),)) for p in (1, 2, 3))
+    m24 = moment_symbol(((1, 1), (2, 2)))
+    N = recovery_condition(law, d, horizon)["numerator"]
+    at_zero = sp.factor(N.subs(m24, 0))
+    indefinite = [f for f in sp.Mul.make_args(at_zero) if not _positive(f)]
+    if len(indefinite) != 1:
+        raise ValueError(f"cannot isolate the condition at m_(2,4) = 0: {at_zero}")
+    first = indefinite[0]
+    rest = sp.factor(sp.expand(N.subs(m4**2, m2 * m6)))
+    second = sp.factor(sp.Mul(*[f.base if isinstance(f, sp.Pow) else f
+                                for f in sp.Mul.make_args(rest) if not _positive(f)]))
+    return sp.expand(first), second
+
+
+def _positive(f) -> bool:
+    """True for factors positive whenever T ≥ 3 and m₂, m₆ > 0 (other moments may vanish)."""
+    base = f.base if isinstance(f, sp.Pow) and f.exp % 2 == 0 else f
+    if isinstance(base, sp.harmonic):
+        return True  # H_{T−2} ≥ 1 for T ≥ 3
+    may_vanish = {s: sp.Symbol(s.name, nonnegative=True) for s in base.free_symbols
+                  if s.name.startswith("m_{") and s.name not in ("m_{2}", "m_{6}")}
+    shifted = sp.simplify(base.xreplace(may_vanish).subs(T, T + 3))
+    return bool(shifted.is_positive)
+
+
 def recovery_condition(law, d, horizon=T) -> dict:
     """Necessary and sufficient moment conditions for lim_t test error = 0 (derived Assumption 4.2).
 

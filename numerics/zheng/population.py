@@ -100,14 +100,15 @@ def loss_and_gradient(K, V, x, weights, T: int, gradient: bool = True):
     return float(per_sample @ weights), gK, gV, per_sample
 
 
-def loss_mp(K, V, points, probs, T: int):
+def loss_mp(K, V, points, probs, T: int, times=None):
     """The same loss at mpmath precision (call inside `mpmath.workdps(...)`), for a finite law.
 
     K, V, points: nested lists of mpmath numbers; probs: list of mpmath numbers.
+    `times` restricts the sum to those context lengths t (default 2..T−1).
     """
     d = len(V)
     total = mpmath.mpf(0)
-    for t in range(2, T):
+    for t in (range(2, T) if times is None else times):
         ch = characters(d, t)
         scale = mpmath.mpf(1) / (t - 1)
         for x, prob in zip(points, probs):
