@@ -39,8 +39,9 @@ class PaperPrinter(LatexPrinter):
                           "inv_trig_style": "abbreviated", "imaginary_unit": "i"})
 
     def _print_harmonic(self, expr, exp=None):
-        if len(expr.args) != 1:
-            raise ValueError(f"generalised harmonic numbers have no paper notation: {expr}")
+        if len(expr.args) != 1:  # H^{(r)}_n = Σ_{s ≤ n} 1/s^r
+            out = r"H^{(%s)}_{%s}" % (self._print(expr.args[1]), self._print(expr.args[0]))
+            return out if exp is None else r"\left(%s\right)^{%s}" % (out, exp)
         out = r"H_{%s}" % self._print(expr.args[0])
         return out if exp is None else r"%s^{%s}" % (out, exp)
 

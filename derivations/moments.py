@@ -190,6 +190,8 @@ class Discrete(Law):
             raise InvalidLaw("probabilities must be real and non-negative")
         if sp.simplify(sum(probs) - 1) != 0:
             raise InvalidLaw(f"probabilities sum to {sum(probs)}, not 1")
+        if all(v == 0 for pt, p in zip(support, probs) if p != 0 for v in pt):
+            raise InvalidLaw("x_1 = 0 almost surely: every moment vanishes and the loss does not depend on the parameters")
         object.__setattr__(self, "support", support)
         object.__setattr__(self, "probs", probs)
 
@@ -303,7 +305,7 @@ class SymbolicExchangeable(Law):
 
 
 _PATTERNS: dict = {}
-NONZERO = sp.Symbol("pi_{0}", positive=True)  # P(x_k ≠ 0) of an exchangeable law
+NONZERO = sp.Symbol("P_{0}", positive=True)  # P(x_k ≠ 0) of an exchangeable law
 
 
 def moment_symbol(pattern: tuple) -> sp.Symbol:

@@ -13,7 +13,11 @@ from checks.registry import all_checks
 CHECKS = all_checks()
 
 # Derived expressions whose LaTeX cannot be read back, each with the reason. Empty: every one can.
-CANNOT_ROUND_TRIP: dict[str, str] = {}
+CANNOT_ROUND_TRIP: dict[str, str] = {
+    "Z.assumption4_1.gradients": "contains the generalised harmonic number H^{(2)}_{T-2} "
+                                 "(Σ 1/s²), which parse_latex has no rule to read back",
+    "Z.beyond4_1.closure": "a tuple of parameter-class names (k21.off, …), not an expression",
+}
 
 
 @pytest.fixture(scope="module")

@@ -62,8 +62,8 @@ def _validate(args) -> None:
 class ProgressBar:
     """A one-line progress bar on stderr, redrawn at most ten times a second."""
 
-    def __init__(self, stream=sys.stderr, width: int = 30):
-        self.stream, self.width, self.last = stream, width, 0.0
+    def __init__(self, stream=None, width: int = 30):
+        self.stream, self.width, self.last = stream or sys.stderr, width, 0.0
 
     def __call__(self, epoch: int, epochs: int, loss: float) -> None:
         now = time.perf_counter()
