@@ -66,7 +66,29 @@ def _same_loss_and_gradient(ours, ref):
     return diff, 1e-10 * max(scale, 1.0)
 
 
+# ---------------------------------------------------------------- [Z] exact loss, cost in T
+def _loss_at(horizon):
+    """The exact diagonal-family loss for d = 5 (Gaussian σ = 1) at a horizon, derived afresh."""
+    def run(_):
+        from derivations.moments import RealGaussian
+        from derivations.zheng.loss import diagonal_loss
+        from derivations.zheng.symbols import T
+        return diagonal_loss.__wrapped__(RealGaussian(5, 1), 5, T if horizon is None else horizon)
+    return run
+
+
+def _same_expression_at(horizon):
+    def agree(ours, ref):
+        from derivations.zheng.symbols import T
+        diff = ours - (ref.subs(T, horizon) if hasattr(ref, "subs") else ref)
+        return float(abs(__import__("sympy").expand(diff).subs({"a": 1, "b": 1}))), 0.0
+    return agree
+
+
 BENCHMARKS = [
+    *[Benchmark(f"[Z] exact loss derived at T={h} vs for symbolic T (closed form: cost flat in T)",
+                lambda: None, _loss_at(h), _loss_at(None), _same_expression_at(h), repeats=1)
+      for h in (10, 100, 1000)],  # at T = 10**6 the exact value holds H_{999998}, a rational of ~10^5 digits
     Benchmark("[Z] one epoch, loss + gradient, d=5 T=100 m=10000 (running sums vs E_t E_t^* per t)",
               _zheng_prepare, _zheng_ours, _zheng_reference, _same_loss_and_gradient),
 ]
