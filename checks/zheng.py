@@ -230,9 +230,8 @@ def stationary_types(expr) -> Comparison:
                 for (H, kind), name in (((H0, type0), "origin"), ((H1, type1), "hyperbola")):
                     if name == "origin":
                         pa, pb = mpmath.mpf(0), mpmath.mpf(0)
-                    else:  # numeric u*: the vertex of the quadratic L(1, u), from three exact values
-                        L = [_family_loss(spec, horizon, 1, u) for u in (0, 1, 2)]
-                        star = (L[0] - L[2]) / (2 * (L[0] - 2 * L[1] + L[2])) + 1
+                    else:
+                        star = _numeric_star(spec, horizon)
                         pa, pb = mpmath.mpf(3) / 2, star * 2 / 3
 
                     def f(x, y):
@@ -258,9 +257,16 @@ def stationary_types(expr) -> Comparison:
     return result
 
 
-def _family_loss(spec, horizon, x, y):
+def _family_loss(spec, horizon, x, y, times=None):
     K, V = family_matrices_mp(spec.d, [x] * spec.d, [y] * spec.d)
-    return exact_loss(spec, horizon, K, V)
+    return exact_loss(spec, horizon, K, V, times)
+
+
+def _numeric_star(spec, horizon):
+    """u* from the model alone: the minimiser along a = 1, b = u of the loss, a quadratic in u
+    (ŷ is linear in b), from its exact values at u = 0, 1, 2."""
+    L = [_family_loss(spec, horizon, 1, u) for u in (0, 1, 2)]
+    return (L[0] - L[2]) / (2 * (L[0] - 2 * L[1] + L[2])) + 1
 
 
 # ---------------------------------------------------------------------------------------------
@@ -292,10 +298,7 @@ def thm41_limit(expr) -> Comparison:
     with mpmath.workdps(DIGITS):
         for spec in EXACT_LAWS:
             for horizon in HORIZONS:
-                # numeric u*: the minimiser of the numeric loss along a = 1, b = u (a quadratic in u:
-                # ŷ is linear in b), from three exact values
-                L = [_family_loss(spec, horizon, 1, u) for u in (0, 1, 2)]
-                numeric = (L[0] - L[2]) / (2 * (L[0] - 2 * L[1] + L[2])) + 1
+                numeric = _numeric_star(spec, horizon)
                 rows.append((f"{spec.label()} T={horizon}", mp(at(expr, spec, horizon)), numeric))
     result = _exact_comparison(rows, "(law, T) cases")
     return Comparison(result.max_error, result.tolerance, result.evidence, _paper_lines_note())

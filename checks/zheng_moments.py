@@ -11,7 +11,7 @@ from checks.lawspec import LawSpec, numeric_law
 from checks.numeric import (DIGITS, EXACT_TOL, FLOAT_EPS, MC_SIGMAS, entry_gradient, exact_loss,
                             family_matrices_mp, gaussian_samples, mp, rel)
 from checks.registry import Comparison, check
-from checks.zheng import SYMBOLIC, _exact_comparison, at
+from checks.zheng import SYMBOLIC, _exact_comparison, _numeric_star, at
 from derivations.moments import Sparse
 from derivations.zheng import assumption, beyond, capability, stationary
 from derivations.zheng.model import BLOCKS
@@ -112,17 +112,6 @@ def identities_41(expr) -> Comparison:
 EXACT = (LawSpec("sparse", 2, c=R(1, 2)), LawSpec("rademacher", 2), LawSpec("ones", 3),
          LawSpec("discrete", 2, support=((1, 1), (1, -1), (-1, 1), (-1, -1), (2, 0), (-2, 0), (0, 2), (0, -2)),
                  probs=(R(1, 8),) * 8))
-
-
-def _numeric_star(spec, horizon):
-    """u* from the model alone: the vertex of the quadratic L(1, u) (exact values at u = 0, 1, 2)."""
-    L = [_family_loss(spec, horizon, 1, u) for u in (0, 1, 2)]
-    return (L[0] - L[2]) / (2 * (L[0] - 2 * L[1] + L[2])) + 1
-
-
-def _family_loss(spec, horizon, x, y, times=None):
-    K, V = family_matrices_mp(spec.d, [x] * spec.d, [y] * spec.d)
-    return exact_loss(spec, horizon, K, V, times)
 
 
 def _test_losses(spec, horizon, star, contexts):
