@@ -54,6 +54,8 @@ def test_export_parses_back_to_the_derived_expression(cid, derived):
 
 @pytest.mark.parametrize("cid", list(CHECKS))
 def test_long_sums_broken_over_lines_mean_the_same(cid, derived):
+    if cid in CANNOT_ROUND_TRIP:
+        pytest.xfail(f"{cid}: {CANNOT_ROUND_TRIP[cid]}")
     for s in scalars(expression(cid, derived)):
         if isinstance(s, sp.Add) and len(latex.scalar_latex(s)) > latex.LINE_CHARS:
             lines = latex.sum_lines(s)
