@@ -87,7 +87,6 @@ def identities_41(expr) -> Comparison:
     threshold = mpmath.mpf(10) ** (-(DIGITS - 10))
     with mpmath.workdps(DIGITS):
         for spec in LAWS_41:
-            law = spec.exact()
             failing = [str(core) for core, scale in expr
                        if scale.subs(assumption.DIM, spec.d) != 0
                        and sp.simplify(at(core, spec, 5)) != 0]
@@ -103,7 +102,6 @@ def identities_41(expr) -> Comparison:
                 mismatches += 1
             lines.append(f"{spec.label()}: identities {'hold' if not failing else 'fail: ' + ', '.join(failing)}; "
                          f"max off-family |G| = {mpmath.nstr(worst, 5)}")
-            del law
     return Comparison(mismatches, 0, "derived verdict vs the model's off-family gradients at two points "
                       f"(50 digits, zero below 1e-{DIGITS - 10}); max_error counts disagreements; " + "; ".join(lines))
 
@@ -236,12 +234,10 @@ def prop_41(expr) -> Comparison:
         worst = max(worst, z)
         lines.append(f"{spec.label()} T={horizon}: derived {derived:.6g}, MC {mean:.6g} ± {se:.2g} ({z:.2f} SE)")
     g = sp.simplify(capability.ratio(SYMBOLIC, d))
-    from derivations.moments import RealGaussian
     gauss = sp.simplify(at(g, LawSpec("gaussian", 5), 100))
     note = (f"Gaussian, d = 5, T = 100: the exact ratio at the trained limit is {sp.N(gauss, 12)} (any σ), "
             f"[Z] plots 0.2, its T → ∞ limit ({sp.N(sp.limit(at(g, LawSpec('gaussian', 5), T), T, sp.oo), 3)}); "
             f"the line is {sp.N((sp.Rational(1, 5) / gauss - 1) * 100, 4)}% above the finite-T value.")
-    del RealGaussian
     return Comparison(worst, MC_SIGMAS, f"n=20000 seeded (x_1, λ) draws, model at ab = u*; max_error in standard "
                       "errors; " + "; ".join(lines), (note,))
 

@@ -80,24 +80,11 @@ def ab_solution(law, d, horizon=T) -> sp.Expr:
     )
 
 
-def verify_solution(law, d, horizon=T) -> list[sp.Expr]:
-    """Residuals of the closed forms in their ODEs and initial conditions (each simplifies to 0)."""
-    rate = ab_rate(law, d, horizon)
-    sol = ab_solution(law, d, horizon)
-    residuals = []
-    for piece, cond in sol.args:
-        value = sp.simplify(piece.subs(tau, 0) - a0 * b0)
-        # on each piece, check du/dτ = rate(u) numerically-free: substitute a representative c₀ sign
-        ode = sp.diff(piece, tau) - rate.subs(u, piece)
-        residuals.append((cond, value, ode))
-    return residuals
+def ab_limit_of_flow(law, d, horizon=T) -> sp.Expr:
+    """lim_{τ→∞} a(τ)b(τ) as a function of (a₀, b₀): u* unless a₀ + b₀ = 0, where the flow stalls at 0.
 
-
-def ab_limit_of_flow(a0_value, b0_value, law, d, horizon=T) -> sp.Expr:
-    """lim_{τ→∞} a(τ)b(τ) from (a₀, b₀): u* unless a₀ + b₀ = 0, where the flow stalls at the saddle 0."""
+    From the closed form: for c₀ ≠ 0, w → w₊ and u → u*; for a₀ = b₀ the
+    logistic curve tends to u*; for a₀ = −b₀, u₀ ≤ 0 decays to the saddle.
+    """
     alpha, beta, _ = reduced_coefficients(law, d, horizon)
-    star = -beta / (2 * alpha)
-    a0_value, b0_value = sp.sympify(a0_value), sp.sympify(b0_value)
-    return sp.Integer(0) if a0_value + b0_value == 0 else star
-
-
+    return sp.Piecewise((0, sp.Eq(a0 + b0, 0)), (-beta / (2 * alpha), True))

@@ -8,13 +8,11 @@ from derivations.zheng.symbols import T, a, b, u
 
 
 def ab_limit(law, d, horizon=T) -> sp.Expr:
-    """[Z] Thm 4.1: the minimiser u* of the reduced loss L(u), u = ab (L is a convex quadratic in u)."""
-    reduced = in_u(diagonal_loss(law, d, horizon))
-    slope = sp.Poly(sp.diff(reduced, u), u)
-    if slope.degree() != 1:
+    """[Z] Thm 4.1: the minimiser u* = −β/(2α) of the reduced loss α u² + β u + γ, u = ab."""
+    alpha, beta, _ = reduced_coefficients(law, d, horizon)
+    if sp.simplify(alpha) == 0:
         raise ValueError("the reduced loss is not a strictly convex quadratic in ab")
-    curvature, offset = slope.all_coeffs()
-    return sp.simplify(-offset / curvature)
+    return sp.simplify(-beta / (2 * alpha))
 
 
 def reduced_coefficients(law, d, horizon=T) -> tuple[sp.Expr, sp.Expr, sp.Expr]:
