@@ -7,7 +7,8 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from checks.lawspec import LawSpec, numeric_law
+from checks.lawspec import LawSpec, quadrature_law
+from checks.registry import Comparison
 from numerics.laws import sample_gaussian
 from numerics.zheng.flow import diagonal_init
 from numerics.zheng.population import loss_and_gradient, loss_mp
@@ -43,8 +44,9 @@ def family_matrices_mp(d: int, a_values, b_values):
 
 
 def exact_loss(spec: LawSpec, T: int, K, V, times=None) -> mpmath.mpf:
-    """Population loss of the full model, exact phase average, finite law, at the current precision."""
-    law = numeric_law(spec)
+    """Population loss of the full model, exact phase average, at the current precision
+    (finite laws on their support, Gaussian laws by Gauss quadrature: both exact)."""
+    law = quadrature_law(spec)
     return loss_mp(K, V, law.points, law.probs, T, times)
 
 
@@ -69,6 +71,15 @@ def entry_derivative(spec: LawSpec, T: int, K, V, entry, imaginary=False) -> mpm
         return exact_loss(spec, T, M, V) if which == "K" else exact_loss(spec, T, K, M)
 
     return (shifted(1) - shifted(-1)) / 2
+
+
+def both(exact: Comparison, mc: Comparison) -> Comparison:
+    """An exact comparison and a Monte Carlo one on the same claim: both must pass.
+    max_error is the larger of error/tolerance over the two parts, against tolerance 1."""
+    error = max(float(exact.max_error) / float(exact.tolerance), float(mc.max_error) / float(mc.tolerance))
+    return Comparison(error, 1.0, f"max_error = max(exact error/{float(exact.tolerance):.0e}, MC error/"
+                      f"{float(mc.tolerance):g} SE). Exact: {exact.evidence}. Monte Carlo: {mc.evidence}",
+                      exact.notes + mc.notes)
 
 
 def gaussian_samples(spec: LawSpec, n: int, seed: int) -> np.ndarray:

@@ -67,3 +67,30 @@ def sample_gaussian(d: int, sigma: float, n: int, rng: np.random.Generator, comp
     if complex_:
         return sigma * (rng.standard_normal((n, d)) + 1j * rng.standard_normal((n, d))) / np.sqrt(2)
     return sigma * rng.standard_normal((n, d)).astype(complex)
+
+
+def gaussian(d: int, sigma, complex_: bool = False, degree: int = 3) -> FiniteLaw:
+    """N(0, σ²I_d) or CN(0, σ²I_d) as a finite law with the same moments E[Π x_k^{p_k} x̄_k^{q_k}]
+    for every p_k, q_k ≤ `degree` (product quadrature, at the current mpmath precision).
+
+    Real: Gauss–Hermite with n = degree + 1 nodes per coordinate, exact for polynomials of
+    degree < 2n, so for x^p x̄^q = x^{p+q}, p + q ≤ 2·degree.  Complex: x = r e^{iφ} with
+    r² ~ σ² Exp(1) and φ uniform, independent; x^p x̄^q = r^{p+q} e^{i(p−q)φ}.  Roots of unity
+    of order degree + 1 average e^{i(p−q)φ} exactly for |p − q| ≤ degree, and Gauss–Laguerre
+    with ⌈(degree + 1)/2⌉ nodes gives E[(r²)^p] exactly for p ≤ degree.
+    The model ŷ_t of [Z] is cubic (x x̄ x) in x_1, so its loss needs degree 3.
+    """
+    sigma = mpmath.mpf(sigma)
+    if complex_:
+        radii, rw = mpmath.gauss_quadrature((degree + 2) // 2, "laguerre")
+        order = degree + 1
+        nodes = [sigma * mpmath.sqrt(r) * mpmath.expjpi(mpmath.mpf(2 * n) / order)
+                 for r in radii for n in range(order)]
+        weights = [w / order for w in rw for _ in range(order)]
+    else:
+        xs, ws = mpmath.gauss_quadrature(degree + 1, "hermite")
+        nodes = [mpmath.sqrt(2) * sigma * x for x in xs]
+        weights = [w / mpmath.sqrt(mpmath.pi) for w in ws]
+    pts = list(itertools.product(nodes, repeat=d))
+    probs = [mpmath.fprod(ws_) for ws_ in itertools.product(weights, repeat=d)]
+    return finite(pts, probs)
