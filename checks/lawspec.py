@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import lru_cache
 
 import mpmath
 import sympy as sp
@@ -27,16 +28,21 @@ class LawSpec:
     probs: tuple | None = None
 
     def exact(self) -> moments.Law:
-        try:
-            return moments.by_name(self.name, self.d, sigma=self.sigma, c=self.c,
-                                   support=self.support, probs=self.probs)
-        except moments.InvalidLaw as err:
-            raise UsageError(str(err)) from None
+        """The law as derivations see it (built and validated once per LawSpec)."""
+        return _exact_law(self)
 
     def label(self) -> str:
         extra = {"gaussian": f", σ={self.sigma}", "complex-gaussian": f", σ={self.sigma}",
                  "sparse": f", c={self.c}"}.get(self.name, "")
         return f"{self.name}(d={self.d}{extra})"
+
+
+@lru_cache(maxsize=256)
+def _exact_law(spec: LawSpec) -> moments.Law:
+    try:
+        return moments.by_name(spec.name, spec.d, sigma=spec.sigma, c=spec.c, support=spec.support, probs=spec.probs)
+    except moments.InvalidLaw as err:
+        raise UsageError(str(err)) from None
 
 
 def numeric_law(spec: LawSpec):

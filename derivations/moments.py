@@ -7,7 +7,10 @@ the given powers, which is what a derivation for symbolic d needs.
 """
 from __future__ import annotations
 
+import itertools
+import math
 from dataclasses import dataclass
+from functools import cached_property
 
 import sympy as sp
 
@@ -169,6 +172,17 @@ class Sparse(Law):
         return sp.Integer(0) if n % 2 else self.c**n / self.d
 
 
+def _gaussian_rational(v: sp.Expr):
+    """(re, im) as Rationals if v = re + im·i with rational re, im; else None."""
+    if v.is_Rational:
+        return v, sp.Integer(0)
+    re, rest = v.as_coeff_Add()
+    im, unit = rest.as_coeff_Mul()
+    if unit is sp.I and re.is_Rational and im.is_Rational:
+        return re, im
+    return None
+
+
 @dataclass(frozen=True)
 class Discrete(Law):
     """A finite law: support points in C^d with probabilities, exact."""
@@ -199,10 +213,9 @@ class Discrete(Law):
     def d(self):
         return len(self.support[0])
 
-    @property
+    @cached_property
     def exchangeable(self):
         """Moments invariant under permutations of the coordinates (checked on the support)."""
-        import itertools
         pts = {tuple(p): 0 for p in self.support}
         for pt, pr in zip(self.support, self.probs):
             pts[tuple(pt)] += pr
@@ -216,7 +229,36 @@ class Discrete(Law):
             raise ValueError("P(x_k ≠ 0) is per coordinate for a non-exchangeable law")
         return sum(pr for pt, pr in zip(self.support, self.probs) if pt[0] != 0)
 
+    @cached_property
+    def _gaussian_integer(self):
+        """(points, weights, D, Q): support × D as Gaussian integers (re, im), probabilities × Q as
+        integers, if every coordinate is a Gaussian rational; else None."""
+        parts = [_gaussian_rational(v) for pt in self.support for v in pt]
+        if any(part is None for part in parts) or not all(p.is_Rational for p in self.probs):
+            return None
+        D = math.lcm(*[int(x.q) for part in parts for x in part])
+        Q = math.lcm(*[int(p.q) for p in self.probs])
+        d = self.d
+        ints = [(int(re * D), int(im * D)) for re, im in parts]
+        points = [ints[n * d:(n + 1) * d] for n in range(len(self.support))]
+        return points, [int(p * Q) for p in self.probs], D, Q
+
     def moment(self, powers):
+        if self._gaussian_integer is not None:  # the same sum, in exact integer arithmetic
+            points, weights, D, Q = self._gaussian_integer
+            re_total = im_total = 0
+            for point, w in zip(points, weights):
+                re, im = w, 0
+                for k, (p, q) in powers.items():
+                    xr, xi = point[k]
+                    for _ in range(p):
+                        re, im = re * xr - im * xi, re * xi + im * xr
+                    for _ in range(q):
+                        re, im = re * xr + im * xi, im * xr - re * xi
+                re_total += re
+                im_total += im
+            scale = Q * D ** sum(p + q for p, q in powers.values())
+            return sp.Rational(re_total, scale) + sp.I * sp.Rational(im_total, scale)
         total = sp.Integer(0)
         for point, prob in zip(self.support, self.probs):
             term = prob

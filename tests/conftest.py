@@ -7,8 +7,8 @@ settings.register_profile(
     "ci", max_examples=15, derandomize=True, deadline=None, print_blob=True,
     suppress_health_check=[HealthCheck.too_slow],
 )
-settings.register_profile(
-    "fuzz", max_examples=300, deadline=None, print_blob=True,
+settings.register_profile(  # examples per property at share 1 (tests.strategies.budget)
+    "fuzz", max_examples=int(os.environ.get("FUZZ_EXAMPLES", "2000")), deadline=None, print_blob=True,
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
