@@ -8,12 +8,13 @@ import mpmath
 import numpy as np
 import sympy as sp
 
+from checks.lawbuild import breaking_41, identities_41
 from checks.lawspec import LawSpec, numeric_law, quadrature_law
 from checks.numeric import (DIGITS, EXACT_TOL, FLOAT_EPS, MC_SIGMAS, both, entry_gradient, exact_loss,
                             family_matrices_mp, gaussian_samples, mp, rel)
 from checks.registry import Comparison, check
 from checks.zheng import SYMBOLIC, _exact_comparison, _numeric_star, at
-from derivations.moments import Sparse
+from derivations.moments import Sparse, pattern_of
 from derivations.zheng import assumption, beyond, capability, stationary
 from derivations.zheng.model import BLOCKS
 from derivations.zheng.symbols import T, a, b, d, t
@@ -29,6 +30,16 @@ LAWS_41 = (LawSpec("sparse", 2, c=R(1, 2)), LawSpec("rademacher", 2), LawSpec("o
            LawSpec("discrete", 2, support=((1, 2), (2, 1)), probs=(R(1, 2), R(1, 2))),
            LawSpec("discrete", 2, support=((1, sp.I), (sp.I, 1)), probs=(R(1, 2), R(1, 2))),
            LawSpec("ones", 3), LawSpec("sparse", 3, c=R(2)))
+
+
+def _breaking_only_the_three_coordinate_identity() -> LawSpec:
+    """A d = 3 law on which only E[x_m x̄_n |x_n|² |x_l|²] = 0 fails (weights from checks.lawbuild's exact LP):
+    no built-in law separates that identity from the others."""
+    three = [core for core in identities_41(3) if len(pattern_of(core)) == 3]
+    return breaking_41(three[0], list(itertools.product((-1, 1, 2), repeat=3)))
+
+
+LAWS_41 += (_breaking_only_the_three_coordinate_identity(),)
 
 
 def _entry(block, row, col, d_):

@@ -358,6 +358,11 @@ def moment_symbol(pattern: tuple) -> sp.Symbol:
     return symbol
 
 
+def pattern_of(symbol: sp.Symbol) -> tuple:
+    """The powers ((p, q) per distinct coordinate) of a moment symbol made by moment_symbol."""
+    return _PATTERNS[symbol]
+
+
 def with_moments(expr: sp.Expr, law: Law) -> sp.Expr:
     """Replace the moment symbols m_{...} in expr by the exact moments of an exchangeable law."""
     found = {s: law.exchangeable_moment(p) for s, p in _PATTERNS.items() if s in expr.free_symbols}

@@ -48,7 +48,9 @@ CORRUPTIONS = {
                           lambda e: e.subs(T, T + 1)],
     "Z.assumption4_1.gradients": [in_tuple(9, scale_first_term), in_tuple(1, lambda e: e + b * sp.harmonic(T - 2)),
                                   lambda e: e.subs(T, T + 1)],
-    "Z.assumption4_1.identities": [lambda e: sp.Tuple(*e[:-1], sp.Tuple(sp.Symbol("m_{2,4}", positive=True), 1)), lambda e: sp.Tuple(*e, sp.Tuple(sp.Symbol("m_{2}"), 1))],
+    "Z.assumption4_1.identities": [lambda e: sp.Tuple(*e[:-1], sp.Tuple(sp.Symbol("m_{2,4}", positive=True), 1)),
+                                   lambda e: sp.Tuple(*e, sp.Tuple(sp.Symbol("m_{2}"), 1)),
+                                   lambda e: sp.Tuple(*[x for x in e if not x[1].has(d)])],  # the 3-coordinate one
     "Z.thm4_2.test_error": [scale_first_term, lambda e: e.subs(sp.Symbol("t", integer=True, positive=True), 2 * sp.Symbol("t", integer=True, positive=True))],
     "Z.thm4_2.condition": [lambda e: sp.Tuple(e[0], 0), lambda e: sp.Tuple(0, e[1])],
     "Z.example4_1.recovery": [in_tuple(0, lambda e: e * (1 + sp.Rational(1, 10**6))), in_tuple(2, lambda e: e / 2)],
