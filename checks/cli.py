@@ -6,6 +6,7 @@ import importlib
 import sys
 
 from checks.errors import UsageError
+from derivations.moments import InvalidLaw
 
 # One module per subcommand group; each adds its parsers in `register(subparsers)`.
 COMMAND_MODULES = (
@@ -35,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         return int(args.run(args) or 0)
-    except UsageError as err:
+    except (UsageError, InvalidLaw) as err:  # bad input, also when found deep in a derivation
         print(f"mesaverify: error: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -26,6 +26,7 @@ class LawSpec:
     c: sp.Expr = sp.Integer(1)
     support: tuple | None = None
     probs: tuple | None = None
+    moments: tuple | None = None  # the moments law: ((name, value), ...)
 
     def exact(self) -> moments.Law:
         """The law as derivations see it (built and validated once per LawSpec)."""
@@ -40,7 +41,8 @@ class LawSpec:
 @lru_cache(maxsize=256)
 def _exact_law(spec: LawSpec) -> moments.Law:
     try:
-        return moments.by_name(spec.name, spec.d, sigma=spec.sigma, c=spec.c, support=spec.support, probs=spec.probs)
+        return moments.by_name(spec.name, spec.d, sigma=spec.sigma, c=spec.c, support=spec.support, probs=spec.probs,
+                               moments=spec.moments)
     except moments.InvalidLaw as err:
         raise UsageError(str(err)) from None
 
@@ -74,12 +76,14 @@ def quadrature_law(spec: LawSpec, degree: int = 3):
     return numeric_law(spec)
 
 
-def add_law_arguments(parser, *, horizon: bool = True) -> None:
-    parser.add_argument("--law", required=True, choices=moments.LAW_NAMES, help="law of x_1")
+def add_law_arguments(parser, *, horizon: bool = True, required: bool = True) -> None:
+    parser.add_argument("--law", required=required, choices=moments.LAW_NAMES, help="law of x_1")
     parser.add_argument("--sigma", default="1", help="scale of the Gaussian laws (exact: '1/2' stays 1/2)")
     parser.add_argument("--c", default="1", help="scale of the sparse law of [Z] Example 4.1")
     parser.add_argument("--support", help="discrete law: JSON list of points, e.g. '[[1,0],[0,\"1/3\"]]'")
     parser.add_argument("--probs", help="discrete law: JSON list of probabilities, e.g. '[\"1/2\",\"1/2\"]'")
+    parser.add_argument("--moments", help="moments law: JSON object of moments, e.g. "
+                        "'{\"m2\": 1, \"m4\": 3, \"m6\": 15, \"m24\": 3}' (names m2, m4, m6, m24, m_{...}; P0 = P(x_k ≠ 0))")
     parser.add_argument("--d", type=int, help="dimension d >= 1 (implied by --support)")
     if horizon:
         parser.add_argument("--T", type=int, required=True, help="training horizon T >= 3")
@@ -97,7 +101,17 @@ def _json_list(text, what):
 
 def law_from_args(args) -> LawSpec:
     """Validate the law options; every problem is one line and exit code 2."""
-    support = probs = None
+    support = probs = given = None
+    if args.law == "moments":
+        if args.moments is None:
+            raise UsageError("the moments law needs --moments, e.g. '{\"m2\": 1, \"m4\": 3, \"m6\": 15, \"m24\": 3}'")
+        try:
+            given = json.loads(args.moments)
+        except json.JSONDecodeError as err:
+            raise UsageError(f"--moments is not valid JSON: {err.msg}") from None
+        if not isinstance(given, dict):
+            raise UsageError("--moments must be a JSON object {name: value}")
+        given = tuple((str(k), str(v)) for k, v in given.items())
     if args.law == "discrete":
         if args.support is None or args.probs is None:
             raise UsageError("the discrete law needs --support and --probs")
@@ -117,7 +131,7 @@ def law_from_args(args) -> LawSpec:
     try:
         spec = LawSpec(args.law, d, moments.exact(args.sigma), moments.exact(args.c),
                        tuple(map(tuple, support)) if support else None,
-                       tuple(probs) if probs else None)
+                       tuple(probs) if probs else None, given)
     except moments.InvalidLaw as err:
         raise UsageError(str(err)) from None
     spec.exact()  # validates sigma, c, probabilities, dimensions

@@ -327,6 +327,99 @@ class Product(Law):
 
 
 @dataclass(frozen=True)
+class GivenMoments(Law):
+    """An exchangeable law known only through a moment vector: {pattern: value}, e.g. m_{2}, m_{4}, m_{6},
+    m_{2,4}, or any mixed moment m_{p|q,...}, and optionally P(x_k ≠ 0).
+
+    Not every vector is the moment vector of a law.  With Y = |x_k|² ≥ 0 and y_j = E[Y^j] = m_{2j}
+    (y_0 = 1), the Stieltjes conditions require the Hankel matrices [y_{i+j}] and [y_{i+j+1}] to be
+    positive semidefinite (for m₂, m₄, m₆: m₄ ≥ m₂² and m₂m₆ ≥ m₄²); m₂ > 0 excludes x_1 = 0 a.s.;
+    Hölder bounds the cross moments, 0 ≤ E[Y_k Y_j^s] ≤ E[Y^{1+s}] (k ≠ j); 0 < P(x_k ≠ 0) ≤ 1.
+    A vector failing any of these raises InvalidLaw naming the condition and the numbers.
+    """
+
+    d: int | sp.Symbol
+    values: tuple  # ((pattern, value), ...), patterns as in moment_symbol
+    nonzero: sp.Expr | None = None  # P(x_k ≠ 0), needed only for the ratio prediction/truth
+    exchangeable = True
+
+    def __post_init__(self):
+        _check_dimension(self.d)
+        values = tuple((tuple(sorted(pq for pq in pattern if pq != (0, 0))), exact(v)) for pattern, v in self.values)
+        object.__setattr__(self, "values", values)
+        given = dict(values)
+        for pattern, v in values:
+            if all(p == q for p, q in pattern) and not (v.is_real and v.is_nonnegative):
+                raise InvalidLaw(f"{moment_symbol(pattern)} = {v}: a moment of |x_k| must be real and >= 0")
+        y = [sp.Integer(1)]
+        while ((len(y), len(y)),) in given:
+            y.append(given[((len(y), len(y)),)])
+        if len(y) < 2 or y[1] == 0:
+            raise InvalidLaw("the moment vector needs m_{2} = E|x_k|² > 0 (m_{2} = 0 means x_1 = 0 almost surely)")
+        for shift in (0, 1):
+            n = (len(y) - 1 - shift) // 2
+            H = sp.Matrix(n + 1, n + 1, lambda i, j: y[i + j + shift])
+            if n >= 1 and not H.is_positive_semidefinite:
+                names = sp.Matrix(n + 1, n + 1, lambda i, j: sp.Symbol(f"m{2 * (i + j + shift)}" if i + j + shift else "1"))
+                raise InvalidLaw(f"no law has these moments: the moment matrix {names.tolist()} = {H.tolist()} of "
+                                 f"|x_k|² is not positive semidefinite" + (
+                                     f" (E|x|⁴ = {y[2]} < (E|x|²)² = {y[1] ** 2})" if shift == 0 and y[2] < y[1] ** 2 else ""))
+        for pattern, v in values:
+            if len(pattern) == 2 and all(p == q for p, q in pattern):
+                (r, _), (s, _) = pattern
+                bound = given.get(((r + s, r + s),))
+                if not v.is_nonnegative or (bound is not None and v > bound):
+                    raise InvalidLaw(f"no law has these moments: {moment_symbol(pattern)} = {v} must lie in "
+                                     f"[0, m_{{{2 * (r + s)}}}]" + (f" = [0, {bound}]" if bound is not None else "")
+                                     + " (Hölder)")
+        if self.nonzero is not None:
+            p0 = exact(self.nonzero)
+            if not (p0.is_real and 0 < p0 <= 1):
+                raise InvalidLaw(f"P(x_k ≠ 0) must be in (0, 1], got {p0}")
+            object.__setattr__(self, "nonzero", p0)
+
+    def exchangeable_moment(self, pattern):
+        pattern = tuple(sorted(pq for pq in pattern if pq != (0, 0)))
+        if not pattern:
+            return sp.Integer(1)
+        for given, value in self.values:
+            if given == pattern:
+                return value
+        raise InvalidLaw(f"the moment {moment_symbol(pattern)} is needed but not in the given moment vector")
+
+    def moment(self, powers):
+        return self.exchangeable_moment(tuple(powers.values()))
+
+    def nonzero_probability(self):
+        if self.nonzero is None:
+            raise InvalidLaw("P(x_k ≠ 0) is needed (the ratio prediction/truth) but not in the given moment vector")
+        return self.nonzero
+
+
+def pattern_from_name(name: str) -> tuple:
+    """'m_{2,4}' or 'm24' → ((1, 1), (2, 2)); 'm_{1|0,1|2}' → ((1, 0), (1, 2)) (inverse of moment_symbol)."""
+    text = name.strip()
+    short = {"m2": "m_{2}", "m4": "m_{4}", "m6": "m_{6}", "m8": "m_{8}", "m24": "m_{2,4}", "m22": "m_{2,2}"}
+    text = short.get(text, text)
+    if not (text.startswith("m_{") and text.endswith("}")):
+        raise InvalidLaw(f"not a moment name: {name!r} (write m2, m4, m6, m24 or m_{{...}} as the suite prints them)")
+    pattern = []
+    for part in text[3:-1].split(","):
+        try:
+            if "|" in part:
+                p, q = (int(x) for x in part.split("|"))
+            else:
+                k = int(part)
+                if k % 2:
+                    raise ValueError
+                p = q = k // 2
+        except ValueError:
+            raise InvalidLaw(f"not a moment name: {name!r}") from None
+        pattern.append((p, q))
+    return tuple(sorted(pattern))
+
+
+@dataclass(frozen=True)
 class SymbolicExchangeable(Law):
     """An exchangeable law known only through moment symbols m_{...} (for symbolic results)."""
 
@@ -371,7 +464,7 @@ def with_moments(expr: sp.Expr, law: Law) -> sp.Expr:
     return expr.xreplace(found)
 
 
-def by_name(name: str, d, *, sigma=1, c=1, support=None, probs=None) -> Law:
+def by_name(name: str, d, *, sigma=1, c=1, support=None, probs=None, moments=None) -> Law:
     """The built-in laws by their command-line names."""
     makers = {
         "gaussian": lambda: RealGaussian(d, sigma),
@@ -381,6 +474,7 @@ def by_name(name: str, d, *, sigma=1, c=1, support=None, probs=None) -> Law:
         "rademacher": lambda: Rademacher(d),
         "phase": lambda: UniformPhase(d),
         "discrete": lambda: _discrete(d, support, probs),
+        "moments": lambda: _given(d, moments),
     }
     if name not in makers:
         raise InvalidLaw(f"unknown law {name!r}; choose one of {', '.join(makers)}")
@@ -396,4 +490,13 @@ def _discrete(d, support, probs):
     return law
 
 
-LAW_NAMES = ("gaussian", "complex-gaussian", "sparse", "ones", "rademacher", "phase", "discrete")
+def _given(d, moments):
+    """{name: value} (names as pattern_from_name reads them; 'P0' for P(x_k ≠ 0)) → GivenMoments."""
+    if not moments:
+        raise InvalidLaw("the moments law needs --moments, e.g. '{\"m2\": 1, \"m4\": 3, \"m6\": 15, \"m24\": 3}'")
+    moments = dict(moments)
+    nonzero = moments.pop("P0", None)
+    return GivenMoments(d, tuple((pattern_from_name(k), v) for k, v in moments.items()), nonzero)
+
+
+LAW_NAMES = ("gaussian", "complex-gaussian", "sparse", "ones", "rademacher", "phase", "discrete", "moments")

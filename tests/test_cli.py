@@ -67,3 +67,39 @@ def test_assumption_json(capsys):
 def test_assumption_bad_input():
     proc = run("assumption", "--law", "gaussian", "--d", "2", "--T", "1")
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
+
+
+def _moment_vector(law):
+    """The moments m2, m4, m6, m24 of a law, as the JSON the moments law reads."""
+    return json.dumps({"m2": str(law.moment({0: (1, 1)})), "m4": str(law.moment({0: (2, 2)})),
+                       "m6": str(law.moment({0: (3, 3)})), "m24": str(law.moment({0: (1, 1), 1: (2, 2)}))})
+
+
+def test_moments_law_gives_the_limit_of_any_law_with_those_moments(capsys):
+    """A law given by its moment vector: the exact limit is that of a law with the same moments."""
+    law = Discrete(((1, 2), (2, 1), (-1, 0), (0, -1)), (sp.Rational(1, 4),) * 4)
+    args = ["fixed-point", "--law", "moments", "--moments", _moment_vector(law), "--d", "2", "--T", "9", "--json"]
+    assert main(args) == 0
+    assert sp.sympify(json.loads(capsys.readouterr().out)["ab"]) == ab_limit(law, 2, 9)
+
+
+@pytest.mark.parametrize("vector,fragment", [
+    ({"m2": 2, "m4": 3, "m6": 15, "m24": 3}, "E|x|⁴ = 3 < (E|x|²)² = 4"),  # Jensen / [[1, m2], [m2, m4]]
+    ({"m2": 1, "m4": 2, "m6": 3, "m24": 1}, "[[m2, m4], [m4, m6]]"),  # Cauchy–Schwarz: m2 m6 < m4²
+    ({"m2": 1, "m4": 3, "m6": 15, "m24": 16}, "Hölder"),  # E|x_k|²|x_j|⁴ > E|x|⁶
+    ({"m2": 1, "m4": -3, "m6": 15, "m24": 3}, "real and >= 0"),
+    ({"m2": 0, "m4": 0, "m6": 0, "m24": 0}, "m_{2} = E|x_k|² > 0"),
+    ({"m2": 1, "m4": 3}, "m_{6} is needed"),  # a moment the derivation needs but the vector lacks
+    ({"m2": 1, "mx": 3}, "not a moment name"),
+])
+def test_moment_vectors_no_law_has_are_refused(vector, fragment):
+    out = run("fixed-point", "--law", "moments", "--moments", json.dumps(vector), "--d", "3", "--T", "5")
+    assert out.returncode == 2
+    assert fragment in out.stderr and "Traceback" not in out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1
+
+
+def test_moments_law_cannot_be_sampled():
+    out = run("simulate", "--law", "moments", "--moments", '{"m2": 1, "m4": 3, "m6": 15, "m24": 3}', "--d", "2",
+              "--T", "5", "--m", "10", "--a0", "1", "--b0", "1", "--lr", "0.01", "--epochs", "1")
+    assert out.returncode == 2 and "cannot be sampled" in out.stderr and "Traceback" not in out.stderr

@@ -9,6 +9,7 @@ import sympy as sp
 
 from checks import latex
 from checks.errors import UsageError
+from checks.lawspec import add_law_arguments
 from checks.registry import all_checks
 
 FORMATS = ("text", "latex", "srepr")
@@ -28,13 +29,8 @@ def register(sub) -> None:
     q = sub.add_parser("derive", help="print one check's derived expression (text, LaTeX or SymPy srepr)")
     q.add_argument("check_id", help="a check id")
     q.add_argument("--format", choices=FORMATS, default="text")
-    q.add_argument("--d", type=int, help="substitute the dimension d")
     q.add_argument("--T", type=int, help="substitute the horizon T")
-    q.add_argument("--law", help="substitute the moments m_{...} of a law of x_1 (needs --d), as in fixed-point")
-    q.add_argument("--sigma", default="1")
-    q.add_argument("--c", default="1")
-    q.add_argument("--support")
-    q.add_argument("--probs")
+    add_law_arguments(q, horizon=False, required=False)  # --law substitutes its moments m_{...}; --d the dimension
     q.set_defaults(run=run_derive)
 
     r = sub.add_parser("selftest", help="run every check against mutants of its derivation (build/selftest.json)")
@@ -81,10 +77,8 @@ def specialise(expr, args):
     """Substitute --law (its moments m_{...}), --d and --T into a derived expression."""
     if args.law is not None:
         from checks.lawspec import law_from_args
-        from derivations.moments import LAW_NAMES, with_moments
+        from derivations.moments import with_moments
 
-        if args.law not in LAW_NAMES:
-            raise UsageError(f"unknown law {args.law!r}; choose one of {', '.join(LAW_NAMES)}")
         spec = law_from_args(args)
         args.d = spec.d
         expr = with_moments(expr, spec.exact())

@@ -36,6 +36,8 @@ def register(sub) -> None:
 
 def x1_law(spec: LawSpec) -> dict:
     """The law of x_1 as the numeric layer samples it (finite support or a Gaussian scale)."""
+    if spec.name == "moments":
+        raise UsageError("a law given by its moments cannot be sampled: simulate needs a law of x_1 itself")
     finite = numeric_law(spec)
     if finite is not None:
         points, probs = finite.as_arrays()
