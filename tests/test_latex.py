@@ -132,7 +132,7 @@ def test_derive_with_a_law(capsys):
 
 
 @pytest.mark.parametrize("args,fragment", [
-    (["--T", "2"], "--T"), (["--d", "0"], "--d"), (["--law", "nope", "--d", "2"], "unknown law"),
+    (["--T", "2"], "--T"), (["--d", "0"], "--d"), (["--law", "nope", "--d", "2"], "invalid choice: 'nope' (choose from 'gaussian'"),
     (["--format", "pdf"], "invalid choice"),
 ])
 def test_derive_bad_input(args, fragment):
