@@ -24,6 +24,18 @@ def first_term(e, factor=EPS):
     return sp.Add(terms[0] * factor, *terms[1:])
 
 
+def _with_remainder(e, R):
+    return sp.Tuple(e[0], e[1], R)
+
+
+BOUND_CORRUPTIONS = [  # (κ, M, R): the weight, the target, a square dropped, a negative weight, R not as squares
+    lambda e: sp.Tuple(e[0] * EPS, *e[1:]),
+    lambda e: sp.Tuple(e[0], e[1] * 2, e[2]),
+    lambda e: _with_remainder(e, sp.Add(*sp.Add.make_args(e[2])[1:])),
+    lambda e: _with_remainder(e, e[2] - 2 * sp.Add.make_args(e[2])[0]),
+    lambda e: _with_remainder(e, sp.expand(e[2])),
+]
+
 CORRUPTIONS = {
     "S.aug.loss": [first_term, lambda e: e.subs(T, T + 1)],
     "S.aug.gd_step": [lambda e: e * EPS, lambda e: e.subs(T, T - 1)],
@@ -31,12 +43,14 @@ CORRUPTIONS = {
     "S.aug.P_dependence": [lambda e: sp.Tuple(e[1], e[0]), lambda e: sp.Tuple(e[0] * EPS, e[1])],
     "S.aug.global_min": [lambda e: e * EPS, lambda e: e.subs(T, T + 1)],
     "S.nonaug.unitary.loss": [first_term, lambda e: e.subs(T, T + 1), lambda e: -e],
+    "S.nonaug.unitary.bound": BOUND_CORRUPTIONS,
     "S.nonaug.unitary.minimum": [lambda e: sp.Tuple(e[0] * EPS, *e[1:]), lambda e: sp.Tuple(*e[1:], e[0])],
     "S.nonaug.unitary.heads": [lambda e: e * 2, lambda e: sp.zeros(2, 2)],
     "S.nonaug.orthogonal.loss": [first_term, lambda e: e.subs(T, T + 1), lambda e: -e],
     "S.nonaug.orthogonal.trig": [lambda e: sp.Tuple(-e[0], *e[1:]),
                                  lambda e: sp.Tuple(e[0] * (1 + sp.Rational(1, 1000)), *e[1:]),
                                  lambda e: sp.Tuple(e[0], e[1] * 2, e[2])],
+    "S.nonaug.orthogonal.bound": BOUND_CORRUPTIONS,
     "S.nonaug.orthogonal.minimum": [lambda e: sp.Tuple(e[0], e[1] * EPS, e[2]),
                                     lambda e: sp.Tuple(*e[1:], e[0]),
                                     lambda e: sp.Tuple(*[v + sp.Rational(1, 2) for v in e])],
@@ -85,12 +99,13 @@ def test_scalar_loss_depends_on_ab_only(law):
     aug.scalar_loss(law, d)  # raises if not
 
 
-@settings(max_examples=10)
-@given(dim=st.integers(1, 5), H=st.integers(1, 6))
-def test_unitary_minimum_formula_shape(dim, H):
-    if dim > 3:
-        dim = 3  # keep the symbolic loss small
-    assert nonaug.unitary_minimum(dim, H) == sp.Rational(max(dim - H, 0), 2)
+@pytest.mark.parametrize("setting,dims", [("unitary", (1, 2, 3)), ("orthogonal", (2, 4))])
+def test_minimiser_attains_the_eckart_young_bound(setting, dims):
+    """Upper bound (the loss at the derived minimiser) = lower bound (the decomposition), for every H."""
+    minimum = nonaug.unitary_minimum if setting == "unitary" else nonaug.orthogonal_minimum
+    for dim in dims:
+        for H in range(1, dim + 2):
+            assert minimum(dim, H) == nonaug.minimum_bound(setting, dim, H)
 
 
 def test_unitary_minimiser_attains_minimum():
@@ -99,6 +114,19 @@ def test_unitary_minimiser_attains_minimum():
         Cm = (sp.Matrix(m["B"]).T * sp.Matrix(m["A"])).tolist()
         value = nonaug.evaluate(nonaug.unitary_loss(dim), Cm, [0, 0, 0, m["p_last"]])
         assert value == nonaug.unitary_minimum(dim, H)
+
+
+@pytest.mark.parametrize("setting,dim", [("unitary", 2), ("orthogonal", 2)])
+def test_decomposition_is_a_certificate(setting, dim):
+    """The remainder is a sum of squares; R + the square is the loss; an indefinite Gram matrix is refused."""
+    dec = nonaug.decomposition(setting, dim)
+    assert nonaug.manifestly_nonnegative(dec.remainder)
+    assert not nonaug.manifestly_nonnegative(dec.remainder - 2 * sp.Add.make_args(dec.remainder)[0])
+    assert nonaug._pull_out(nonaug.split_positions(nonaug.loss_of(setting, dim)) - dec.square() - dec.remainder) == 0
+    with pytest.raises(ValueError, match="not positive semi-definite"):
+        nonaug._squares(sp.Matrix([[1, 2], [2, 1]]), list(sp.symbols("x y")))
+    with pytest.raises(ValueError, match="not positive semi-definite"):
+        nonaug._squares(sp.Matrix([[0, 1], [1, 1]]), list(sp.symbols("x y")))
 
 
 def _cli(*args):
@@ -112,7 +140,35 @@ def test_cli_loss_and_minima(tmp_path):
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["loss"] == "1/2"
     out = _cli("sander-minima", "--setting", "unitary", "--d", "2", "--H", "1", "--T", "3", "--json")
-    assert json.loads(out.stdout)["minimum"] == "1/2"
+    result = json.loads(out.stdout)
+    assert result["minimum"] == "1/2" == result["lower_bound"]
+
+
+def test_cli_augmented_P_and_law(tmp_path):
+    """sander-loss with P and a law: a monomial P leaves the uniform-phase law invariant, so L_P(A, B) equals
+    L_I(P^*AP, P^*BP); a finite law gives the derived loss; a non-unitary P is refused in one line."""
+    A, B = sp.Matrix([[1, sp.I / 2], [0, 2]]), sp.Matrix([[sp.Rational(1, 3), 1], [-1, 1]])
+    P = sp.Matrix([[0, sp.I], [1, 0]])  # a permutation times unit phases
+
+    def run(params, *extra):
+        f = tmp_path / "a.json"
+        as_json = {k: [[str(v) for v in row] for row in M.tolist()] if isinstance(M, sp.Matrix) else M
+                   for k, M in params.items()}
+        f.write_text(json.dumps(as_json))
+        return _cli("sander-loss", "--setting", "augmented", "--T", "4", "--params", str(f), "--json", *extra)
+
+    with_P = run({"A": A, "B": B, "P": P, "law": "phase"})
+    conjugated = run({"A": P.H * A * P, "B": P.H * B * P, "law": "phase"})
+    assert with_P.returncode == 0 == conjugated.returncode, with_P.stderr + conjugated.stderr
+    assert json.loads(with_P.stdout)["loss"] == json.loads(conjugated.stdout)["loss"]
+    law = {"support": [["1", "1/2"], ["I/3", "-1"]], "probs": ["2/3", "1/3"]}
+    out = run({"A": A, "B": B, "P": P, "law": law})
+    derived = aug.in_parameters(aug.population_loss(aug.eigen_law([(1, sp.Rational(1, 2)), (sp.I / 3, -1)],
+                                                                  [sp.Rational(2, 3), sp.Rational(1, 3)], P), 2),
+                                A, B, P).subs(T, 4)
+    assert sp.sympify(json.loads(out.stdout)["loss"]) == sp.nsimplify(sp.expand(derived))
+    bad = run({"A": A, "B": B, "P": sp.Matrix([[1, 1], [0, 1]])})
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "unitary" in bad.stderr
 
 
 @pytest.mark.parametrize("args", [

@@ -6,9 +6,10 @@ import json
 import sympy as sp
 
 from checks.errors import UsageError
-from derivations.moments import exact
+from derivations.moments import Ones, UniformPhase, exact
 from derivations.sander import augmented as aug
 from derivations.sander import nonaugmented as nonaug
+from derivations.sander.laws import Scaled
 from derivations.sander.symbols import T
 
 SETTINGS = ("augmented", "unitary", "orthogonal")
@@ -18,7 +19,10 @@ def register(sub) -> None:
     p = sub.add_parser("sander-loss", help="[S] derived population loss at given parameters")
     p.add_argument("--setting", required=True, choices=SETTINGS)
     p.add_argument("--T", type=int, required=True, help="context length T >= 3")
-    p.add_argument("--params", required=True, help='JSON file {"A": [[...]], "B": [[...]], "p": [...]}')
+    p.add_argument("--params", required=True,
+                   help='JSON file {"A": [[...]], "B": [[...]], "p": [...]}; augmented also "P" (unitary, '
+                        'default I) and "law" ("ones": s_1 = 1/sqrt(d), default; "phase"; or '
+                        '{"support": [[...]], "probs": [...]})')
     p.add_argument("--json", action="store_true")
     p.set_defaults(run=run_loss)
     q = sub.add_parser("sander-minima", help="[S] derived minimum value and a minimiser")
@@ -61,6 +65,26 @@ def _check_T(horizon):
         raise UsageError(f"T must be >= 3, got --T {horizon}")
 
 
+def _eigen_law(law, P):
+    """The law of P^* s_1 for the augmented setting: "ones" (s_1 = 𝟙/√d), "phase" or a finite law."""
+    dim = P.rows
+    if law == "ones":
+        return aug.eigen_law([(1 / sp.sqrt(dim),) * dim], [1], P)
+    if law == "phase":  # i.i.d. uniform phases, |s_1k| = 1/√d: invariant under P^* exactly when P is monomial
+        if any(sum(1 for v in line if v != 0) != 1 for line in P.tolist() + P.T.tolist()):
+            raise UsageError('law "phase" needs P a permutation times unit phases (the law is then invariant)')
+        return Scaled(UniformPhase(dim), 1 / sp.sqrt(dim))
+    if not isinstance(law, dict) or set(law) != {"support", "probs"}:
+        raise UsageError('law must be "ones", "phase" or {"support": [[...]], "probs": [...]}')
+    support = _matrix(law["support"], "law.support", cols=dim)
+    if not isinstance(law["probs"], list):
+        raise UsageError("law.probs must be a list")
+    try:
+        return aug.eigen_law(support, [exact(v) for v in law["probs"]], P)
+    except ValueError as err:
+        raise UsageError(f"law: {err}") from None
+
+
 def run_loss(args) -> int:
     _check_T(args.T)
     data = _load(args.params)
@@ -73,8 +97,11 @@ def run_loss(args) -> int:
         if len(A_[0]) != dim:
             raise UsageError(f"augmented: A must be square (d×d), got {dim}×{len(A_[0])}")
         B_ = _matrix(data["B"], "B", dim, dim)
-        ones = aug.eigen_law([(1 / sp.sqrt(dim),) * dim], [1], sp.eye(dim))
-        value = aug.in_parameters(aug.population_loss(ones, dim), sp.Matrix(A_), sp.Matrix(B_), sp.eye(dim))
+        P = sp.Matrix(_matrix(data["P"], "P", dim, dim)) if "P" in data else sp.eye(dim)
+        if sp.simplify(P.H * P - sp.eye(dim)) != sp.zeros(dim, dim):
+            raise UsageError("P must be unitary (P^* P = I, exactly)")
+        law = _eigen_law(data.get("law", "ones"), P)
+        value = aug.in_parameters(aug.population_loss(law, dim), sp.Matrix(A_), sp.Matrix(B_), P)
         value = sp.nsimplify(sp.expand(value.subs(T, args.T)))
     else:
         A_ = _matrix(data["A"], "A")
@@ -106,8 +133,6 @@ def run_minima(args) -> int:
         if args.d % 2:
             raise UsageError(f"the orthogonal setting needs an even d, got --d {args.d}")
     if args.setting == "augmented":
-        from derivations.sander.laws import Scaled
-        from derivations.moments import Ones
         law = Scaled(Ones(args.d), 1 / sp.sqrt(args.d))
         value = aug.scalar_minimum(law, args.d).subs(T, args.T)
         gstar = aug.optimal_product(law, args.d).subs(T, args.T)
@@ -115,16 +140,23 @@ def run_minima(args) -> int:
         minimiser = {"A": eye, "B": [[str(gstar) if r == c else 0 for c in range(args.d)] for r in range(args.d)],
                      "p": None, "eta": str(gstar / args.T),
                      "scope": "A = aI, B = bI, s_1 = 1/sqrt(d); unrestricted (A, B) can do better for fixed s_1"}
-    elif args.setting == "orthogonal":
-        value = nonaug.orthogonal_minimum(args.d, args.H)
-        m = nonaug.orthogonal_minimiser(args.d, args.H)
-        minimiser = {"A": m["A"], "B": m["B"], "p": [0] * (args.T - 2) + [str(v) for v in m["p_last_two"]]}
+        extra = {}
     else:
-        value = nonaug.unitary_minimum(args.d, args.H)
-        m = nonaug.unitary_minimiser(args.d, args.H)
-        minimiser = {"A": m["A"], "B": m["B"], "p": [0] * (args.T - 1) + [1]}
-    _print({"minimum": str(value), "minimiser": minimiser}, args.json,
-           f"min L = {value} ≈ {sp.N(value, 20)}; minimiser {minimiser}")
+        if args.setting == "orthogonal":
+            value = nonaug.orthogonal_minimum(args.d, args.H)
+            m = nonaug.orthogonal_minimiser(args.d, args.H)
+            minimiser = {"A": m["A"], "B": m["B"], "p": [0] * (args.T - 2) + [str(v) for v in m["p_last_two"]]}
+        else:
+            value = nonaug.unitary_minimum(args.d, args.H)
+            m = nonaug.unitary_minimiser(args.d, args.H)
+            minimiser = {"A": m["A"], "B": m["B"], "p": [0] * (args.T - 1) + [1]}
+        dec = nonaug.decomposition(args.setting, args.d)
+        extra = {"lower_bound": str(dec.bound(args.H)), "kappa": str(dec.kappa),
+                 "M": [[str(v) for v in row] for row in dec.M.tolist()]}
+    _print({"minimum": str(value), "minimiser": minimiser, **extra}, args.json,
+           f"min L = {value} ≈ {sp.N(value, 20)}; minimiser {minimiser}"
+           + (f"; lower bound (κ/2) Σ_{{i>H}} σ_i(M)² = {extra['lower_bound']} with κ = {extra['kappa']}, "
+              f"M = {extra['M']}" if extra else ""))
     return 0
 
 

@@ -17,7 +17,7 @@ from functools import lru_cache
 
 import sympy as sp
 
-from derivations.expectation import Term, abs2, expect
+from derivations.expectation import Term, abs2, expect, expect_phases, sum_coordinates
 from derivations.sander.symbols import HORIZON, A, B, T, a, b, eta, g, j, k, l, m, t
 
 
@@ -46,18 +46,26 @@ def scalar_error_terms() -> list[Term]:
 
 
 @lru_cache(maxsize=None)
+def _phase_average() -> list:
+    """E over the phases of |(ũ − diag(λ)^T x)_k|²: the part of the expectation that depends neither on d
+    nor on the law of x (the first stage of `derivations.expectation.expect`)."""
+    return expect_phases(abs2(error_terms(), keep=(k,)), HORIZON)
+
+
+@lru_cache(maxsize=None)
 def population_loss(law, d: int) -> sp.Expr:
     """L(Ã, B̃) = E[½‖ŝ_{T+1} − s_{T+1}‖²] for general complex Ã, B̃, symbolic T, numeric d.
 
     `law` is the law of x = P^* s_1 (eigen-coordinates); the result holds
-    A[l, m], B[k, j] as the entries of Ã, B̃.
+    A[l, m], B[k, j] as the entries of Ã, B̃.  The phase average is shared by
+    every law and d; the moments of `law` enter in the sum over coordinates.
     """
-    return sp.expand(expect(abs2(error_terms(), keep=(k,)), law, d, HORIZON) / 2)
+    return sp.expand(sum_coordinates(_phase_average(), law, d) / 2)
 
 
 def in_parameters(loss: sp.Expr, A_mat: sp.Matrix, B_mat: sp.Matrix, P: sp.Matrix) -> sp.Expr:
     """Evaluate L at A, B (original basis) for a unitary P: Ã = P^* A P, B̃ = P^* B P."""
-    At, Bt = P.H * A_mat * P, P.H * B_mat * P
+    At, Bt = (P.H * A_mat * P).applyfunc(sp.expand), (P.H * B_mat * P).applyfunc(sp.expand)
     d = P.shape[0]
     values = {}
     for r in range(d):

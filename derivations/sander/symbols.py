@@ -12,6 +12,9 @@ g = sp.Symbol("g", real=True)  # augmented: the product ab the scalar loss depen
 eta = sp.Symbol("eta", positive=True)  # step size of the inner gradient step
 C = sp.IndexedBase("C", real=True)  # non-augmented: C = Σ_h b_h a_h^T
 p = sp.IndexedBase("p", real=True)  # non-augmented: positional weights p_1..p_T
+C_ = sp.IndexedBase("C'", real=True)  # a second (C, p): E[ŝ(C, p) ŝ(C', p')] is the Gram of the model's features
+p_ = sp.IndexedBase("p'", real=True)
+tau = sp.Symbol("tau", integer=True)  # a position summed over in the non-augmented loss
 
 # least admissible value of the horizon, for deciding index ranges
 HORIZON = {T: 3}
