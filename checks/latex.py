@@ -329,8 +329,35 @@ def same(x, y) -> bool:
         return type(x) is type(y) and same(x.lhs - x.rhs, y.lhs - y.rhs)
     if x == y:
         return True
+    if _differ_somewhere(x - y):  # a proof of inequality, in milliseconds
+        return False
     numerator, _ = sp.fraction(sp.together(x - y))  # exact; simplify() can take minutes on the flow solution
     return sp.expand(numerator) == 0
+
+
+def _differ_somewhere(diff, tries: int = 3) -> bool:
+    """True if diff is non-zero at some admissible point (integers ≥ 3 for integer symbols, positive
+    rationals for positive ones, rationals otherwise), evaluated to 30 digits; False proves nothing."""
+    import random
+
+    rng = random.Random(0)
+    symbols = sorted(diff.free_symbols, key=str)
+    for _ in range(tries):
+        point = {}
+        for s in symbols:
+            if s.is_integer:
+                point[s] = rng.randint(3, 12)
+            elif s.is_positive or s.is_nonnegative:
+                point[s] = sp.Rational(rng.randint(1, 40), rng.randint(1, 9))
+            else:
+                point[s] = sp.Rational(rng.randint(-40, 40), rng.randint(1, 9))
+        try:
+            value = sp.N(diff.xreplace(point).doit(), 30)
+        except (TypeError, ValueError, ZeroDivisionError):
+            continue
+        if value.is_Number and value.is_finite and abs(value) > 1e-20:
+            return True
+    return False
 
 
 def symbol_names(expr) -> set[str]:
