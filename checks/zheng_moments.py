@@ -96,11 +96,27 @@ def _identity_tuple():
        derive=_identity_tuple)
 def identities_41(expr) -> Comparison:
     mismatches, lines = 0, []
+    # the list in its canonical form (sorted; core and factor in d with leading coefficient 1), so that
+    # two lists state the same identities exactly when they are equal
+    for core, scale in expr:
+        if sp.Poly(core, *sorted(core.free_symbols, key=str)).LC() != 1 or sp.Poly(scale, assumption.DIM).LC() != 1:
+            mismatches += 1
+            lines.append(f"({core}, {scale}) is not in canonical form (leading coefficients 1)")
+    if [str(core) for core, _ in expr] != sorted(str(core) for core, _ in expr):
+        mismatches += 1
+        lines.append("the identities are not in canonical order (by their text)")
+    # an identity said to apply in dimension d may only involve moments of at most d distinct coordinates
+    for dim in sorted({spec.d for spec in LAWS_41}):
+        for core, scale in expr:
+            if scale.subs(assumption.DIM, dim) != 0 and any(len(pattern_of(m)) > dim for m in core.free_symbols):
+                mismatches += 1
+                lines.append(f"{core} = 0 is said to apply for d = {dim} but involves more than {dim} coordinates")
     threshold = mpmath.mpf(10) ** (-(DIGITS - 10))
     with mpmath.workdps(DIGITS):
         for spec in LAWS_41:
             failing = [str(core) for core, scale in expr
                        if scale.subs(assumption.DIM, spec.d) != 0
+                       and all(len(pattern_of(m)) <= spec.d for m in core.free_symbols)
                        and sp.simplify(at(core, spec, 5)) != 0]
             worst = mpmath.mpf(0)
             for av, bv in ((R(3, 5), R(7, 4)), (R(-1, 3), R(2))):
@@ -283,9 +299,11 @@ def _closure_tuple():
     return sp.Tuple(*[sp.Symbol(f"{blk}.{kind}") for blk, kind in beyond.closure(ONES.exact(), ONES.d, ONES_T)])
 
 
-def _class_matrices(classes_values, D):
-    K = np.zeros((2 * D, 2 * D), complex)
-    V = np.zeros((D, 2 * D), complex)
+def _class_matrices(classes_values, D, mp_=False):
+    """W^{KQ}, W^{PV} with one value per class (block, diag|off): complex arrays, or mpmath nested lists."""
+    zero = mpmath.mpf(0) if mp_ else 0
+    K = np.full((2 * D, 2 * D), zero, dtype=object if mp_ else complex)
+    V = np.full((D, 2 * D), zero, dtype=object if mp_ else complex)
     for (block, kind), value in classes_values.items():
         which, rb, cb = BLOCK_SLICES[block]
         M = K if which == "K" else V
@@ -294,7 +312,7 @@ def _class_matrices(classes_values, D):
             for n in range(D):
                 if (m == n) == (kind == "diag"):
                     M[r0 + m, cb * D + n] = value
-    return K, V
+    return (K.tolist(), V.tolist()) if mp_ else (K, V)
 
 
 def _off_family_gradient(K, V, classes, D, pts, probs, horizon):
@@ -366,3 +384,79 @@ def masked_41(expr) -> Comparison:
         lines.append(f"({av},{bv}): ab(60) = {ab[0][1]:.12g}, derived {derived:.12g} (error {err:.1e}, bound {bound:.1e})")
     return Comparison(worst, 1.0, f"{ONES.label()}, T={ONES_T}; masked full flow (DOP853); max_error = error/bound "
                       "(bound: convergence tail + solver gap); " + "; ".join(lines))
+
+
+def _stationary_tuple():
+    from derivations.moments import Ones
+    points = beyond.stationary_points(Ones(ONES.d), ONES.d, ONES_T)
+    return sp.Tuple(*[sp.Tuple(sp.Tuple(*[p["point"][s] for s in STATIONARY_PARAMS]), p["loss"], sp.Symbol(p["type"]))
+                      for p in points])
+
+
+STATIONARY_PARAMS = (a, beyond.parameter("k21", "off"), b, beyond.parameter("v1", "off"))
+STATIONARY_CLASSES = (("k21", "diag"), ("k21", "off"), ("v1", "diag"), ("v1", "off"))
+
+
+@check("Z.beyond4_1.stationary", reference="[Z] §4.3 (beyond Assumption 4.1), x_1 = (1, …, 1)",
+       claim="The stationary points of the loss on the closed family W^{KQ}_{21} = aI + a'(J − I), W^{PV}_1 = bI + "
+             "b'(J − I) (d = 2, T = 5), each a curve (c(a, a'), (b, b')/c): the saddles at U = (a, a')^T(b, b') = 0 "
+             "and one minimum with a' ≠ 0 and b' ≠ 0, where the trained model B (Σ x_{i+1}x_i^*) A x_t/(t−1) is "
+             "one GD step with two non-scalar preconditioners, not plain GD; the unmasked full flow ends there.",
+       derive=_stationary_tuple)
+def stationary_41(expr) -> Comparison:
+    rows, mismatch = [], []
+    pts, probs = numeric_law(ONES).as_arrays()
+    D = ONES.d
+    with mpmath.workdps(DIGITS):
+        for point, value, kind in expr:
+            x = [mp(v) for v in point]
+            for c in (1, 2):  # two points of the curve (c·(a, a'), (b, b')/c)
+                scaled = dict(zip(STATIONARY_CLASSES, (x[0] * c, x[1] * c, x[2] / c, x[3] / c)))
+                K, V = _class_matrices(scaled, D, mp_=True)
+                label = f"({', '.join(mpmath.nstr(v, 6) for v in x)}) c={c}"
+                rows.append((f"{label} loss", mp(value), exact_loss(ONES, ONES_T, K, V)))
+                for which, M in (("K", K), ("V", V)):
+                    for r in range(len(M)):
+                        for col in range(2 * D):
+                            rows.append((f"{label} ∂L/∂{which}[{r},{col}]", mpmath.mpf(0),
+                                         entry_gradient(ONES, ONES_T, K, V, (which, r, col))))
+
+            def f(*v):
+                K, V = _class_matrices(dict(zip(STATIONARY_CLASSES, v)), D, mp_=True)
+                return exact_loss(ONES, ONES_T, K, V)
+
+            H = mpmath.matrix(4, 4)
+            for i in range(4):
+                for j in range(4):
+                    order = [0] * 4
+                    order[i] += 1
+                    order[j] += 1
+                    H[i, j] = mpmath.diff(f, x, tuple(order))
+            eig = mpmath.eigsy(H)[0]
+            top = max(abs(e) for e in eig)
+            signs = {int(mpmath.sign(e)) if abs(e) > top * mpmath.mpf(10) ** -25 else 0 for e in eig}
+            numeric = "saddle" if signs >= {1, -1} else "minimum" if signs <= {0, 1} else "maximum"
+            if numeric != str(kind):
+                mismatch.append(f"({', '.join(mpmath.nstr(v, 6) for v in x)}): derived {kind}, numeric {numeric}")
+    result = _exact_comparison(rows, "losses and gradients of every entry of W^{KQ}, W^{PV} at two points of each "
+                               "derived curve (exact phase average, central differences)")
+    # the unmasked full flow from the diagonal initialisation ends on the minimum's curve: U = w v^T agrees
+    minima = [p for p in expr if str(p[2]) == "minimum"]
+    if len(minima) != 1:
+        return Comparison(math.inf, result.tolerance, f"{len(minima)} minima derived, the flow needs one; "
+                          + result.evidence)
+    (best, _, _), = minima
+    star = np.outer([float(best[0]), float(best[1])], [float(best[2]), float(best[3])])
+    K0, V0 = diagonal_init(D, 0.5, 1.5)
+    ends = []
+    for rtol in (1e-12, 1e-10):
+        run = integrate(pts, probs, ONES_T, K0, V0, np.array([0.0, 60.0, 120.0]), rtol=rtol)
+        Ks, Vs = run.K.real, run.V.real
+        ends.append([np.outer([K[D, 0], K[D, 1]], [V[0, 0], V[0, 1]]) for K, V in zip(Ks, Vs)])
+    err = float(np.max(np.abs(ends[0][-1] - star)))
+    bound = float(np.max(np.abs(ends[0][-1] - ends[0][-2])) + np.max(np.abs(ends[1][-1] - ends[0][-1]))) + 64 * FLOAT_EPS
+    flow = (f"; unmasked full flow from (a₀, b₀) = (0.5, 1.5), DOP853: U(120) − U* = {err:.1e} (bound {bound:.1e}: "
+            f"convergence tail + solver gap), U* = {np.array2string(star, precision=6)}")
+    if mismatch or err > bound:
+        return Comparison(math.inf, result.tolerance, result.evidence + flow + "; type mismatch: " + "; ".join(mismatch))
+    return Comparison(result.max_error, result.tolerance, result.evidence + flow)

@@ -112,7 +112,8 @@ def _extreme(expr: sp.Expr, time: tuple, lowest: bool) -> sp.Expr:
 
 
 def _sign(expr: sp.Expr, horizon: dict) -> int | None:
-    """+1 if expr ≥ 0, −1 if expr < 0 for every admissible value of the horizon symbols, else None."""
+    """+1 if expr ≥ 0, −1 if expr < 0 for every value of the horizon symbols above their least
+    value (s + lo with s ≥ 1: the least value itself is not covered, see `expect`), else None."""
     shifted = sp.expand(expr.subs({s: s + lo for s, lo in horizon.items()}))
     if shifted.is_nonnegative:
         return 1
@@ -336,5 +337,11 @@ def sum_coordinates(averaged, law, d, fixed: dict | None = None) -> sp.Expr:
 
 
 def expect(terms: list[Term], law, d, horizon: dict, fixed: dict | None = None) -> sp.Expr:
-    """E[Σ terms] over the phases of W and the law of x_1: the suite's one entry point."""
+    """E[Σ terms] over the phases of W and the law of x_1: the suite's one entry point.
+
+    Conditions on the horizon symbols are decided for values strictly above their least value
+    in `horizon` (t > 2 for [Z]'s context t): at the least value a condition can change truth
+    value.  Where that value is used, substitute it into the terms first (all ranges are then
+    finite and written out), as `derivations.zheng.loss.expect_over_contexts` does for t = 2.
+    """
     return sp.expand(sum_coordinates(expect_phases(terms, horizon, tuple(fixed or ())), law, d, fixed))

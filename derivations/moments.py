@@ -452,8 +452,8 @@ def moment_symbol(pattern: tuple) -> sp.Symbol:
 
 
 def pattern_of(symbol: sp.Symbol) -> tuple:
-    """The powers ((p, q) per distinct coordinate) of a moment symbol made by moment_symbol."""
-    return _PATTERNS[symbol]
+    """The powers ((p, q) per distinct coordinate) of a moment symbol m_{...}, read from its name."""
+    return pattern_from_name(symbol.name)
 
 
 def with_moments(expr: sp.Expr, law: Law) -> sp.Expr:

@@ -50,13 +50,19 @@ CORRUPTIONS = {
                                   lambda e: e.subs(T, T + 1)],
     "Z.assumption4_1.identities": [lambda e: sp.Tuple(*e[:-1], sp.Tuple(sp.Symbol("m_{2,4}", positive=True), 1)),
                                    lambda e: sp.Tuple(*e, sp.Tuple(sp.Symbol("m_{2}"), 1)),
-                                   lambda e: sp.Tuple(*[x for x in e if not x[1].has(d)])],  # the 3-coordinate one
+                                   lambda e: sp.Tuple(*[x for x in e if not x[1].has(d)]),  # the 3-coordinate one
+                                   lambda e: sp.Tuple(sp.Tuple(-e[0][0], e[0][1]), *e[1:])],
     "Z.thm4_2.test_error": [scale_first_term, lambda e: e.subs(sp.Symbol("t", integer=True, positive=True), 2 * sp.Symbol("t", integer=True, positive=True))],
     "Z.thm4_2.condition": [lambda e: sp.Tuple(e[0], 0), lambda e: sp.Tuple(0, e[1])],
     "Z.example4_1.recovery": [in_tuple(0, lambda e: e * (1 + sp.Rational(1, 10**6))), in_tuple(2, lambda e: e / 2)],
     "Z.prop4_1.ratio": [lambda e: e * sp.Rational(11, 10), lambda e: e.subs(T, T - 1),
                         lambda e: e * (1 + sp.Rational(1, 10**6))],
     "Z.beyond4_1.closure": [lambda e: sp.Tuple(*e[:-1])],
+    "Z.beyond4_1.stationary": [
+        lambda e: sp.Tuple(*[sp.Tuple(p, v * (1 + sp.Rational(1, 10**6)) if n == 0 else v, k) for n, (p, v, k) in enumerate(e)]),
+        lambda e: sp.Tuple(*[sp.Tuple(sp.Tuple(p[0] * (1 + sp.Rational(1, 10**6)), *p[1:]), v, k) for p, v, k in e]),
+        lambda e: sp.Tuple(*[sp.Tuple(p, v, sp.Symbol("saddle" if str(k) == "minimum" else "minimum")) for p, v, k in e]),
+        lambda e: sp.Tuple(*e[1:])],  # the minimum dropped
     "Z.beyond4_1.masked": [lambda e: e * (1 + sp.Rational(1, 10**6)), lambda e: e.subs(T, T + 1)],
     "Z.mesa.one_step_gd": [lambda e: e * (1 + sp.Rational(1, 10**6)), lambda e: e.subs(T, T + 1)],
 }

@@ -18,7 +18,7 @@ import sympy as sp
 
 from derivations.expectation import Term, conj, expect, mul
 from derivations.moments import Law, SymbolicExchangeable, with_moments
-from derivations.zheng.loss import sum_over_t
+from derivations.zheng.loss import expect_over_contexts
 from derivations.zheng.model import BLOCKS, diagonal_family, entry, error, prediction
 from derivations.zheng.symbols import HORIZON, T, a, b
 
@@ -50,8 +50,7 @@ def entry_gradient(family: dict, law: Law, d, block: str, same: bool, horizon=T,
         products = [mul(conj(s), e, keep=(m, n)) for s in prediction(D, m) for e in error(family, m)]
     else:
         products = [mul(conj(s), e, keep=(k, m, n)) for s in prediction(D, k) for e in error(family, k)]
-    per_t = expect(products, law, d, HORIZON, fixed=fixed)
-    return sum_over_t(per_t, horizon)
+    return expect_over_contexts(products, law, d, horizon, fixed)
 
 
 @lru_cache(maxsize=None)
@@ -113,8 +112,8 @@ def identities(law: Law, d) -> list[tuple[sp.Expr, sp.Expr]]:
         for row in M.rref()[0].tolist():
             core = sum(coef * s for coef, s in zip(row, symbols))
             if core != 0 and not any(sp.expand(core - c) == 0 for c, _ in out):
-                out.append((core, scale))
-    return out
+                out.append((core, sp.Poly(scale, DIM).monic().as_expr()))  # the sign of a factor says nothing
+    return sorted(out, key=lambda pair: str(pair[0]))  # canonical: sorted, leading coefficients 1
 
 
 def assumption_4_1(law: Law, d: int, horizon: int) -> dict:

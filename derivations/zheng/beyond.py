@@ -83,3 +83,82 @@ def flow_equations(law, d, horizon=T) -> dict:
     loss = reduced_loss(law, d, horizon)
     return {parameter(blk, kind): sp.expand(-sp.diff(loss, parameter(blk, kind)) / counts(d)[kind])
             for blk, kind in closure(law, d, horizon)}
+
+
+def _reduce(expr, modulus, mu):
+    """A rational function of μ as a polynomial of degree < deg(modulus), modulo the irreducible modulus."""
+    num, den = sp.fraction(sp.together(sp.expand(expr)))
+    return sp.rem(sp.expand(num * sp.invert(den, modulus, mu)), modulus, mu)
+
+
+def _chart_solutions(equations, chart, mu):
+    """(point with entries in μ, irreducible modulus or None, real root) for each real solution.
+
+    Lex Gröbner basis in (a, a', μ): in shape form its last element is univariate in μ and
+    the others are linear in a and a' with coefficients in μ; each real root of each
+    irreducible factor of the univariate element gives one solution.  Without μ in the chart
+    the solutions are rational or radical and found directly.
+    """
+    ka = parameter("k21", "off")
+    if mu not in chart.values():
+        return [({**chart, **sol}, None, None) for sol in sp.solve(equations, [a, ka], dict=True)
+                if all(v.is_real for v in sol.values())]
+    basis = sp.groebner(equations, a, ka, mu, order="lex")
+    *linear, univariate = basis.exprs
+    if univariate.free_symbols != {mu} or any(sp.Poly(g, a, ka).total_degree() != 1 for g in linear):
+        raise NotImplementedError("the Gröbner basis of the stationary points is not in shape form")
+    solved = sp.solve(linear, [a, ka], dict=True)[0]
+    out = []
+    for factor, _ in sp.factor_list(univariate, mu)[1]:
+        for root in sp.Poly(factor, mu).real_roots():
+            point = {**chart, a: _reduce(solved[a], factor, mu), ka: _reduce(solved[ka], factor, mu)}
+            out.append((point, factor, root))
+    return out
+
+
+def _classified(point, value, charpoly) -> dict:
+    """A stationary point with its loss and its type from the Hessian's characteristic polynomial:
+    Descartes' rule counts its positive and negative roots exactly (the Hessian is symmetric)."""
+    values = [sp.N(c, 60) for c in charpoly]
+    scale = max(abs(v) for v in values)
+    signs = [0 if abs(v) <= scale * sp.Float(10) ** -40 else (1 if v > 0 else -1) for v in values]
+    top = len(signs) - 1
+    positive = _sign_changes(signs)
+    negative = _sign_changes([s_ * (-1) ** (top - n) for n, s_ in enumerate(signs)])  # roots of p(−λ)
+    kind = "saddle" if positive and negative else "maximum" if negative else "minimum"
+    return {"point": point, "loss": value, "type": kind, "zero_eigenvalues": top - positive - negative}
+
+
+def _sign_changes(signs) -> int:
+    nonzero = [x for x in signs if x != 0]
+    return sum(1 for x, y in zip(nonzero, nonzero[1:]) if x != y)
+
+
+def stationary_points(law, d, horizon=T) -> list[dict]:
+    """The stationary points of the loss on the closed family {aI + a'(J − I), bI + b'(J − I)}.
+
+    ŷ is bilinear in (a, a') and (b, b'), so L depends on them only through U = (a, a')^T (b, b'),
+    and each stationary point lies on a curve (c·(a, a'), (b, b')/c), c ≠ 0.  One point per curve
+    is found by fixing the scale of v = (b, b'): v = (1, μ) or v = (0, 1), then solving ∇L = 0
+    exactly.  Each point comes with its loss and its type from the inertia of the Hessian (exact
+    signs of its characteristic polynomial's coefficients; one zero eigenvalue is the scaling).
+    """
+    classes = closure(law, d, horizon)
+    ka, kb = parameter("k21", "off"), parameter("v1", "off")
+    if set(classes) != {("k21", "diag"), ("v1", "diag"), ("k21", "off"), ("v1", "off")}:
+        raise ValueError(f"the closed family is not {{aI + a'(J − I), bI + b'(J − I)}}: {classes}")
+    loss = reduced_loss(law, d, horizon)
+    params = (a, ka, b, kb)
+    grad = [sp.diff(loss, s) for s in params]
+    hessian = sp.hessian(loss, params)
+    mu, lam = sp.Dummy("mu", real=True), sp.Dummy("lambda")
+    out = []
+    for chart in ({b: 1, kb: mu}, {b: 0, kb: 1}):
+        for point, modulus, root in _chart_solutions([sp.expand(g.subs(chart)) for g in grad], chart, mu):
+            def exact(expr):  # reduced modulo the minimal polynomial of μ, then at its root
+                return _reduce(expr, modulus, mu).subs(mu, root) if modulus is not None else sp.expand(expr)
+            coeffs = [exact(c) for c in hessian.subs(point).charpoly(lam).all_coeffs()]
+            out.append(_classified({s_: exact(v) for s_, v in point.items()}, exact(loss.subs(point)), coeffs))
+    origin = {s_: sp.Integer(0) for s_ in params}
+    out.append(_classified(origin, loss.subs(origin), hessian.subs(origin).charpoly(lam).all_coeffs()))
+    return sorted(out, key=lambda s: sp.N(s["loss"], 30))

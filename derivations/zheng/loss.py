@@ -19,18 +19,28 @@ def loss_at_t(family: dict, law, d) -> sp.Expr:
 
 def population_loss(family: dict, law, d, horizon=T) -> sp.Expr:
     """L = Σ_{t=2}^{T−1} ℓ_t in closed form (harmonic numbers), for symbolic or numeric T."""
-    return sum_over_t(loss_at_t(family, law, d), horizon)
+    return expect_over_contexts(abs2(error(family, k), keep=(k,)), law, d, horizon) / 2
 
 
-def sum_over_t(expr: sp.Expr, horizon=T) -> sp.Expr:
-    """Σ_{t=2}^{T−1} expr, term by term: Σ 1 = T − 2, Σ 1/(t−1) = H_{T−2}, …"""
+def expect_over_contexts(terms, law, d, horizon=T, fixed=None) -> sp.Expr:
+    """Σ_{t=2}^{T−1} E[Σ terms]: the t = 2 term derived at t = 2, the others for symbolic t ≥ 3.
+
+    The expectation operator decides conditions on t for t above its least value 2; at t = 2 a
+    condition can hold that fails for every t ≥ 3 (it does when W^{PV} has off-diagonal entries).
+    """
+    at_two = expect([term.subs({t: 2}) for term in terms], law, d, HORIZON, fixed)
+    return sp.expand(at_two + sum_over_t(expect(terms, law, d, HORIZON, fixed), horizon, start=3))
+
+
+def sum_over_t(expr: sp.Expr, horizon=T, start=2) -> sp.Expr:
+    """Σ_{t=start}^{T−1} expr, term by term: Σ 1 = T − 2, Σ 1/(t−1) = H_{T−2}, … (start = 2)."""
     sums = {}
     total = sp.Integer(0)
     for term in sp.Add.make_args(sp.expand(expr)):
         constant, varying = sp.factor(term).as_independent(t, as_Add=False)
         if varying not in sums:
-            s = sp.Dummy("s")  # s = t − 1 runs over 1..T−2, where SymPy knows harmonic sums
-            sums[varying] = sp.summation(varying.subs(t, s + 1), (s, 1, horizon - 2))
+            s = sp.Dummy("s")  # s = t − 1 runs over start−1..T−2, where SymPy knows harmonic sums
+            sums[varying] = sp.summation(varying.subs(t, s + 1), (s, start - 1, horizon - 2))
         total += constant * sums[varying]
     return sp.expand(total)
 

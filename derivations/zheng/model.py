@@ -92,7 +92,9 @@ def prediction(family: dict, k) -> list[Term]:
                         body = _times(token(v_col, i - v_shift), token(k_row, i - e_shift, True),
                                       token(k_col, t - k_shift))
                         coeff = v_comp.coeff(v_row, v_col) * k_comp.coeff(k_row, k_col) / (t - 1)
-                        out.append(Term(coeff * body.coeff, body.x, body.phase, ((i, lo, t),)))
+                        # x_k^0 names the output coordinate k in every term, also where W^{PV} is full
+                        # and no factor holds k: the sum over k must count such terms d times
+                        out.append(Term(coeff * body.coeff, ((k, 0, 0),) + body.x, body.phase, ((i, lo, t),)))
     return out
 
 
