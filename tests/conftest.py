@@ -1,5 +1,14 @@
-"""Hypothesis profiles: `ci` (derandomised, bounded; make test) and `fuzz` (make fuzz)."""
+"""Hypothesis profiles: `ci` (derandomised, bounded; make test) and `fuzz` (make fuzz).
+
+Under `fuzz`, every example Hypothesis runs is counted (its observability
+callback) and the total is printed at the end of the run, summed over the
+pytest-xdist workers (each writes its count to build/fuzz/).
+"""
+import json
 import os
+import time
+from collections import Counter
+from pathlib import Path
 
 from hypothesis import HealthCheck, settings
 
@@ -13,6 +22,42 @@ settings.register_profile(  # examples per property at share 1 (tests.strategies
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
+FUZZ = os.environ.get("HYPOTHESIS_PROFILE") == "fuzz"
+COUNTS = Path("build") / "fuzz"
+_examples: Counter = Counter()
+_start = time.perf_counter()
+
+
+def _count(observation):
+    if getattr(observation, "type", None) == "test_case":
+        _examples[observation.status] += 1
+
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "fuzz: Hypothesis properties that `make fuzz` runs at length")
+    if not FUZZ:
+        return
+    from hypothesis.internal.observability import add_observability_callback
+
+    add_observability_callback(_count)
+    if "PYTEST_XDIST_WORKER" not in os.environ:  # the controller (or a single process) starts afresh
+        COUNTS.mkdir(parents=True, exist_ok=True)
+        for old in COUNTS.glob("*.json"):
+            old.unlink()
+
+
+def pytest_sessionfinish(session):
+    if FUZZ:
+        COUNTS.mkdir(parents=True, exist_ok=True)
+        (COUNTS / f"{os.environ.get('PYTEST_XDIST_WORKER', 'main')}.json").write_text(json.dumps(_examples))
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not FUZZ:
+        return
+    total: Counter = Counter()
+    for part in COUNTS.glob("*.json"):
+        total.update(json.loads(part.read_text()))
+    terminalreporter.write_line(
+        f"fuzz: {total['passed']} examples passed, {total['failed']} failed, {total['gave_up']} rejected by "
+        f"assume() in {time.perf_counter() - _start:.0f} s (FUZZ_EXAMPLES={settings.default.max_examples})")
