@@ -49,12 +49,38 @@ def test_matches_the_reference_to_1e_10(problem):
         assert np.max(np.abs(np.asarray(x) - np.asarray(y))) <= 1e-10 * max(1.0, np.max(np.abs(y)))
 
 
-def test_uncached_path_is_the_same(problem):
+def test_separable_and_running_sums_agree(problem):
     seqs, K, V = problem
-    a = tr.EmpiricalLoss(seqs)(K, V)
-    b = tr.EmpiricalLoss(seqs, chunk=7, cache_bytes=0)(K, V)
-    for x, y in zip(a, b):
-        assert np.allclose(x, y, rtol=1e-13, atol=1e-14)
+    separable, running = tr.EmpiricalLoss(seqs), tr.EmpiricalLoss(seqs, chunk=7, gap=np.inf)
+    assert [b.n_far for b in separable.blocks] == [seqs.m] and [b.n_far for b in running.blocks] == [0]
+    for x, y in zip(separable(K, V), running(K, V)):
+        assert np.allclose(x, y, rtol=1e-12, atol=1e-13)
+
+
+@pytest.mark.parametrize("points", [
+    # zero coordinates (supports {0}, {1}, {0, 2}, all) and x_1 = 0, sampled with random phases
+    [[1, 0, 0], [0, -2, 0], [1, 0, 0.5j], [1, 1, 1], [0, 0, 0]],
+])
+def test_supports_match_the_reference(points):
+    rng = np.random.default_rng(8)
+    x1 = np.asarray(points, dtype=complex)[rng.integers(len(points), size=40)]
+    seqs = tr.draw_sequences(x1, 6, rng)
+    K, V = tr.gaussian_init(3, 0.5, rng, complex_=True)
+    loss = tr.EmpiricalLoss(seqs, chunk=3)
+    assert sorted(len(b.S) for b in loss.blocks) == [1, 1, 2, 3]
+    for x, y in zip(loss(K, V), reference.loss_and_gradient(K, V, seqs)):
+        assert np.max(np.abs(np.asarray(x) - np.asarray(y))) <= 1e-10 * max(1.0, np.max(np.abs(y)))
+
+
+def test_coincident_phases_take_the_running_sum():
+    # a phase grid puts θ_j = θ_k exactly in some sequences: those must not use the geometric form
+    seqs = tr.phase_grid(np.array([[1.0, 0.5]]), 4)
+    K, V = tr.gaussian_init(2, 0.5, np.random.default_rng(1), complex_=True)
+    loss = tr.EmpiricalLoss(seqs)
+    block, = loss.blocks
+    assert 0 < block.n_far < seqs.m
+    for x, y in zip(loss(K, V), reference.loss_and_gradient(K, V, seqs)):
+        assert np.max(np.abs(np.asarray(x) - np.asarray(y))) <= 1e-10 * max(1.0, np.max(np.abs(y)))
 
 
 def test_empirical_limit_minimises_the_diagonal_loss(problem):
@@ -168,9 +194,26 @@ def test_sweep_runs_jobs_in_order_and_shares_data_by_seed():
 
     law = {"sigma": 1.0}
     jobs = [dict(law=law, d=2, T=5, m=30, test_m=5, a0=a, b0=a, lr=0.01, epochs=2, seed=4) for a in (0.3, 0.6)]
+    jobs.insert(1, dict(jobs[0], seed=5))
     out = sweep.sweep(jobs, n_jobs=1)
-    assert [r["ab"][0] for r in out] == pytest.approx([0.09, 0.36])
-    assert out[0]["ab_empirical_limit"] == out[1]["ab_empirical_limit"]  # same seed, same sequences
+    assert [r["ab"][0] for r in out] == pytest.approx([0.09, 0.09, 0.36])
+    assert out[0]["ab_empirical_limit"] == out[2]["ab_empirical_limit"] != out[1]["ab_empirical_limit"]
+    alone = sweep.run_one(jobs[2])  # a run trained with others is the run trained alone
+    assert alone["ab"] == out[2]["ab"] and alone["loss"] == out[2]["loss"]
+
+
+def test_runs_with_the_same_data_and_points_share_the_step_size(monkeypatch):
+    from numerics.zheng import sweep
+
+    calls = []
+    top = tr.top_curvature
+    monkeypatch.setattr(tr, "top_curvature", lambda *a, **k: calls.append(1) or top(*a, **k))
+    job = dict(law={"sigma": 1.0}, d=2, T=5, m=30, test_m=5, a0=0.3, b0=0.3, lr=None, epochs=1, seed=4,
+               limit_point=(0.5, 0.5))
+    masked, free, other = sweep.run_group([dict(job, mask=True), job, dict(job, a0=0.4)])
+    assert len(calls) == 3  # start and end of the first; the second shares both; the third its end
+    assert masked["lr"] == free["lr"]
+    assert other["lr"] == sweep.run_one(dict(job, a0=0.4))["lr"]
 
 
 def test_auto_rate_is_the_inverse_top_curvature():
@@ -197,4 +240,4 @@ def test_auto_rate_is_the_inverse_top_curvature():
         e[i] = h
         H[:, i] = (flat(*loss_fn(*unflat(x + e))[1:]) - flat(*loss_fn(*unflat(x - e))[1:])) / (2 * h)
     top = np.max(np.abs(np.linalg.eigvalsh((H + H.T) / 2)))
-    assert 1 / lr == pytest.approx(top, rel=1e-2)  # power iteration, 30 steps
+    assert 1 / lr == pytest.approx(top, rel=1e-2)  # power iteration, 30 steps, forward differences
