@@ -131,10 +131,15 @@ def test_checks_pass():
 
 
 CORRUPTIONS = {
-    "Z.sim.empirical_limit": [lambda e: e * (1 + sp.Rational(1, 10**5)), lambda e: 1 / e],
+    "Z.sim.empirical_limit": [lambda e: e * (1 + sp.Rational(1, 10**5)), lambda e: 1 / e,
+                              lambda e: e * (1 + sp.Rational(1, 10**6))],
     "Z.sim.ode": [lambda e: e.subs(tau, tau * sp.Rational(11, 10)), lambda e: e * sp.Rational(101, 100),
-                  lambda e: e.subs(a0, a0 * sp.Rational(11, 10))],
-    "Z.sim.masked_ones": [lambda e: e * (1 + sp.Rational(1, 10**5)), lambda e: e + 1],
+                  lambda e: e.subs(a0, a0 * sp.Rational(11, 10)),
+                  lambda e: sp.Piecewise(*[(-v if n == 1 else v, c) for n, (v, c) in enumerate(e.args)]),  # a0 = b0
+                  lambda e: sp.Piecewise(*[(v * (1 + sp.Rational(1, 10**6)) if n == 0 else v, c)
+                                           for n, (v, c) in enumerate(e.args)])],
+    "Z.sim.masked_ones": [lambda e: e * (1 + sp.Rational(1, 10**5)), lambda e: e + 1,
+                          lambda e: e * (1 + sp.Rational(1, 10**6))],
 }
 
 
