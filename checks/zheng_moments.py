@@ -445,7 +445,7 @@ def stationary_41(expr) -> Comparison:
     if len(minima) != 1:
         return Comparison(math.inf, result.tolerance, f"{len(minima)} minima derived, the flow needs one; "
                           + result.evidence)
-    (best, _, _), = minima
+    (best, best_value, _), = minima
     star = np.outer([float(best[0]), float(best[1])], [float(best[2]), float(best[3])])
     K0, V0 = diagonal_init(D, 0.5, 1.5)
     ends = []
@@ -459,4 +459,10 @@ def stationary_41(expr) -> Comparison:
             f"convergence tail + solver gap), U* = {np.array2string(star, precision=6)}")
     if mismatch or err > bound:
         return Comparison(math.inf, result.tolerance, result.evidence + flow + "; type mismatch: " + "; ".join(mismatch))
-    return Comparison(result.max_error, result.tolerance, result.evidence + flow)
+    A = np.array([[star[0, 0], star[1, 0]], [star[1, 0], star[0, 0]]])  # at b = 1: a, a' (scale c = b)
+    note = (f"x_1 = 𝟙, d = {D}, T = {ONES_T}: the trained model (the unmasked flow's limit) is "
+            f"B (Σ x_(i+1) x_i^*) A x_t/(t−1) with A = aI + a'(J − I) ∝ {np.array2string(A, precision=5)}, "
+            f"B = I + (b'/b)(J − I), b'/b = {float(best[3] / best[2]):.7f}: one GD step with two non-scalar "
+            f"preconditioners, not plain GD ([Z] §4.3 says only that it is not vanilla GD); its loss "
+            f"{float(sp.N(best_value, 15)):.10f} is below the masked (diagonal) limit's.")
+    return Comparison(result.max_error, result.tolerance, result.evidence + flow, (note,))
