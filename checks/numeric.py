@@ -73,6 +73,15 @@ def entry_derivative(spec: LawSpec, T: int, K, V, entry, imaginary=False) -> mpm
     return (shifted(1) - shifted(-1)) / 2
 
 
+def hessian_type(H, zero) -> str:
+    """'minimum', 'saddle' or 'maximum' from a symmetric mpmath Hessian; eigenvalues below
+    zero·max|λ| count as 0 (a degenerate direction, not a sign)."""
+    eig = mpmath.eigsy(H)[0]
+    top = max(abs(e) for e in eig)
+    signs = {int(mpmath.sign(e)) if abs(e) > top * zero else 0 for e in eig}
+    return "saddle" if signs >= {1, -1} else "minimum" if signs <= {0, 1} else "maximum"
+
+
 def both(exact: Comparison, mc: Comparison) -> Comparison:
     """An exact comparison and a Monte Carlo one on the same claim: both must pass.
     max_error is the larger of error/tolerance over the two parts, against tolerance 1."""

@@ -14,7 +14,7 @@ import sympy as sp
 
 from checks.lawspec import LawSpec, numeric_law
 from checks.numeric import (DIGITS, EXACT_TOL, FLOAT_EPS, MC_SIGMAS, both, entry_derivative, exact_loss,
-                            family_matrices_mp, gaussian_samples, mc_loss, mp, rel)
+                            family_matrices_mp, gaussian_samples, hessian_type, mc_loss, mp, rel)
 from checks.registry import Comparison, check
 from derivations.moments import SymbolicExchangeable, with_moments
 from derivations.zheng import flow, loss, mesa, stationary
@@ -258,10 +258,7 @@ def stationary_types(expr) -> Comparison:
                         for c in range(2):
                             rows.append((f"{spec.label()} T={horizon} {name} H[{r},{c}]", mp(Hd[r, c]), Hn[r, c]))
                         rows.append((f"{spec.label()} T={horizon} {name} ∇L[{r}]", mpmath.mpf(0), grad[r]))
-                    eig = mpmath.eigsy(Hn)[0]
-                    scale = max(abs(e) for e in eig)
-                    signs = {int(mpmath.sign(e)) if abs(e) > scale * mpmath.mpf(10) ** -30 else 0 for e in eig}
-                    numeric_type = "saddle" if signs >= {1, -1} else "minimum" if signs <= {0, 1} else "maximum"
+                    numeric_type = hessian_type(Hn, zero=mpmath.mpf(10) ** -30)
                     if numeric_type != str(kind):
                         mismatch.append(f"{spec.label()} T={horizon} {name}: derived {kind}, numeric {numeric_type}")
     result = _exact_comparison(rows, "Hessian entries and gradients (mpmath.diff on the exact loss)")

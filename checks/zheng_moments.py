@@ -11,7 +11,7 @@ import sympy as sp
 from checks.lawbuild import breaking_41, identities_41
 from checks.lawspec import LawSpec, numeric_law, quadrature_law
 from checks.numeric import (DIGITS, EXACT_TOL, FLOAT_EPS, MC_SIGMAS, both, entry_gradient, exact_loss,
-                            family_matrices_mp, gaussian_samples, mp, rel)
+                            family_matrices_mp, gaussian_samples, hessian_type, mp, rel)
 from checks.registry import Comparison, check
 from checks.zheng import SYMBOLIC, _exact_comparison, _numeric_star, at
 from derivations.moments import Sparse, pattern_of
@@ -432,10 +432,7 @@ def stationary_41(expr) -> Comparison:
                     order[i] += 1
                     order[j] += 1
                     H[i, j] = mpmath.diff(f, x, tuple(order))
-            eig = mpmath.eigsy(H)[0]
-            top = max(abs(e) for e in eig)
-            signs = {int(mpmath.sign(e)) if abs(e) > top * mpmath.mpf(10) ** -25 else 0 for e in eig}
-            numeric = "saddle" if signs >= {1, -1} else "minimum" if signs <= {0, 1} else "maximum"
+            numeric = hessian_type(H, zero=mpmath.mpf(10) ** -25)
             if numeric != str(kind):
                 mismatch.append(f"({', '.join(mpmath.nstr(v, 6) for v in x)}): derived {kind}, numeric {numeric}")
     result = _exact_comparison(rows, "losses and gradients of every entry of W^{KQ}, W^{PV} at two points of each "
