@@ -82,13 +82,14 @@ def hessian_type(H, zero) -> str:
     return "saddle" if signs >= {1, -1} else "minimum" if signs <= {0, 1} else "maximum"
 
 
-def both(exact: Comparison, mc: Comparison) -> Comparison:
-    """An exact comparison and a Monte Carlo one on the same claim: both must pass.
-    max_error is the larger of error/tolerance over the two parts, against tolerance 1."""
-    error = max(float(exact.max_error) / float(exact.tolerance), float(mc.max_error) / float(mc.tolerance))
-    return Comparison(error, 1.0, f"max_error = max(exact error/{float(exact.tolerance):.0e}, MC error/"
-                      f"{float(mc.tolerance):g} SE). Exact: {exact.evidence}. Monte Carlo: {mc.evidence}",
-                      exact.notes + mc.notes)
+def both(exact: Comparison, approximate: Comparison, label: str = "Monte Carlo") -> Comparison:
+    """An exact comparison and an approximate one (Monte Carlo, training) on the same claim: both
+    must pass.  max_error is the larger of error/tolerance over the two parts, against tolerance 1."""
+    error = max(float(exact.max_error) / float(exact.tolerance),
+                float(approximate.max_error) / float(approximate.tolerance))
+    return Comparison(error, 1.0, f"max_error = max(exact error/{float(exact.tolerance):.0e}, {label} error/"
+                      f"{float(approximate.tolerance):.3g}). Exact: {exact.evidence}. {label}: {approximate.evidence}",
+                      exact.notes + approximate.notes)
 
 
 def gaussian_samples(spec: LawSpec, n: int, seed: int) -> np.ndarray:

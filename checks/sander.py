@@ -11,7 +11,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from checks.numeric import DIGITS, EXACT_TOL, FLOAT_EPS, MC_SIGMAS, mp, rel
+from checks.numeric import DIGITS, EXACT_TOL, FLOAT_EPS, MC_SIGMAS, both, mp, rel
 from checks.registry import Comparison, check
 from derivations.moments import Ones, UniformPhase
 from derivations.sander import augmented as aug
@@ -51,6 +51,40 @@ def _exact(rows, what):
     evidence = (f"{len(rows)} {what} at mpmath {DIGITS} digits, phases averaged exactly; worst "
                 f"{worst[0]}: derived {mpmath.nstr(worst[1], 35)} vs numeric {mpmath.nstr(worst[2], 35)}")
     return Comparison(err, EXACT_TOL, evidence)
+
+
+def _central_gradient(loss, params):
+    """∂loss/∂θ_i for every i as (loss(θ + e_i) − loss(θ − e_i)) / 2: exact (up to rounding at the working
+    precision) when the loss is a quadratic polynomial in each single θ_i — true of the [S] losses in any one
+    entry of C, A_h, B_h or in any one p_t, since the prediction is linear in each."""
+    out = []
+    for n in range(len(params)):
+        values = []
+        for h in (1, -1):
+            shifted = list(params)
+            shifted[n] = shifted[n] + h
+            values.append(loss(shifted))
+        out.append((values[0] - values[1]) / 2)
+    return out
+
+
+def _stationary(cases, what) -> Comparison:
+    """cases: (label, loss at the derived minimiser, derived minimum, {parameter name: ∂L/∂θ}) in mpmath.
+
+    The loss must equal the derived minimum and every listed partial derivative vanish, both to 10^−30
+    (relative for the loss, absolute for the gradient)."""
+    err, parts = 0.0, []
+    for label, value, minimum, grads in cases:
+        loss_err = float(rel(value, minimum))
+        name, worst = max(grads.items(), key=lambda kv: abs(kv[1]))
+        err = max(err, loss_err, float(abs(worst)))
+        parts.append(f"{label}: L = {mpmath.nstr(value, 12)} vs derived minimum {mpmath.nstr(minimum, 35)} "
+                     f"(relative error {loss_err:.1e}), largest of {len(grads)} partial derivatives |∂L/∂{name}| = "
+                     f"{float(abs(worst)):.1e}")
+    return Comparison(err, EXACT_TOL,
+                      f"{what}, population loss of the model by definition at mpmath {DIGITS} digits, phases averaged "
+                      "exactly; gradient by central differences with step 1 (exact: the loss is quadratic in each "
+                      "single parameter); tolerance 10^−30: " + "; ".join(parts))
 
 
 def _ones_points(dim):
@@ -279,9 +313,43 @@ def nonaug_unitary_minimum(expr) -> Comparison:
 
 @check("S.nonaug.unitary.heads", reference="[S] §3.2, orthogonality of heads at the minima",
        claim="At every minimiser with H ≤ d the heads are bi-orthogonal: p_T ⟨a_h, b_{h'}⟩ = δ_{hh'} "
-             "(p_T A B^T = I_H); individual a_h need not be orthogonal to each other.",
+             "(p_T A B^T = I_H); individual a_h need not be orthogonal to each other. Exactly: heads realising the derived "
+             "Gram matrix (d = H = 2) sit at the derived minimum with zero gradient in every a_h, b_h, p_t.",
        derive=nonaug.heads_gram)
 def nonaug_unitary_heads(expr) -> Comparison:
+    return both(_unitary_heads_exact(expr), _unitary_heads_trained(expr), label="training")
+
+
+UNITARY_HEADS_EXACT = (2, 2, 4)  # (d, H, T) of the exact part
+
+
+def _unitary_heads_exact(expr) -> Comparison:
+    """Heads realising the derived Gram matrix G: p = e_T, a_h = e_h, b_h = Σ_{h'} G_{h'h} e_{h'} (so p_T A B^T = G),
+    and the loss there against the derived minimum, with its gradient in every a_h, b_h and p_t."""
+    dim, H, horizon = UNITARY_HEADS_EXACT
+    with mpmath.workdps(DIGITS):
+        G = [[mp(expr[r, c]) for c in range(H)] for r in range(H)]
+        zero = mpmath.mpf(0)
+        A0 = [[mpmath.mpf(int(c == h)) for c in range(dim)] for h in range(H)]
+        B0 = [[G[c][h] if c < H else zero for c in range(dim)] for h in range(H)]
+        p0 = [zero] * (horizon - 1) + [mpmath.mpf(1)]
+        na = H * dim
+
+        def loss(theta):
+            A_, B_, p_ = theta[:na], theta[na:2 * na], theta[2 * na:]
+            C_ = [[sum(B_[h * dim + k] * A_[h * dim + c] for h in range(H)) for c in range(dim)] for k in range(dim)]
+            return nnonaug.loss_mp(C_, p_, dim, DIGITS)
+
+        theta = [v for row in A0 for v in row] + [v for row in B0 for v in row] + p0
+        names = ([f"a_{h + 1},{c + 1}" for h in range(H) for c in range(dim)]
+                 + [f"b_{h + 1},{c + 1}" for h in range(H) for c in range(dim)] + [f"p_{t + 1}" for t in range(horizon)])
+        grads = dict(zip(names, _central_gradient(loss, theta)))
+        minimum = mp(nonaug.minimum_bound("unitary", dim, H))
+        return _stationary([(f"d={dim} H={H} T={horizon}", loss(theta), minimum, grads)],
+                           "heads a_h = e_h, b_h = Σ_h' G_h'h e_h', p = e_T realising the derived G")
+
+
+def _unitary_heads_trained(expr) -> Comparison:
     worst, lines = 0.0, []
     for dim, H in ((3, 2), (2, 2)):
         _, Ah, Bh, p_ = nnonaug.train(dim, H, 4, starts=2, seed=7 + dim)
@@ -320,9 +388,63 @@ def nonaug_orthogonal_loss(expr) -> Comparison:
                                              "s_{t+1} = 2cos φ · s_t − s_{t−1}",
        claim="Minimising the derived loss of one rotation block over C and p_{T−1}/p_T (p_t = 0 for t < T − 1) "
              "gives p_{T−1}/p_T = −1/2, p_T C = 𝟙𝟙^T and zero loss: ŝ_{T+1} = p_T (s_{T−1}·s_T) s_T + "
-             "p_{T−1} ‖s_{T−1}‖² s_{T−1} = 2cos φ s_T − s_{T−1}. Training all of p from random starts finds it.",
+             "p_{T−1} ‖s_{T−1}‖² s_{T−1} = 2cos φ s_T − s_{T−1}. Exactly: the loss at the derived (ρ, C) is the derived "
+             "L* with zero gradient in every C entry and every p_t (T = 4); training all of p from random starts finds it.",
        derive=nonaug.orthogonal_block_minimisers)
 def nonaug_orthogonal_trig(expr) -> Comparison:
+    return both(_orthogonal_block_exact(expr, 2, 4, "derived (p_(T−1)/p_T, p_T C) of one rotation block, p_T = 1"),
+                _orthogonal_trig_trained(expr), label="training")
+
+
+def _block_heads_mp(Cblock, dim):
+    """Heads (A, B: rows a_h, b_h, mpmath) with Σ_h b_h a_h^T = blockdiag(C_block, …): an exact rank factorisation
+    C_block = left · right per block, a_h = row h of right, b_h = column h of left, on every block."""
+    left, right = sp.Matrix(Cblock).rank_decomposition()
+    zero = mpmath.mpf(0)
+    A_, B_ = [], []
+    for blk in range(dim // 2):
+        for h in range(right.rows):
+            a_row, b_row = [zero] * dim, [zero] * dim
+            for r in range(2):
+                a_row[2 * blk + r] = mp(right[h, r])
+                b_row[2 * blk + r] = mp(left[r, h])
+            A_.append(a_row)
+            B_.append(b_row)
+    return A_, B_
+
+
+def _orthogonal_block_exact(expr, dim, horizon, what) -> Comparison:
+    """(ρ, C_block, L*) derived: at p = (0, …, 0, ρ, 1) and heads realising blockdiag(C_block, …) (d/2 blocks) the
+    orthogonal loss (rotation blocks, exact angle quadrature) must equal L* and its gradient in every b_h entry
+    and every p_t vanish (with d = 2 the loss is taken in C itself: every entry of C and of p)."""
+    rho, Cblock, value = expr
+    with mpmath.workdps(DIGITS):
+        p0 = [mpmath.mpf(0)] * (horizon - 2) + [mp(rho), mpmath.mpf(1)]
+        if dim == 2:
+            C0 = [[mp(Cblock[r, c]) for c in range(2)] for r in range(2)]
+
+            def loss(theta):
+                return northo.loss_mp([theta[0:2], theta[2:4]], theta[4:], dim, DIGITS)
+
+            theta = C0[0] + C0[1] + p0
+            names = [f"C_{r + 1}{c + 1}" for r in range(2) for c in range(2)]
+        else:
+            A_, B_ = _block_heads_mp(Cblock, dim)
+            H, nb = len(A_), len(A_) * dim
+
+            def loss(theta):
+                Bt = theta[:nb]
+                C_ = [[sum(Bt[h * dim + k] * A_[h][c] for h in range(H)) for c in range(dim)] for k in range(dim)]
+                return northo.loss_mp(C_, theta[nb:], dim, DIGITS)
+
+            theta = [v for row in B_ for v in row] + p0
+            names = [f"b_{h + 1},{c + 1}" for h in range(H) for c in range(dim)]
+        names += [f"p_{t + 1}" for t in range(horizon)]
+        grads = dict(zip(names, _central_gradient(loss, theta)))
+        return _stationary([(f"d={dim} T={horizon}", loss(theta), mp(value), grads)], what)
+
+
+def _orthogonal_trig_trained(expr) -> Comparison:
     rho, Cstar, value = expr
     lines, err = [], 0.0
     for seed in (1, 2):
@@ -376,9 +498,44 @@ def nonaug_orthogonal_minimum(expr) -> Comparison:
 
 @check("S.nonaug.orthogonal.heads", reference="[S] §3.2, orthogonal case: orthogonality of heads at the minima",
        claim="At the minima with H = d/2 the heads are bi-orthogonal with p_T ⟨a_h, b_h'⟩ = 2 δ_hh' (p_T A B^T = "
-             "U^T U = 2 I for U = [𝟙_block1, …]), and a_h, b_h are constant on each rotation block.",
+             "U^T U = 2 I for U = [𝟙_block1, …]), and a_h, b_h are constant on each rotation block. Exactly: heads "
+             "realising the derived Gram matrix sit at the derived minimum with zero gradient in every b_h, p_t.",
        derive=lambda: nonaug.orthogonal_heads_gram(4))
 def nonaug_orthogonal_heads(expr) -> Comparison:
+    return both(_orthogonal_heads_exact(expr), _orthogonal_heads_trained(expr), label="training")
+
+
+ORTHO_HEADS_EXACT = (4, 2, 3)  # (d, H, T) of the exact part
+
+
+def _orthogonal_heads_exact(expr) -> Comparison:
+    """Heads realising the derived Gram matrix G: a_h = 𝟙 on block h (A = U^T, U^T U = 2I), B = G^T (U^T U)^{−1} U^T
+    (so p_T A B^T = G), p = (0, …, 0, ρ*, 1) with ρ* = p_{T−1}/p_T derived (S.nonaug.orthogonal.trig); the loss
+    there against the derived minimum (S.nonaug.orthogonal.minimum), with its gradient in every b_h entry and p_t."""
+    dim, H, horizon = ORTHO_HEADS_EXACT
+    rho = nonaug.orthogonal_block_minimisers()[0]
+    with mpmath.workdps(DIGITS):
+        G = [[mp(expr[r, c]) for c in range(H)] for r in range(H)]
+        A_ = [[mpmath.mpf(int(c // 2 == h)) for c in range(dim)] for h in range(H)]
+        # (U^T U)^{−1} = I/2: b_h = Σ_h' G_h'h a_h' / 2
+        B0 = [[sum(G[g][h] * A_[g][c] for g in range(H)) / 2 for c in range(dim)] for h in range(H)]
+        p0 = [mpmath.mpf(0)] * (horizon - 2) + [mp(rho), mpmath.mpf(1)]
+        nb = H * dim
+
+        def loss(theta):
+            Bt = theta[:nb]
+            C_ = [[sum(Bt[h * dim + k] * A_[h][c] for h in range(H)) for c in range(dim)] for k in range(dim)]
+            return northo.loss_mp(C_, theta[nb:], dim, DIGITS)
+
+        theta = [v for row in B0 for v in row] + p0
+        names = [f"b_{h + 1},{c + 1}" for h in range(H) for c in range(dim)] + [f"p_{t + 1}" for t in range(horizon)]
+        grads = dict(zip(names, _central_gradient(loss, theta)))
+        minimum = mp(nonaug.minimum_bound("orthogonal", dim, H))
+        return _stationary([(f"d={dim} H={H} T={horizon}", loss(theta), minimum, grads)],
+                           "heads a_h = 𝟙_block h, b_h = Σ_h' G_h'h a_h'/2, p = (0, ρ*, 1) realising the derived G")
+
+
+def _orthogonal_heads_trained(expr) -> Comparison:
     _, Ah, Bh, p_ = northo.train(4, 2, 3, starts=1, seed=11)
     gram = p_[-1] * Ah @ Bh.T
     target = np.array(expr.tolist(), dtype=float)
@@ -408,9 +565,39 @@ def _gap_lines(rows):
 @check("S.noncommuting.augmented", reference="[S] §3 (non-commuting orthogonal W, Haar), augmented tokens",
        claim="For Haar W on O(4), s_1 with uniform phases (|s_1k| = 1/2), T = 4: the commuting-case minimiser "
              "A = I, B = g* I (derived, unitary commuting W) is no longer optimal — training complex (A, B) "
-             "lowers the test loss by more than 4 standard errors; on commuting W it attains the derived minimum.",
+             "lowers the test loss by more than 4 standard errors; on commuting W it attains the derived minimum "
+             "(Monte Carlo at d = 4; exactly, with zero derivative in b at B = bI, at (d, T) = (2, 3), (1, 4)).",
        derive=lambda: sp.Tuple(aug.optimal_product(PHASED, d), aug.scalar_minimum(PHASED, d)))
 def noncommuting_augmented(expr) -> Comparison:
+    return both(_commuting_augmented_exact(expr), _noncommuting_augmented_mc(expr))
+
+
+NC_AUG_EXACT = ((2, 3), (1, 4))  # (d, T) of the exact commuting-case part
+
+
+def _commuting_augmented_exact(expr) -> Comparison:
+    """The derived (g*, L*) on commuting unitary W = diag(λ) (P = I), s_1 with uniform phases, |s_1k| = 1/√d: the
+    loss at A = I, B = g* I equals L* and ∂L/∂b at B = bI vanishes, with λ and the phases of s_1 averaged exactly
+    (λ: roots of unity of order 3T + 1; s_1: of order 4, exact since the loss has degree ≤ 3 in each s_1k and
+    ≤ 3 in its conjugate), at mpmath 50 digits."""
+    cases = []
+    with mpmath.workdps(DIGITS):
+        for dim, horizon in NC_AUG_EXACT:
+            g_star, L_star = (mp(v.subs({d: dim, T: horizon})) for v in expr)
+            law = nlaws.phase(dim, 4)
+            pts = [[mpmath.mpmathify(v) / mpmath.sqrt(dim) for v in pt] for pt in law.points]
+            prs = [mpmath.mpmathify(v) for v in law.probs]
+            eye = mpmath.eye(dim)
+
+            def loss(theta, eye=eye, pts=pts, prs=prs, horizon=horizon):
+                return naug.loss_mp(eye, theta[0] * eye, eye, pts, prs, horizon, DIGITS)
+
+            grads = {"b": _central_gradient(loss, [g_star])[0]}
+            cases.append((f"d={dim} T={horizon}", loss([g_star]), L_star, grads))
+    return _stationary(cases, "commuting W = diag(λ), A = I, B = g* I")
+
+
+def _noncommuting_augmented_mc(expr) -> Comparison:
     g_star, L_star = (float(v.subs({d: NC_D, T: NC_T})) for v in expr)
     comm, comm_se = nnc.commuting_check_augmented(g_star, NC_D, NC_T, 4000, 0)
     rows = nnc.gap_augmented(g_star, NC_D, NC_T, NC_SEEDS, 2000, 4000)
@@ -445,9 +632,19 @@ def _heads_from(Cblock, dim):
 @check("S.noncommuting.nonaugmented", reference="[S] §3 (non-commuting orthogonal W, Haar), non-augmented tokens",
        claim="For Haar W on O(4), s_1 = 𝟙, T = 4, H = d/2: the commuting-case minimiser (derived: p_T C = "
              "blockdiag(𝟙𝟙^T), p_{T−1}/p_T = −1/2) is far from optimal — training (A_h, B_h, p) lowers the test loss "
-             "by more than 4 standard errors; on commuting W it has zero loss.",
+             "by more than 4 standard errors; on commuting W it has zero loss (Monte Carlo at T = 4; exactly, with zero "
+             "gradient in every b_h entry and p_t, at T = 3).",
        derive=nonaug.orthogonal_block_minimisers)
 def noncommuting_nonaugmented(expr) -> Comparison:
+    exact = _orthogonal_block_exact(expr, NC_D, NC_EXACT_T, "commuting W = blockdiag(R(φ_1), R(φ_2)), heads realising "
+                                    "the derived blockdiag(p_T C, p_T C) (exact rank factorisation), p = (0, ρ, 1)")
+    return both(exact, _noncommuting_nonaugmented_mc(expr))
+
+
+NC_EXACT_T = 3  # T of the exact commuting-case part (d = NC_D)
+
+
+def _noncommuting_nonaugmented_mc(expr) -> Comparison:
     rho, Cblock, L_star = expr
     Ah0, Bh0 = _heads_from(Cblock, NC_D)
     p0 = np.zeros(NC_T)

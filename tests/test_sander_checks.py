@@ -24,6 +24,13 @@ def first_term(e, factor=EPS):
     return sp.Add(terms[0] * factor, *terms[1:])
 
 
+def scale_entry(M, n, factor=EPS):
+    """The matrix M with its n-th entry (row-major) scaled."""
+    flat = list(M)
+    flat[n] = flat[n] * factor
+    return sp.ImmutableMatrix(M.rows, M.cols, flat)
+
+
 def _with_remainder(e, R):
     return sp.Tuple(e[0], e[1], R)
 
@@ -45,20 +52,28 @@ CORRUPTIONS = {
     "S.nonaug.unitary.loss": [first_term, lambda e: e.subs(T, T + 1), lambda e: -e],
     "S.nonaug.unitary.bound": BOUND_CORRUPTIONS,
     "S.nonaug.unitary.minimum": [lambda e: sp.Tuple(e[0] * EPS, *e[1:]), lambda e: sp.Tuple(*e[1:], e[0])],
-    "S.nonaug.unitary.heads": [lambda e: e * 2, lambda e: sp.zeros(2, 2)],
+    "S.nonaug.unitary.heads": [lambda e: e * 2, lambda e: sp.zeros(2, 2), lambda e: scale_entry(e, 0),
+                               lambda e: scale_entry(e, 3)],
     "S.nonaug.orthogonal.loss": [first_term, lambda e: e.subs(T, T + 1), lambda e: -e],
     "S.nonaug.orthogonal.trig": [lambda e: sp.Tuple(-e[0], *e[1:]),
                                  lambda e: sp.Tuple(e[0] * (1 + sp.Rational(1, 1000)), *e[1:]),
-                                 lambda e: sp.Tuple(e[0], e[1] * 2, e[2])],
+                                 lambda e: sp.Tuple(e[0], e[1] * 2, e[2]),
+                                 lambda e: sp.Tuple(e[0] * EPS, *e[1:]),
+                                 lambda e: sp.Tuple(e[0], scale_entry(e[1], 1), e[2])],
     "S.nonaug.orthogonal.bound": BOUND_CORRUPTIONS,
     "S.nonaug.orthogonal.minimum": [lambda e: sp.Tuple(e[0], e[1] * EPS, e[2]),
                                     lambda e: sp.Tuple(*e[1:], e[0]),
                                     lambda e: sp.Tuple(*[v + sp.Rational(1, 2) for v in e])],
-    "S.nonaug.orthogonal.heads": [lambda e: e * (1 + sp.Rational(1, 100)), lambda e: e / 2],
+    "S.nonaug.orthogonal.heads": [lambda e: e * (1 + sp.Rational(1, 100)), lambda e: e / 2,
+                                  lambda e: scale_entry(e, 0)],
     "S.noncommuting.augmented": [lambda e: sp.Tuple(e[0] * sp.Rational(3, 2), e[1]),
                                  lambda e: sp.Tuple(e[0], e[1] * sp.Rational(11, 10)),
-                                 lambda e: e.subs(T, T + 1)],
-    "S.noncommuting.nonaugmented": [lambda e: sp.Tuple(-e[0], *e[1:]), lambda e: sp.Tuple(e[0], e[1] * 2, e[2])],
+                                 lambda e: e.subs(T, T + 1),
+                                 lambda e: sp.Tuple(e[0] * EPS, e[1]),
+                                 lambda e: sp.Tuple(e[0], e[1] * EPS)],
+    "S.noncommuting.nonaugmented": [lambda e: sp.Tuple(-e[0], *e[1:]), lambda e: sp.Tuple(e[0], e[1] * 2, e[2]),
+                                    lambda e: sp.Tuple(e[0] * EPS, *e[1:]),
+                                    lambda e: sp.Tuple(e[0], scale_entry(e[1], 3), e[2])],
 }
 
 

@@ -7,6 +7,7 @@ N-th roots of unity per coordinate, N = 4T + 1, is the exact phase average.
 from __future__ import annotations
 
 import itertools
+from functools import lru_cache
 
 import mpmath
 import numpy as np
@@ -70,19 +71,30 @@ def train_on(s, d: int, H: int, T: int, starts: int = 3, seed: int = 0):
     return best
 
 
-def loss_mp(C, p, d: int, dps: int):
-    """The population loss at C (d×d) and p (length T) at working precision `dps`, exact phase average."""
-    T = len(p)
+@lru_cache(maxsize=None)
+def _grid_tokens_mp(d: int, T: int, dps: int):
+    """Per point of the exact phase grid at `dps` digits: (s_1..s_{T+1}, u) with u[n][c] = conj(s_{T−1,c}) s_{n+1,c}
+    (the attended products, shared by every C and p); and the number of grid points."""
     with mpmath.workdps(dps):
         N = 4 * T + 1
         roots = [mpmath.expjpi(mpmath.mpf(2 * q) / N) for q in range(N)]
-        total = mpmath.mpf(0)
+        out = []
         for lam in itertools.product(roots, repeat=d):
             s = [[lam[c] ** n for c in range(d)] for n in range(T + 1)]
+            out.append((s, [[mpmath.conj(s[T - 2][c]) * s[n][c] for c in range(d)] for n in range(T)]))
+        return tuple(out), N**d
+
+
+def loss_mp(C, p, d: int, dps: int):
+    """The population loss at C (d×d) and p (length T) at working precision `dps`, exact phase average.
+
+    ŝ_{T+1,k} = Σ_n p_n (Σ_c C_kc conj(s_{T−1,c}) s_{n,c}) s_{n,k}; the grid's tokens are computed once per (d, T, dps)."""
+    T = len(p)
+    with mpmath.workdps(dps):
+        grid, count = _grid_tokens_mp(d, T, dps)
+        total = mpmath.mpf(0)
+        for s, u in grid:
             for k in range(d):
-                pred = mpmath.mpc(0)
-                for i in range(T):
-                    score = sum(C[k][c] * mpmath.conj(s[T - 2][c]) * s[i][c] for c in range(d))
-                    pred += p[i] * score * s[i][k]
+                pred = mpmath.fsum(p[n] * mpmath.fdot(C[k], u[n]) * s[n][k] for n in range(T))
                 total += abs(pred - s[T][k]) ** 2 / 2
-        return total / N**d
+        return total / count

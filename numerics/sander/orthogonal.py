@@ -9,6 +9,7 @@ spaced angles per block is the exact average over the torus.
 from __future__ import annotations
 
 import itertools
+from functools import lru_cache
 
 import mpmath
 import numpy as np
@@ -52,13 +53,14 @@ def train(d: int, H: int, T: int, starts: int = 3, seed: int = 0):
     return nonaug.train_on(grid_tokens(d, T), d, H, T, starts=starts, seed=seed)
 
 
-def loss_mp(C, p, d: int, dps: int):
-    """The population loss at C (d×d) and p (length T) at `dps` digits: exact quadrature, model by definition."""
-    T = len(p)
+@lru_cache(maxsize=None)
+def _grid_tokens_mp(d: int, T: int, dps: int):
+    """Per point of the exact angle grid at `dps` digits: (s_1..s_{T+1}, u) with u[n][c] = s_{T−1,c} s_{n+1,c} (the
+    attended products, shared by every C and p); and the number of grid points."""
     with mpmath.workdps(dps):
         N = 6 * T
         grid = [2 * mpmath.pi * q / N for q in range(N)]
-        total = mpmath.mpf(0)
+        out = []
         for phi in itertools.product(grid, repeat=d // 2):
             s = [[mpmath.mpf(1)] * d]
             for _ in range(T):
@@ -68,10 +70,20 @@ def loss_mp(C, p, d: int, dps: int):
                     nxt[2 * i] = c * prev[2 * i] - sn * prev[2 * i + 1]
                     nxt[2 * i + 1] = sn * prev[2 * i] + c * prev[2 * i + 1]
                 s.append(nxt)
+            out.append((s, [[s[T - 2][c] * s[n][c] for c in range(d)] for n in range(T)]))
+        return tuple(out), N ** (d // 2)
+
+
+def loss_mp(C, p, d: int, dps: int):
+    """The population loss at C (d×d) and p (length T) at `dps` digits: exact quadrature, model by definition.
+
+    ŝ_{T+1,k} = Σ_n p_n (Σ_c C_kc s_{T−1,c} s_{n,c}) s_{n,k}; the tokens of the grid are computed once per (d, T, dps)."""
+    T = len(p)
+    with mpmath.workdps(dps):
+        grid, count = _grid_tokens_mp(d, T, dps)
+        total = mpmath.mpf(0)
+        for s, u in grid:
             for k in range(d):
-                pred = mpmath.mpf(0)
-                for n in range(T):
-                    score = sum(C[k][c] * s[T - 2][c] * s[n][c] for c in range(d))
-                    pred += p[n] * score * s[n][k]
+                pred = mpmath.fsum(p[n] * mpmath.fdot(C[k], u[n]) * s[n][k] for n in range(T))
                 total += (pred - s[T][k]) ** 2 / 2
-        return total / N ** (d // 2)
+        return total / count
