@@ -17,7 +17,7 @@ verify: $(STAMP)
 test: $(STAMP)
 	HYPOTHESIS_PROFILE=ci $(PY) -m pytest -q
 
-# FUZZ_EXAMPLES (default 2000) sets the examples of a property of unit cost; about 10^4 examples in all
+# FUZZ_EXAMPLES (default 1600) sets the examples of a property of unit cost; about 1.1·10^4 examples in all
 fuzz: $(STAMP)
 	HYPOTHESIS_PROFILE=fuzz HYPOTHESIS_EXPERIMENTAL_OBSERVABILITY_NOCOVER=1 $(PY) -m pytest -q -m fuzz -n 2 -p no:cacheprovider
 

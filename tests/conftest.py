@@ -17,7 +17,7 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.register_profile(  # examples per property at share 1 (tests.strategies.budget)
-    "fuzz", max_examples=int(os.environ.get("FUZZ_EXAMPLES", "2000")), deadline=None, print_blob=True,
+    "fuzz", max_examples=int(os.environ.get("FUZZ_EXAMPLES", "1600")), deadline=None, print_blob=True,
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
