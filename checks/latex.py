@@ -19,6 +19,7 @@ same way, and a round trip is `from_latex(to_latex(e)) == canonical(e)`.
 from __future__ import annotations
 
 import json
+import random
 import re
 from pathlib import Path
 
@@ -338,8 +339,6 @@ def same(x, y) -> bool:
 def _differ_somewhere(diff, tries: int = 3) -> bool:
     """True if diff is non-zero at some admissible point (integers ≥ 3 for integer symbols, positive
     rationals for positive ones, rationals otherwise), evaluated to 30 digits; False proves nothing."""
-    import random
-
     rng = random.Random(0)
     symbols = sorted(diff.free_symbols, key=str)
     for _ in range(tries):

@@ -66,14 +66,15 @@ def numeric_law(spec: LawSpec):
     return None
 
 
+@lru_cache(maxsize=64)  # exact_loss asks for it at every evaluation of the loss
 def quadrature_law(spec: LawSpec, degree: int = 3):
     """A FiniteLaw with the law's moments E[Π x_k^{p_k} x̄_k^{q_k}] for all p_k, q_k ≤ `degree`:
     the support of a finite law, Gauss quadrature (numerics.laws.gaussian) for the Gaussians.
     The loss of [Z] is of degree 3 in x_1 and in x̄_1, so on it the quadrature is exact."""
-    if spec.name in ("gaussian", "complex-gaussian"):
-        with mpmath.workdps(60):
+    with mpmath.workdps(60):  # cached: built at 60 digits whatever the caller's precision
+        if spec.name in ("gaussian", "complex-gaussian"):
             return nlaws.gaussian(spec.d, mpmath.mpf(sp.N(spec.sigma, 60)), spec.name == "complex-gaussian", degree)
-    return numeric_law(spec)
+        return numeric_law(spec)
 
 
 def add_law_arguments(parser, *, horizon: bool = True, required: bool = True) -> None:

@@ -387,8 +387,7 @@ def masked_41(expr) -> Comparison:
 
 
 def _stationary_tuple():
-    from derivations.moments import Ones
-    points = beyond.stationary_points(Ones(ONES.d), ONES.d, ONES_T)
+    points = beyond.stationary_points(ONES.exact(), ONES.d, ONES_T)
     return sp.Tuple(*[sp.Tuple(sp.Tuple(*[p["point"][s] for s in STATIONARY_PARAMS]), p["loss"], sp.Symbol(p["type"]))
                       for p in points])
 

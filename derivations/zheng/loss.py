@@ -12,14 +12,19 @@ from derivations.zheng.symbols import HORIZON, T, a, b, t, u
 k = sp.Symbol("k", integer=True)
 
 
+def squared_error(family: dict) -> list:
+    """‖ŷ_t − x_{t+1}‖² = Σ_k |(ŷ_t − x_{t+1})_k|² as terms, the output coordinate k summed."""
+    return abs2(error(family, k), keep=(k,))
+
+
 def loss_at_t(family: dict, law, d) -> sp.Expr:
     """ℓ_t = E[½‖ŷ_t − x_{t+1}‖²] (summed over the d coordinates), for symbolic t."""
-    return sp.expand(expect(abs2(error(family, k), keep=(k,)), law, d, HORIZON) / 2)
+    return sp.expand(expect(squared_error(family), law, d, HORIZON) / 2)
 
 
 def population_loss(family: dict, law, d, horizon=T) -> sp.Expr:
     """L = Σ_{t=2}^{T−1} ℓ_t in closed form (harmonic numbers), for symbolic or numeric T."""
-    return expect_over_contexts(abs2(error(family, k), keep=(k,)), law, d, horizon) / 2
+    return expect_over_contexts(squared_error(family), law, d, horizon) / 2
 
 
 def expect_over_contexts(terms, law, d, horizon=T, fixed=None) -> sp.Expr:
