@@ -151,13 +151,18 @@ def numeric_augmented(dim, horizon, A, B, P, law):
 
 
 # --- augmented tokens ----------------------------------------------------------------------------
+def note_augmented(horizon, A, B, P, law):
+    """Record an augmented-token case as the `mesaverify sander-loss` line that reproduces it."""
+    note(paste("augmented", horizon, {"A": exact_json(A), "B": exact_json(B), "P": exact_json(P),
+                                      "law": law_json(law)}))
+
+
 @settings(max_examples=budget(0.25))  # share of the profile's examples: cost per example
 @given(augmented_cases())
 def test_augmented_loss_matches_quadrature(case):
     """Derived population loss (symbolic T, law of P^* s_1 from its moments) = the model's exact quadrature."""
     dim, horizon, A, B, P, law = case
-    note(paste("augmented", horizon, {"A": exact_json(A), "B": exact_json(B), "P": exact_json(P),
-                                      "law": law_json(law)}))
+    note_augmented(horizon, A, B, P, law)
     derived = derived_augmented(dim, A, B, P, law, horizon)
     numeric, tol = numeric_augmented(dim, horizon, A, B, P, law)
     note(f"derived {derived} ≈ {float(derived)!r}, numeric {numeric!r}, tolerance {tol:.2e}")
@@ -194,8 +199,7 @@ def test_invariant_law_P_drops_out(case):
     """Law of P^* s_1 = law of s_1 ⇒ L_P(A, B) = L_I(P^*AP, P^*BP) for every T (derived, exactly), and the
     model's quadrature with P agrees."""
     dim, horizon, A, B, P, law = case
-    note(paste("augmented", horizon, {"A": exact_json(A), "B": exact_json(B), "P": exact_json(P),
-                                      "law": law_json(law)}))
+    note_augmented(horizon, A, B, P, law)
     with_P = derived_augmented(dim, A, B, P, law)
     conjugated = derived_augmented(dim, P.H * A * P, P.H * B * P, sp.eye(dim), law)
     assert sp.expand(with_P - conjugated) == 0
@@ -216,8 +220,7 @@ def dependent_cases(draw):
 def test_P_dependence_matches_quadrature(case):
     """Any law: L_P(A, B) − L_I(P^*AP, P^*BP), derived, = the same difference of the model's quadratures."""
     dim, horizon, A, B, P, law = case
-    note(paste("augmented", horizon, {"A": exact_json(A), "B": exact_json(B), "P": exact_json(P),
-                                      "law": law_json(law)}))
+    note_augmented(horizon, A, B, P, law)
     At, Bt = (P.H * A * P).applyfunc(sp.expand), (P.H * B * P).applyfunc(sp.expand)
     derived = float(derived_augmented(dim, A, B, P, law, horizon)
                     - derived_augmented(dim, At, Bt, sp.eye(dim), law, horizon))
