@@ -15,17 +15,17 @@ verify: $(STAMP)
 	$(VENV)/bin/mesaverify verify
 
 test: $(STAMP)
-	HYPOTHESIS_PROFILE=ci $(PY) -m pytest -q
+	HYPOTHESIS_PROFILE=ci $(PY) -m pytest -q -n auto
 
 # FUZZ_EXAMPLES (default 1600) sets the examples of a property of unit cost; about 1.1·10^4 examples in all
 fuzz: $(STAMP)
 	HYPOTHESIS_PROFILE=fuzz HYPOTHESIS_EXPERIMENTAL_OBSERVABILITY_NOCOVER=1 $(PY) -m pytest -q -m fuzz -n 2 -p no:cacheprovider
 
 bench: $(STAMP)
-	$(PY) -m checks.bench
+	$(PY) -m mesaverify.bench
 
 figures: $(STAMP)
-	$(PY) -m checks.figures
+	$(PY) -m mesaverify.figures
 
 latex: $(STAMP)
 	$(VENV)/bin/mesaverify latex --all

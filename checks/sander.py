@@ -11,14 +11,14 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from checks.numeric import DIGITS, EXACT_TOL, FLOAT_EPS, MC_SIGMAS, both, mp, rel
-from checks.registry import Comparison, check
-from derivations.moments import Ones, UniformPhase
-from derivations.sander import augmented as aug
-from derivations.sander.laws import Scaled
-from derivations.sander.symbols import T, a, b, d
-from numerics import laws as nlaws
-from numerics.sander import augmented as naug
+from mesaverify.checks.core.numeric import DIGITS, EXACT_TOL, FLOAT_EPS, MC_SIGMAS, both, mp, rel
+from mesaverify.checks.core.registry import Comparison, check
+from mesaverify.derivations.moments import Ones, UniformPhase
+from mesaverify.derivations.sander import augmented as aug
+from mesaverify.derivations.sander.laws import Scaled
+from mesaverify.derivations.sander.symbols import T, a, b, d
+from mesaverify.numerics import laws as nlaws
+from mesaverify.numerics.sander import augmented as naug
 
 R = sp.Rational
 # a rotation with rational entries (3-4-5): W = P diag(λ) P^* with a non-trivial P, exactly
@@ -212,8 +212,8 @@ def aug_global_min(expr) -> Comparison:
 
 
 # --- §3.2 non-augmented tokens, unitary W ----------------------------------------------------
-from derivations.sander import nonaugmented as nonaug  # noqa: E402
-from numerics.sander import nonaugmented as nnonaug  # noqa: E402
+from mesaverify.derivations.sander import nonaugmented as nonaug  # noqa: E402
+from mesaverify.numerics.sander import nonaugmented as nnonaug  # noqa: E402
 
 NONAUG_CASES = (  # (C, p): d = 2, T = 3, 4, 5 (T = 5: positions strictly between 1 and T − 1 carry weight)
     ([[R(3, 4), R(-1, 2)], [R(1, 3), R(5, 4)]], [R(1, 5), R(-1, 3), R(6, 5)]),
@@ -365,7 +365,7 @@ def _unitary_heads_trained(expr) -> Comparison:
 
 
 # --- §3.2 non-augmented tokens, orthogonal W -------------------------------------------------
-from numerics.sander import orthogonal as northo  # noqa: E402
+from mesaverify.numerics.sander import orthogonal as northo  # noqa: E402
 
 ORTHO_CASES = (  # (C, p): d = 2, T = 3, 4, 5
     ([[R(3, 4), R(-1, 2)], [R(1, 3), R(5, 4)]], [R(1, 5), R(-1, 3), R(6, 5)]),
@@ -548,7 +548,7 @@ def _orthogonal_heads_trained(expr) -> Comparison:
 
 
 # --- §3.3 non-commuting orthogonal W (Haar), numerics only -----------------------------------
-from numerics.sander import noncommuting as nnc  # noqa: E402
+from mesaverify.numerics.sander import noncommuting as nnc  # noqa: E402
 
 NC_D, NC_T, NC_SEEDS = 4, 4, (1, 2)
 

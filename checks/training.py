@@ -16,13 +16,13 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from checks.numeric import FLOAT_EPS, rel
-from checks.registry import Comparison, check
-from derivations import moments
-from derivations.zheng.flow import ab_solution
-from derivations.zheng.stationary import ab_limit
-from derivations.zheng.symbols import a0 as A0, b0 as B0, tau
-from numerics.zheng import train as tr
+from mesaverify.checks.core.numeric import FLOAT_EPS, rel
+from mesaverify.checks.core.registry import Comparison, check
+from mesaverify.derivations import moments
+from mesaverify.derivations.zheng.flow import ab_solution
+from mesaverify.derivations.zheng.stationary import ab_limit
+from mesaverify.derivations.zheng.symbols import a0 as A0, b0 as B0, tau
+from mesaverify.numerics.zheng import train as tr
 
 D, HORIZON = 2, 4  # small sizes keep `verify` fast
 END_TOL = 1e-6  # issue 4: a simulation ends within 1e-6 (relative) of its empirical limit

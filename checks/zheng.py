@@ -12,15 +12,15 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from checks.lawspec import LawSpec, numeric_law
-from checks.numeric import (DIGITS, EXACT_TOL, FLOAT_EPS, MC_SIGMAS, both, entry_derivative, exact_loss,
+from mesaverify.checks.core.laws import LawSpec, numeric_law
+from mesaverify.checks.core.numeric import (DIGITS, EXACT_TOL, FLOAT_EPS, MC_SIGMAS, both, entry_derivative, exact_loss,
                             family_matrices_mp, gaussian_samples, hessian_type, mc_loss, mp, rel)
-from checks.registry import Comparison, check
-from derivations.moments import SymbolicExchangeable, with_moments
-from derivations.zheng import flow, loss, mesa, stationary
-from derivations.zheng.symbols import T, a, a0, a_k, b, b0, b_k, d, t, tau
-from numerics.zheng.flow import diagonal_init, integrate
-from numerics.zheng.population import loss_and_gradient
+from mesaverify.checks.core.registry import Comparison, check
+from mesaverify.derivations.moments import SymbolicExchangeable, with_moments
+from mesaverify.derivations.zheng import flow, loss, mesa, stationary
+from mesaverify.derivations.zheng.symbols import T, a, a0, a_k, b, b0, b_k, d, t, tau
+from mesaverify.numerics.zheng.flow import diagonal_init, integrate
+from mesaverify.numerics.zheng.population import loss_and_gradient
 
 R = sp.Rational
 # The default cases of `make verify`: small enough to run in seconds, varied enough to catch errors.
@@ -284,7 +284,7 @@ def _paper_lines_note() -> tuple[str, ...]:
     """Whether the lines [Z] plots (d = 5, T = 100) are the exact finite-T limits."""
     star = stationary.ab_limit(SYMBOLIC, d)
     sigma, c = sp.symbols("sigma c", positive=True)
-    from derivations.moments import RealGaussian, Sparse
+    from mesaverify.derivations.moments import RealGaussian, Sparse
     g = sp.simplify(with_moments(star, RealGaussian(d, sigma)))
     s = sp.simplify(with_moments(star, Sparse(d, c)))
     g100 = sp.simplify(g.subs({d: 5, T: 100}))

@@ -8,18 +8,18 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from checks.lawbuild import breaking_41, identities_41
-from checks.lawspec import LawSpec, numeric_law, quadrature_law
-from checks.numeric import (DIGITS, EXACT_TOL, FLOAT_EPS, MC_SIGMAS, both, entry_gradient, exact_loss,
+from mesaverify.checks.core.lawbuild import breaking_41, identities_41
+from mesaverify.checks.core.laws import LawSpec, numeric_law, quadrature_law
+from mesaverify.checks.core.numeric import (DIGITS, EXACT_TOL, FLOAT_EPS, MC_SIGMAS, both, entry_gradient, exact_loss,
                             family_matrices_mp, gaussian_samples, hessian_type, mp, rel)
-from checks.registry import Comparison, check
-from checks.zheng import SYMBOLIC, _exact_comparison, _numeric_star, at
-from derivations.moments import Sparse, pattern_of
-from derivations.zheng import assumption, beyond, capability, stationary
-from derivations.zheng.model import BLOCKS
-from derivations.zheng.symbols import T, a, b, d, t
-from numerics.zheng.flow import diagonal_init, integrate, pack, unpack
-from numerics.zheng.population import loss_and_gradient
+from mesaverify.checks.core.registry import Comparison, check
+from mesaverify.checks.zheng import SYMBOLIC, _exact_comparison, _numeric_star, at
+from mesaverify.derivations.moments import Sparse, pattern_of
+from mesaverify.derivations.zheng import assumption, beyond, capability, stationary
+from mesaverify.derivations.zheng.model import BLOCKS
+from mesaverify.derivations.zheng.symbols import T, a, b, d, t
+from mesaverify.numerics.zheng.flow import diagonal_init, integrate, pack, unpack
+from mesaverify.numerics.zheng.population import loss_and_gradient
 
 R = sp.Rational
 CLASSES = [(blk, kind) for blk in BLOCKS for kind in ("diag", "off")]
@@ -33,7 +33,7 @@ LAWS_41 = (LawSpec("sparse", 2, c=R(1, 2)), LawSpec("rademacher", 2), LawSpec("o
 
 
 def _breaking_only_the_three_coordinate_identity() -> LawSpec:
-    """A d = 3 law on which only E[x_m x̄_n |x_n|² |x_l|²] = 0 fails (weights from checks.lawbuild's exact LP):
+    """A d = 3 law on which only E[x_m x̄_n |x_n|² |x_l|²] = 0 fails (weights from mesaverify.checks.core.lawbuild's exact LP):
     no built-in law separates that identity from the others."""
     three = [core for core in identities_41(3) if len(pattern_of(core)) == 3]
     return breaking_41(three[0], list(itertools.product((-1, 1, 2), repeat=3)))
@@ -352,7 +352,7 @@ def closure_41(expr) -> Comparison:
 
 
 def _masked_limit():
-    from derivations.moments import Ones
+    from mesaverify.derivations.moments import Ones
     return stationary.ab_limit(Ones(d), d)
 
 

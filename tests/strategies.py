@@ -6,7 +6,7 @@ import json
 import sympy as sp
 from hypothesis import assume, strategies as st
 
-from checks.lawspec import LawSpec
+from mesaverify.checks.core.laws import LawSpec
 
 small_rationals = st.builds(sp.Rational, st.integers(-6, 6), st.integers(1, 4))
 positive_rationals = st.builds(sp.Rational, st.integers(1, 8), st.integers(1, 4))
@@ -48,8 +48,8 @@ gaussian_integers = st.builds(lambda re, im: re + sp.I * im, small_integers, st.
 @st.composite
 def laws_breaking_one_41(draw):
     """(law, identity): an exchangeable finite law violating exactly one identity of the derived
-    Assumption 4.1 (checks.lawbuild: exact mixture weights over symmetrised candidate points)."""
-    from checks.lawbuild import breaking_41, identities_41
+    Assumption 4.1 (mesaverify.checks.core.lawbuild: exact mixture weights over symmetrised candidate points)."""
+    from mesaverify.checks.core.lawbuild import breaking_41, identities_41
 
     dim = draw(st.integers(2, 3))
     identity = draw(st.sampled_from(identities_41(dim)))
@@ -69,7 +69,7 @@ def laws_breaking_one_42(draw):
     coordinates are non-zero together with positive probability (m_{2,4} > 0).  Coordinates carry
     random unit phases in {±1, ±i}; the support is symmetrised over coordinate permutations.
     """
-    from checks.lawbuild import mixture, symmetrised
+    from mesaverify.checks.core.lawbuild import mixture, symmetrised
 
     kind = draw(st.sampled_from(["modulus", "spread"]))
     dim = draw(st.integers(1 if kind == "modulus" else 2, 3))

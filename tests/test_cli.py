@@ -6,13 +6,13 @@ import sys
 import pytest
 import sympy as sp
 
-from checks.cli import main
-from derivations.moments import RealGaussian, Sparse, Discrete
-from derivations.zheng.stationary import ab_limit
+from mesaverify.cli import main
+from mesaverify.derivations.moments import RealGaussian, Sparse, Discrete
+from mesaverify.derivations.zheng.stationary import ab_limit
 
 
 def run(*args):
-    return subprocess.run([sys.executable, "-m", "checks.cli", *args], capture_output=True, text=True)
+    return subprocess.run([sys.executable, "-m", "mesaverify.cli", *args], capture_output=True, text=True)
 
 
 def test_fixed_point_json_is_the_exact_limit(capsys):

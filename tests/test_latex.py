@@ -6,9 +6,9 @@ import sys
 import pytest
 import sympy as sp
 
-from checks import latex
-from checks.cli import main
-from checks.registry import all_checks
+from mesaverify import latex
+from mesaverify.cli import main
+from mesaverify.checks.core.registry import all_checks
 
 CHECKS = all_checks()
 
@@ -68,7 +68,7 @@ def test_long_sums_broken_over_lines_mean_the_same(cid, derived):
 
 
 def test_paper_names():
-    from derivations.zheng.symbols import T, a_k, tau
+    from mesaverify.derivations.zheng.symbols import T, a_k, tau
 
     assert latex.to_latex(sp.harmonic(T - 2)) == "H_{T - 2}"
     assert latex.to_latex(a_k[0] * tau) == r"\tau a_{0}"
@@ -98,7 +98,7 @@ def test_structures_round_trip():
 
 # --- commands -----------------------------------------------------------------------------------
 def run(*args):
-    return subprocess.run([sys.executable, "-m", "checks.cli", *args], capture_output=True, text=True)
+    return subprocess.run([sys.executable, "-m", "mesaverify.cli", *args], capture_output=True, text=True)
 
 
 def test_latex_command_prints_one_expression(capsys):

@@ -1,8 +1,8 @@
 """The summary that opens build/report.md, and the stable fields of build/report.json."""
 import json
 
-from checks import report
-from checks.registry import Outcome
+from mesaverify import report
+from mesaverify.checks.core.registry import Outcome
 
 
 def outcome(cid, status="pass", seconds=1.0):

@@ -7,13 +7,13 @@ import pytest
 import sympy as sp
 from hypothesis import given, settings, strategies as st
 
-from checks import sander  # noqa: F401  (registers the S.* checks)
-from checks.registry import _REGISTRY
-from derivations.moments import ComplexGaussian, Ones, UniformPhase
-from derivations.sander import augmented as aug
-from derivations.sander import nonaugmented as nonaug
-from derivations.sander.laws import Scaled
-from derivations.sander.symbols import C, T, a, b, d, p
+from mesaverify.checks import sander  # noqa: F401  (registers the S.* checks)
+from mesaverify.checks.core.registry import _REGISTRY
+from mesaverify.derivations.moments import ComplexGaussian, Ones, UniformPhase
+from mesaverify.derivations.sander import augmented as aug
+from mesaverify.derivations.sander import nonaugmented as nonaug
+from mesaverify.derivations.sander.laws import Scaled
+from mesaverify.derivations.sander.symbols import C, T, a, b, d, p
 
 SANDER = {cid: c for cid, c in _REGISTRY.items() if cid.startswith("S.")}
 EPS = 1 + sp.Rational(1, 10**6)
@@ -145,7 +145,7 @@ def test_decomposition_is_a_certificate(setting, dim):
 
 
 def _cli(*args):
-    return subprocess.run([sys.executable, "-m", "checks.cli", *args], capture_output=True, text=True)
+    return subprocess.run([sys.executable, "-m", "mesaverify.cli", *args], capture_output=True, text=True)
 
 
 def test_cli_loss_and_minima(tmp_path):

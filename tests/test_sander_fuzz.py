@@ -17,16 +17,16 @@ import pytest
 import sympy as sp
 from hypothesis import given, note, settings, strategies as st
 
-from derivations.moments import UniformPhase
-from derivations.sander import augmented as aug
-from derivations.sander import nonaugmented as nonaug
-from derivations.sander.laws import Scaled
-from derivations.sander.symbols import T
-from numerics import laws as nlaws
-from numerics.sander import augmented as naug
-from numerics.sander import noncommuting as nnc
-from numerics.sander import nonaugmented as nnonaug
-from numerics.sander import orthogonal as northo
+from mesaverify.derivations.moments import UniformPhase
+from mesaverify.derivations.sander import augmented as aug
+from mesaverify.derivations.sander import nonaugmented as nonaug
+from mesaverify.derivations.sander.laws import Scaled
+from mesaverify.derivations.sander.symbols import T
+from mesaverify.numerics import laws as nlaws
+from mesaverify.numerics.sander import augmented as naug
+from mesaverify.numerics.sander import noncommuting as nnc
+from mesaverify.numerics.sander import nonaugmented as nnonaug
+from mesaverify.numerics.sander import orthogonal as northo
 from tests.strategies import budget, finite_laws, gaussian_rationals, small_rationals
 
 pytestmark = pytest.mark.fuzz
@@ -134,7 +134,7 @@ def derived_augmented(dim, A, B, P, law, horizon=None):
 
 
 def numeric_augmented(dim, horizon, A, B, P, law):
-    """(loss, tolerance) from numerics.sander.augmented: sequences by repeated multiplication, exact phase
+    """(loss, tolerance) from mesaverify.numerics.sander.augmented: sequences by repeated multiplication, exact phase
     quadrature; the uniform-phase law as the roots of unity of order 7 (exact for the degree-3 loss)."""
     finite = exact_law(law, dim)
     if finite is None:

@@ -1,8 +1,8 @@
 """The mutation operators of `make selftest`, and the bookkeeping of killed, surviving and equivalent mutants."""
 import sympy as sp
 
-from checks import selftest
-from checks.registry import Check, Comparison
+from mesaverify import selftest
+from mesaverify.checks.core.registry import Check, Comparison
 
 T, d, a = sp.symbols("T d a", positive=True)
 m4, m6 = sp.symbols("m_{4} m_{6}", positive=True)
@@ -40,7 +40,7 @@ def _check(expr, tolerance):
 
 def test_a_loose_check_lets_mutants_survive(monkeypatch):
     checks = {"X.limit": _check(LIMIT, 1e-3)}
-    monkeypatch.setattr("checks.registry.all_checks", lambda: checks)
+    monkeypatch.setattr("mesaverify.checks.core.registry.all_checks", lambda: checks)
     res = selftest.run_check("X.limit")
     ops = {r["operator"]: r["status"] for r in res["mutants"]}
     assert ops["scale"] == "survived"  # a relative change of 1e-6 against a tolerance of 1e-3
@@ -53,7 +53,7 @@ def test_equivalent_mutants_are_excluded(monkeypatch):
     expr = sp.Tuple(a * T, sp.Integer(0) * T + m4 * m4)  # nothing to flip in 0, m4*m4 symmetric in nothing
     sym = m4 * m6  # swapping m4 and m6 gives the same product: an equivalent mutant
     checks = {"X.sym": Check("X.sym", "c", "r", lambda: sym, lambda e: Comparison(0.0 if e == sym else 1.0, 0.5, ""))}
-    monkeypatch.setattr("checks.registry.all_checks", lambda: checks)
+    monkeypatch.setattr("mesaverify.checks.core.registry.all_checks", lambda: checks)
     res = selftest.run_check("X.sym")
     assert [r["operator"] for r in res["equivalent"]] == ["swap_moment"]
     assert all(r["status"] == "killed" for r in res["mutants"])
@@ -67,6 +67,6 @@ def test_a_compare_that_raises_kills_the_mutant(monkeypatch):
         return Comparison(0.0, 1.0, "")
 
     checks = {"X.raise": Check("X.raise", "c", "r", lambda: LIMIT, compare)}
-    monkeypatch.setattr("checks.registry.all_checks", lambda: checks)
+    monkeypatch.setattr("mesaverify.checks.core.registry.all_checks", lambda: checks)
     summary = selftest.summarise([selftest.run_check("X.raise")], 1.0)
     assert summary["killed"] == summary["mutants"] == len(summary["errors"]) > 0

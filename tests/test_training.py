@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from checks.cli import main
-from checks.registry import all_checks
-from derivations.zheng.symbols import a0, b0, tau
-from numerics.zheng import reference, train as tr
+from mesaverify.cli import main
+from mesaverify.checks.core.registry import all_checks
+from mesaverify.derivations.zheng.symbols import a0, b0, tau
+from mesaverify.numerics.zheng import reference, train as tr
 
 SIM = {cid: c for cid, c in all_checks().items() if cid.startswith("Z.sim.")}
 
@@ -105,8 +105,8 @@ def test_dirichlet_kernel_small_angles():
 
 
 def test_training_is_seeded_and_stops_on_divergence():
-    from checks.commands.simulate import simulate
-    from checks.lawspec import LawSpec
+    from mesaverify.commands.simulate import simulate
+    from mesaverify.checks.core.laws import LawSpec
 
     spec = LawSpec("gaussian", 2)
     one = simulate(spec, 5, 30, lr=0.02, epochs=3, test_m=10, seed=7)
@@ -178,7 +178,7 @@ def test_simulate_bad_input_is_one_line_and_exit_2(extra, fragment):
     base = ["simulate", "--law", "gaussian", "--d", "2", "--T", "5", "--m", "5", "--lr", "0.1", "--epochs", "1"]
     args = base + extra
     # later options win in argparse: the bad value overrides the base one
-    proc = subprocess.run([sys.executable, "-m", "checks.cli", *args], capture_output=True, text=True)
+    proc = subprocess.run([sys.executable, "-m", "mesaverify.cli", *args], capture_output=True, text=True)
     assert proc.returncode == 2
     assert fragment in proc.stderr
     assert proc.stderr.strip().count("\n") == 0 and "Traceback" not in proc.stderr
@@ -187,7 +187,7 @@ def test_simulate_bad_input_is_one_line_and_exit_2(extra, fragment):
 def test_simulate_divergence_names_the_epoch():
     args = ["simulate", "--law", "gaussian", "--d", "2", "--T", "6", "--m", "20", "--test-m", "5",
             "--a0", "1", "--b0", "1", "--lr", "50", "--epochs", "100"]
-    proc = subprocess.run([sys.executable, "-m", "checks.cli", *args], capture_output=True, text=True)
+    proc = subprocess.run([sys.executable, "-m", "mesaverify.cli", *args], capture_output=True, text=True)
     assert proc.returncode == 2
     last = proc.stderr.strip().splitlines()[-1]
     assert "not finite at epoch" in last and "smaller rate" in last
@@ -195,7 +195,7 @@ def test_simulate_divergence_names_the_epoch():
 
 # ---------------------------------------------------------------- sweeps
 def test_sweep_runs_jobs_in_order_and_shares_data_by_seed():
-    from numerics.zheng import sweep
+    from mesaverify.numerics.zheng import sweep
 
     law = {"sigma": 1.0}
     jobs = [dict(law=law, d=2, T=5, m=30, test_m=5, a0=a, b0=a, lr=0.01, epochs=2, seed=4) for a in (0.3, 0.6)]
@@ -208,7 +208,7 @@ def test_sweep_runs_jobs_in_order_and_shares_data_by_seed():
 
 
 def test_runs_with_the_same_data_and_points_share_the_step_size(monkeypatch):
-    from numerics.zheng import sweep
+    from mesaverify.numerics.zheng import sweep
 
     calls = []
     top = tr.top_curvature
@@ -222,7 +222,7 @@ def test_runs_with_the_same_data_and_points_share_the_step_size(monkeypatch):
 
 
 def test_auto_rate_is_the_inverse_top_curvature():
-    from numerics.zheng import sweep
+    from mesaverify.numerics.zheng import sweep
 
     rng = np.random.default_rng(2)
     seqs = tr.draw_sequences(rng.standard_normal((40, 2)), 5, rng)

@@ -2,11 +2,11 @@
 import pytest
 import sympy as sp
 
-from checks.registry import all_checks
-from derivations.zheng.symbols import T, a, b, d
+from mesaverify.checks.core.registry import all_checks
+from mesaverify.derivations.zheng.symbols import T, a, b, d
 
 ZHENG = {cid: c for cid, c in all_checks().items()
-         if c.compare.__module__ in ("checks.zheng", "checks.zheng_moments")}
+         if c.compare.__module__ in ("mesaverify.checks.zheng", "mesaverify.checks.zheng_moments")}
 
 
 def scale_first_term(expr, factor=1 + sp.Rational(1, 10**6)):

@@ -16,13 +16,13 @@ import pytest
 import sympy as sp
 from hypothesis import assume, given, note, settings, strategies as st
 
-from checks.lawbuild import identities_41, values_41
-from checks.lawspec import LawSpec, numeric_law
-from derivations.moments import SymbolicExchangeable, with_moments
-from derivations.zheng import capability, stationary
-from derivations.zheng.symbols import T, d, t
-from numerics.zheng.flow import diagonal_init
-from numerics.zheng.population import loss_and_gradient
+from mesaverify.checks.core.lawbuild import identities_41, values_41
+from mesaverify.checks.core.laws import LawSpec, numeric_law
+from mesaverify.derivations.moments import SymbolicExchangeable, with_moments
+from mesaverify.derivations.zheng import capability, stationary
+from mesaverify.derivations.zheng.symbols import T, d, t
+from mesaverify.numerics.zheng.flow import diagonal_init
+from mesaverify.numerics.zheng.population import loss_and_gradient
 from tests.strategies import (budget, gaussian_rationals, laws_breaking_one_41, laws_breaking_one_42, paste,
                               small_rationals)
 

@@ -7,12 +7,12 @@ import sympy as sp
 from hypothesis import given, note, strategies as st
 from scipy.integrate import solve_ivp
 
-from checks.lawspec import numeric_law
-from derivations.moments import SymbolicExchangeable, with_moments
-from derivations.zheng import flow, loss, stationary
-from derivations.zheng.symbols import T, a, a0, a_k, b, b0, b_k, d, tau
-from numerics.zheng.flow import diagonal_init
-from numerics.zheng.population import loss_and_gradient
+from mesaverify.checks.core.laws import numeric_law
+from mesaverify.derivations.moments import SymbolicExchangeable, with_moments
+from mesaverify.derivations.zheng import flow, loss, stationary
+from mesaverify.derivations.zheng.symbols import T, a, a0, a_k, b, b0, b_k, d, tau
+from mesaverify.numerics.zheng.flow import diagonal_init
+from mesaverify.numerics.zheng.population import loss_and_gradient
 from tests.strategies import builtin_laws, finite_laws, paste, small_rationals
 
 SYMBOLIC = SymbolicExchangeable(d)
@@ -101,14 +101,14 @@ def test_numeric_gradient_is_the_derivative(D, horizon, seed):
 
 def test_factor_one_over_d_for_exchangeable_laws():
     """Each of the d entries carrying a receives 1/d of ∂L_diag/∂a (chain rule + exchangeability)."""
-    from derivations.moments import RealGaussian, Sparse
+    from mesaverify.derivations.moments import RealGaussian, Sparse
     for law, D in ((RealGaussian(3, 2), 3), (Sparse(2, sp.Rational(1, 3)), 2)):
         assert flow.entry_gradient_factor(law, D, 6) == [sp.Rational(1, D)] * D
 
 
 @pytest.mark.parametrize("sigma", [sp.Rational(1, 2), 1, 2])
 def test_gaussian_limit_tends_to_paper_line(sigma):
-    from derivations.moments import RealGaussian
+    from mesaverify.derivations.moments import RealGaussian
     star = stationary.ab_limit(RealGaussian(5, sigma), 5)
     assert sp.limit(star, T, sp.oo) == 1 / (5 * sp.sympify(sigma) ** 2)
     assert star.subs(T, 100) < 1 / (5 * sp.sympify(sigma) ** 2)

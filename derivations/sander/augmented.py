@@ -17,8 +17,8 @@ from functools import lru_cache
 
 import sympy as sp
 
-from derivations.expectation import Term, abs2, expect, expect_phases, sum_coordinates
-from derivations.sander.symbols import HORIZON, A, B, T, a, b, eta, g, j, k, l, m, t
+from mesaverify.derivations.expectation import Term, abs2, expect, expect_phases, sum_coordinates
+from mesaverify.derivations.sander.symbols import HORIZON, A, B, T, a, b, eta, g, j, k, l, m, t
 
 
 def error_terms(A_=A, B_=B) -> list[Term]:
@@ -135,7 +135,7 @@ def gd_step_size(dim: int = 2) -> sp.Expr:
 
 def eigen_law(points, probs, P: sp.Matrix):
     """The law of x = P^* s_1 for a finite law of s_1 (support points, probabilities)."""
-    from derivations.moments import Discrete
+    from mesaverify.derivations.moments import Discrete
 
     moved = [tuple(sp.expand(v) for v in P.H * sp.Matrix(pt)) for pt in points]
     return Discrete(tuple(moved), tuple(probs))

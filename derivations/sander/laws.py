@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from derivations.moments import Law
+from mesaverify.derivations.moments import Law
 
 
 @dataclass(frozen=True)

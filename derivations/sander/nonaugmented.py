@@ -23,9 +23,9 @@ from functools import lru_cache
 
 import sympy as sp
 
-from derivations.expectation import Term, conj, expect_phases, mul, sum_coordinates
-from derivations.moments import Ones
-from derivations.sander.symbols import HORIZON, C, C_, T, j, k, p, p_, t, tau
+from mesaverify.derivations.expectation import Term, conj, expect_phases, mul, sum_coordinates
+from mesaverify.derivations.moments import Ones
+from mesaverify.derivations.sander.symbols import HORIZON, C, C_, T, j, k, p, p_, t, tau
 
 SETTINGS = ("unitary", "orthogonal")
 

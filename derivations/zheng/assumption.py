@@ -16,11 +16,11 @@ from functools import lru_cache
 
 import sympy as sp
 
-from derivations.expectation import conj, mul
-from derivations.moments import Law, SymbolicExchangeable, with_moments
-from derivations.zheng.loss import expect_over_contexts
-from derivations.zheng.model import BLOCKS, diagonal_family, entry, error, prediction
-from derivations.zheng.symbols import T, a, b
+from mesaverify.derivations.expectation import conj, mul
+from mesaverify.derivations.moments import Law, SymbolicExchangeable, with_moments
+from mesaverify.derivations.zheng.loss import expect_over_contexts
+from mesaverify.derivations.zheng.model import BLOCKS, diagonal_family, entry, error, prediction
+from mesaverify.derivations.zheng.symbols import T, a, b
 
 m, n = sp.symbols("m n", integer=True)  # the entry (m, n) of a block
 k = sp.Symbol("k", integer=True)

@@ -16,10 +16,10 @@ from functools import lru_cache
 
 import sympy as sp
 
-from derivations.zheng.assumption import entry_gradient
-from derivations.zheng.loss import population_loss
-from derivations.zheng.model import BLOCKS, diag, full
-from derivations.zheng.symbols import T, a, b
+from mesaverify.derivations.zheng.assumption import entry_gradient
+from mesaverify.derivations.zheng.loss import population_loss
+from mesaverify.derivations.zheng.model import BLOCKS, diag, full
+from mesaverify.derivations.zheng.symbols import T, a, b
 
 KINDS = ("diag", "off")
 

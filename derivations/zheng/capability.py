@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import sympy as sp
 
-from derivations.expectation import Term, expect, mul
-from derivations.zheng.loss import diagonal_loss, in_u, loss_at_t
-from derivations.zheng.model import diagonal_family, prediction
-from derivations.zheng.stationary import ab_limit
-from derivations.zheng.symbols import HORIZON, T, a, b, t, u
+from mesaverify.derivations.expectation import Term, expect, mul
+from mesaverify.derivations.zheng.loss import diagonal_loss, in_u, loss_at_t
+from mesaverify.derivations.zheng.model import diagonal_family, prediction
+from mesaverify.derivations.zheng.stationary import ab_limit
+from mesaverify.derivations.zheng.symbols import HORIZON, T, a, b, t, u
 
 k = sp.Symbol("k", integer=True)
 
@@ -51,7 +51,7 @@ def assumption_4_2(law, d, horizon=T) -> tuple[sp.Expr, sp.Expr]:
     multiple of ((d−1) m_{2,4})².  So the limit vanishes iff
     m₂m₆ − m₄² = 0 and (d − 1) m_{2,4} = 0.
     """
-    from derivations.moments import moment_symbol
+    from mesaverify.derivations.moments import moment_symbol
     m2, m4, m6 = (moment_symbol(((p, p),)) for p in (1, 2, 3))
     m24 = moment_symbol(((1, 1), (2, 2)))
     N = recovery_condition(law, d, horizon)["numerator"]

@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import sympy as sp
 
-from derivations.zheng.loss import diagonal_loss, per_coordinate_loss
-from derivations.zheng.stationary import reduced_coefficients
-from derivations.zheng.symbols import T, a, a0, a_k, b, b0, b_k, tau, u
+from mesaverify.derivations.zheng.loss import diagonal_loss, per_coordinate_loss
+from mesaverify.derivations.zheng.stationary import reduced_coefficients
+from mesaverify.derivations.zheng.symbols import T, a, a0, a_k, b, b0, b_k, tau, u
 
 
 def flow_equations(law, d, horizon=T) -> tuple[sp.Expr, sp.Expr]:

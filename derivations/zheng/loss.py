@@ -5,9 +5,9 @@ from functools import lru_cache
 
 import sympy as sp
 
-from derivations.expectation import abs2, expect
-from derivations.zheng.model import diagonal_family, error, per_coordinate_family
-from derivations.zheng.symbols import HORIZON, T, a, b, t, u
+from mesaverify.derivations.expectation import abs2, expect
+from mesaverify.derivations.zheng.model import diagonal_family, error, per_coordinate_family
+from mesaverify.derivations.zheng.symbols import HORIZON, T, a, b, t, u
 
 k = sp.Symbol("k", integer=True)
 

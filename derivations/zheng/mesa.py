@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import sympy as sp
 
-from derivations.zheng.stationary import ab_limit
-from derivations.zheng.symbols import T, a, b, d, t
+from mesaverify.derivations.zheng.stationary import ab_limit
+from mesaverify.derivations.zheng.symbols import T, a, b, d, t
 
 
 def block_term() -> sp.Expr:

@@ -16,8 +16,8 @@ from typing import Callable
 
 import sympy as sp
 
-from derivations.expectation import Term
-from derivations.zheng.symbols import a, a_k, b, b_k, t
+from mesaverify.derivations.expectation import Term
+from mesaverify.derivations.zheng.symbols import a, a_k, b, b_k, t
 
 _ids = itertools.count()
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import sympy as sp
 
-from derivations.zheng.loss import diagonal_loss, in_u
-from derivations.zheng.symbols import T, a, b, u
+from mesaverify.derivations.zheng.loss import diagonal_loss, in_u
+from mesaverify.derivations.zheng.symbols import T, a, b, u
 
 
 def ab_limit(law, d, horizon=T) -> sp.Expr:

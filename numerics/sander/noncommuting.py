@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from numerics.sander import augmented as aug
-from numerics.sander import nonaugmented as nonaug
-from numerics.sander import orthogonal as ortho
+from mesaverify.numerics.sander import augmented as aug
+from mesaverify.numerics.sander import nonaugmented as nonaug
+from mesaverify.numerics.sander import orthogonal as ortho
 
 
 def haar_orthogonal(n: int, d: int, rng) -> np.ndarray:

@@ -14,7 +14,7 @@ from functools import lru_cache
 import mpmath
 import numpy as np
 
-from numerics.sander import nonaugmented as nonaug
+from mesaverify.numerics.sander import nonaugmented as nonaug
 
 
 def rotation(phi: np.ndarray) -> np.ndarray:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.integrate import solve_ivp
 
-from numerics.zheng.population import loss_and_gradient
+from mesaverify.numerics.zheng.population import loss_and_gradient
 
 
 def diagonal_init(d: int, a0: float, b0: float) -> tuple[np.ndarray, np.ndarray]:

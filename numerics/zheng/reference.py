@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from numerics.zheng.train import Sequences, embed
+from mesaverify.numerics.zheng.train import Sequences, embed
 
 
 def loss_and_gradient(K: np.ndarray, V: np.ndarray, seqs: Sequences):

@@ -13,8 +13,8 @@ import time
 
 import numpy as np
 
-from numerics import laws as nlaws
-from numerics.zheng import train as tr
+from mesaverify.numerics import laws as nlaws
+from mesaverify.numerics.zheng import train as tr
 
 
 def draw_x1(law: dict, d: int, m: int, rng: np.random.Generator) -> np.ndarray:

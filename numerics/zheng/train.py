@@ -30,7 +30,7 @@ from typing import Callable
 
 import numpy as np
 
-from numerics.zheng.flow import diagonal_init  # noqa: F401  ([Z] Assumption 3.1, said once)
+from mesaverify.numerics.zheng.flow import diagonal_init  # noqa: F401  ([Z] Assumption 3.1, said once)
 
 CHUNK = 20  # sequences per block of work (keeps the working set in cache)
 GAP = 1e-3  # sequences with two phases this close (|1 − λ_j λ̄_k| < GAP) use the running sum

@@ -5,9 +5,9 @@ import sys
 import time
 from pathlib import Path
 
-from checks import report
-from checks.errors import UsageError
-from checks.registry import all_checks
+from mesaverify import report
+from mesaverify.errors import UsageError
+from mesaverify.checks.core.registry import all_checks
 
 
 def register(sub) -> None:

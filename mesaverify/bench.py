@@ -64,7 +64,7 @@ def _best(fn, state, repeats):
 
 # ---------------------------------------------------------------- [Z] one training epoch
 def _zheng_prepare(d=5, T=100, m=10000, seed=0):
-    from numerics.zheng import train as tr
+    from mesaverify.numerics.zheng import train as tr
 
     rng = np.random.default_rng(seed)
     seqs = tr.draw_sequences(rng.standard_normal((m, d)), T, rng)
@@ -77,7 +77,7 @@ def _zheng_ours(s):
 
 
 def _zheng_reference(s):
-    from numerics.zheng import reference
+    from mesaverify.numerics.zheng import reference
 
     return reference.loss_and_gradient(s["K"], s["V"], s["seqs"])
 
@@ -92,16 +92,16 @@ def _same_loss_and_gradient(ours, ref):
 def _loss_at(horizon):
     """The exact diagonal-family loss for d = 5 (Gaussian σ = 1) at a horizon, derived afresh."""
     def run(_):
-        from derivations.moments import RealGaussian
-        from derivations.zheng.loss import diagonal_loss
-        from derivations.zheng.symbols import T
+        from mesaverify.derivations.moments import RealGaussian
+        from mesaverify.derivations.zheng.loss import diagonal_loss
+        from mesaverify.derivations.zheng.symbols import T
         return diagonal_loss.__wrapped__(RealGaussian(5, 1), 5, T if horizon is None else horizon)
     return run
 
 
 def _same_expression_at(horizon):
     def agree(ours, ref):
-        from derivations.zheng.symbols import T
+        from mesaverify.derivations.zheng.symbols import T
         diff = ours - (ref.subs(T, horizon) if hasattr(ref, "subs") else ref)
         return float(abs(__import__("sympy").expand(diff).subs({"a": 1, "b": 1}))), 0.0
     return agree
@@ -109,8 +109,8 @@ def _same_expression_at(horizon):
 
 # ---------------------------------------------------------------- [Z] figure set, wall-time budget
 def _figures_projection():
-    """checks.figures.projected_seconds: a slice of each law family at full size, 4 epochs."""
-    from checks.figures import projected_seconds
+    """mesaverify.figures.projected_seconds: a slice of each law family at full size, 4 epochs."""
+    from mesaverify.figures import projected_seconds
 
     return projected_seconds()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from checks.registry import Outcome
+from mesaverify.checks.core.registry import Outcome
 
 
 def table(outcomes: list[Outcome]) -> str:

@@ -16,7 +16,7 @@ from typing import Callable
 import sympy as sp
 
 # Modules that register checks when imported; each issue adds its own.
-CHECK_MODULES = ("checks.zheng", "checks.zheng_moments", "checks.sander", "checks.training")
+CHECK_MODULES = ("mesaverify.checks.zheng", "mesaverify.checks.zheng_moments", "mesaverify.checks.sander", "mesaverify.checks.training")
 
 
 @dataclass(frozen=True)

@@ -5,13 +5,13 @@ import json
 
 import sympy as sp
 
-from checks.errors import UsageError
-from checks.lawspec import add_law_arguments, law_from_args
-from derivations.zheng.assumption import assumption_4_1
-from derivations.zheng.capability import assumption_4_2, ratio, test_error_limit
-from derivations.moments import SymbolicExchangeable, with_moments
-from derivations.zheng.stationary import ab_limit
-from derivations.zheng.symbols import T, d
+from mesaverify.errors import UsageError
+from mesaverify.commands.lawargs import add_law_arguments, law_from_args
+from mesaverify.derivations.zheng.assumption import assumption_4_1
+from mesaverify.derivations.zheng.capability import assumption_4_2, ratio, test_error_limit
+from mesaverify.derivations.moments import SymbolicExchangeable, with_moments
+from mesaverify.derivations.zheng.stationary import ab_limit
+from mesaverify.derivations.zheng.symbols import T, d
 
 
 def register(sub) -> None:

@@ -1,80 +1,12 @@
-"""Laws named on the command line: parsed once, validated, handed to both layers.
-
-`add_law_arguments` gives every subcommand the same options; `law_from_args`
-returns the exact law (derivations) and `numeric_law` the same law as the
-numeric layer sees it (finite support or a sampler), built independently.
-"""
+"""The law options every subcommand shares (--law, --sigma, --c, --support, --probs, --moments, --d, --T)
+and their validation into a `LawSpec`: every problem one line and exit code 2."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from functools import lru_cache
 
-import mpmath
-import sympy as sp
-
-from checks.errors import UsageError
-from derivations import moments
-from numerics import laws as nlaws
-
-
-@dataclass(frozen=True)
-class LawSpec:
-    name: str
-    d: int
-    sigma: sp.Expr = sp.Integer(1)
-    c: sp.Expr = sp.Integer(1)
-    support: tuple | None = None
-    probs: tuple | None = None
-    moments: tuple | None = None  # the moments law: ((name, value), ...)
-
-    def exact(self) -> moments.Law:
-        """The law as derivations see it (built and validated once per LawSpec)."""
-        return _exact_law(self)
-
-    def label(self) -> str:
-        extra = {"gaussian": f", σ={self.sigma}", "complex-gaussian": f", σ={self.sigma}",
-                 "sparse": f", c={self.c}"}.get(self.name, "")
-        return f"{self.name}(d={self.d}{extra})"
-
-
-@lru_cache(maxsize=256)
-def _exact_law(spec: LawSpec) -> moments.Law:
-    try:
-        return moments.by_name(spec.name, spec.d, sigma=spec.sigma, c=spec.c, support=spec.support, probs=spec.probs,
-                               moments=spec.moments)
-    except moments.InvalidLaw as err:
-        raise UsageError(str(err)) from None
-
-
-def numeric_law(spec: LawSpec):
-    """A FiniteLaw for laws with finite support, else None (the caller samples)."""
-    if spec.name == "sparse":
-        return nlaws.sparse(spec.d, mpmath.mpf(sp.N(spec.c, 60)))
-    if spec.name == "ones":
-        return nlaws.ones(spec.d)
-    if spec.name == "rademacher":
-        return nlaws.rademacher(spec.d)
-    if spec.name == "phase":
-        return nlaws.phase(spec.d)
-    if spec.name == "discrete":
-        law = spec.exact()
-        return nlaws.finite(
-            [[mpmath.mpc(sp.N(sp.re(v), 60), sp.N(sp.im(v), 60)) for v in p] for p in law.support],
-            [mpmath.mpf(sp.N(p, 60)) for p in law.probs],
-        )
-    return None
-
-
-@lru_cache(maxsize=64)  # exact_loss asks for it at every evaluation of the loss
-def quadrature_law(spec: LawSpec, degree: int = 3):
-    """A FiniteLaw with the law's moments E[Π x_k^{p_k} x̄_k^{q_k}] for all p_k, q_k ≤ `degree`:
-    the support of a finite law, Gauss quadrature (numerics.laws.gaussian) for the Gaussians.
-    The loss of [Z] is of degree 3 in x_1 and in x̄_1, so on it the quadrature is exact."""
-    with mpmath.workdps(60):  # cached: built at 60 digits whatever the caller's precision
-        if spec.name in ("gaussian", "complex-gaussian"):
-            return nlaws.gaussian(spec.d, mpmath.mpf(sp.N(spec.sigma, 60)), spec.name == "complex-gaussian", degree)
-        return numeric_law(spec)
+from mesaverify.checks.core.laws import LawSpec
+from mesaverify.derivations import moments
+from mesaverify.errors import UsageError
 
 
 def add_law_arguments(parser, *, horizon: bool = True, required: bool = True) -> None:

@@ -7,11 +7,11 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from checks.lawspec import LawSpec, quadrature_law
-from checks.registry import Comparison
-from numerics.laws import sample_gaussian
-from numerics.zheng.flow import diagonal_init
-from numerics.zheng.population import loss_and_gradient, loss_mp
+from mesaverify.checks.core.laws import LawSpec, quadrature_law
+from mesaverify.checks.core.registry import Comparison
+from mesaverify.numerics.laws import sample_gaussian
+from mesaverify.numerics.zheng.flow import diagonal_init
+from mesaverify.numerics.zheng.population import loss_and_gradient, loss_mp
 
 DIGITS = 50  # working precision of every mpmath evaluation in the checks
 AGREE = 30  # significant digits that exact laws must agree to

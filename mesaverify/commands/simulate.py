@@ -9,11 +9,12 @@ import time
 import numpy as np
 import sympy as sp
 
-from checks.errors import UsageError
-from checks.lawspec import LawSpec, add_law_arguments, law_from_args, numeric_law
-from derivations.zheng.stationary import ab_limit
-from numerics.zheng import train as tr
-from numerics.zheng.sweep import draw_x1
+from mesaverify.errors import UsageError
+from mesaverify.checks.core.laws import LawSpec, x1_law
+from mesaverify.commands.lawargs import add_law_arguments, law_from_args
+from mesaverify.derivations.zheng.stationary import ab_limit
+from mesaverify.numerics.zheng import train as tr
+from mesaverify.numerics.zheng.sweep import draw_x1
 
 
 def register(sub) -> None:
@@ -32,17 +33,6 @@ def register(sub) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--json", action="store_true", help="print the run as JSON")
     p.set_defaults(run=run)
-
-
-def x1_law(spec: LawSpec) -> dict:
-    """The law of x_1 as the numeric layer samples it (finite support or a Gaussian scale)."""
-    if spec.name == "moments":
-        raise UsageError("a law given by its moments cannot be sampled: simulate needs a law of x_1 itself")
-    finite = numeric_law(spec)
-    if finite is not None:
-        points, probs = finite.as_arrays()
-        return {"points": points, "probs": probs}
-    return {"sigma": float(spec.sigma), "complex": spec.name == "complex-gaussian"}
 
 
 def _validate(args) -> None:

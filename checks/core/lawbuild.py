@@ -20,9 +20,9 @@ from functools import lru_cache
 import numpy as np
 import sympy as sp
 
-from checks.lawspec import LawSpec
-from derivations.moments import Discrete, with_moments
-from derivations.zheng import assumption
+from mesaverify.checks.core.laws import LawSpec
+from mesaverify.derivations.moments import Discrete, with_moments
+from mesaverify.derivations.zheng import assumption
 
 
 def symmetrised(point: tuple) -> Discrete:

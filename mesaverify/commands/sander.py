@@ -5,12 +5,12 @@ import json
 
 import sympy as sp
 
-from checks.errors import UsageError
-from derivations.moments import Ones, UniformPhase, exact
-from derivations.sander import augmented as aug
-from derivations.sander import nonaugmented as nonaug
-from derivations.sander.laws import Scaled
-from derivations.sander.symbols import T
+from mesaverify.errors import UsageError
+from mesaverify.derivations.moments import Ones, UniformPhase, exact
+from mesaverify.derivations.sander import augmented as aug
+from mesaverify.derivations.sander import nonaugmented as nonaug
+from mesaverify.derivations.sander.laws import Scaled
+from mesaverify.derivations.sander.symbols import T
 
 SETTINGS = ("augmented", "unitary", "orthogonal")
 

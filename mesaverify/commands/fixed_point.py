@@ -5,8 +5,8 @@ import json
 
 import sympy as sp
 
-from checks.lawspec import add_law_arguments, law_from_args
-from derivations.zheng.stationary import ab_limit
+from mesaverify.commands.lawargs import add_law_arguments, law_from_args
+from mesaverify.derivations.zheng.stationary import ab_limit
 
 
 def register(sub) -> None:

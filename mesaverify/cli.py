@@ -5,17 +5,17 @@ import argparse
 import importlib
 import sys
 
-from checks.errors import UsageError
-from derivations.moments import InvalidLaw
+from mesaverify.errors import UsageError
+from mesaverify.derivations.moments import InvalidLaw
 
 # One module per subcommand group; each adds its parsers in `register(subparsers)`.
 COMMAND_MODULES = (
-    "checks.commands.verify",
-    "checks.commands.fixed_point",
-    "checks.commands.assumption",
-    "checks.commands.simulate",
-    "checks.commands.sander",
-    "checks.commands.latex",
+    "mesaverify.commands.verify",
+    "mesaverify.commands.fixed_point",
+    "mesaverify.commands.assumption",
+    "mesaverify.commands.simulate",
+    "mesaverify.commands.sander",
+    "mesaverify.commands.latex",
 )
 
 

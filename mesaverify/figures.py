@@ -24,15 +24,14 @@ from pathlib import Path
 import numpy as np
 import sympy as sp
 
-from checks.commands.simulate import x1_law
-from checks.lawspec import LawSpec
-from derivations import moments
-from derivations.zheng import capability
-from derivations.zheng.flow import ab_solution
-from derivations.zheng.stationary import ab_limit, reduced_coefficients
-from derivations.zheng.symbols import a0 as A0, b0 as B0, t as T_SYM, tau
-from numerics import figures as fig
-from numerics.zheng.sweep import sweep
+from mesaverify.checks.core.laws import LawSpec, x1_law
+from mesaverify.derivations import moments
+from mesaverify.derivations.zheng import capability
+from mesaverify.derivations.zheng.flow import ab_solution
+from mesaverify.derivations.zheng.stationary import ab_limit, reduced_coefficients
+from mesaverify.derivations.zheng.symbols import a0 as A0, b0 as B0, t as T_SYM, tau
+from mesaverify.numerics import figures as fig
+from mesaverify.numerics.zheng.sweep import sweep
 
 D, HORIZON, M, EPOCHS = 5, 100, 10000, 200
 INITS = ((0.1, 0.1), (0.5, 1.5), (2.0, 2.0))
@@ -164,7 +163,7 @@ def projected_seconds(n_jobs: int = 2, slice_epochs: int = 4, T: int = HORIZON) 
     the slice's runs, stretched to E epochs)."""
     import tempfile
 
-    from numerics.zheng.sweep import data_key, run_group
+    from mesaverify.numerics.zheng.sweep import data_key, run_group
 
     jobs, meta = jobs_and_theory(M, EPOCHS, T)
     groups: dict[tuple, list[int]] = {}
@@ -204,7 +203,7 @@ def projected_seconds(n_jobs: int = 2, slice_epochs: int = 4, T: int = HORIZON) 
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(prog="python -m checks.figures", description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(prog="python -m mesaverify.figures", description=__doc__.splitlines()[0])
     p.add_argument("--out", default="build/figures")
     p.add_argument("--m", type=int, default=M)
     p.add_argument("--epochs", type=int, default=EPOCHS)

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import sympy as sp
 
-from checks import latex
-from checks.errors import UsageError
-from checks.lawspec import add_law_arguments
-from checks.registry import all_checks
+from mesaverify import latex
+from mesaverify.errors import UsageError
+from mesaverify.commands.lawargs import add_law_arguments
+from mesaverify.checks.core.registry import all_checks
 
 FORMATS = ("text", "latex", "srepr")
 
@@ -76,8 +76,8 @@ def _by_name(expr, name):
 def specialise(expr, args):
     """Substitute --law (its moments m_{...}), --d and --T into a derived expression."""
     if args.law is not None:
-        from checks.lawspec import law_from_args
-        from derivations.moments import with_moments
+        from mesaverify.commands.lawargs import law_from_args
+        from mesaverify.derivations.moments import with_moments
 
         spec = law_from_args(args)
         args.d = spec.d
@@ -105,7 +105,7 @@ def run_derive(args) -> int:
 
 
 def run_selftest(args) -> int:
-    from checks import selftest
+    from mesaverify import selftest
 
     ids = [cid for cid in all_checks() if cid.startswith(args.only)]
     if not ids:
