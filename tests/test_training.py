@@ -8,11 +8,11 @@ import pytest
 import sympy as sp
 
 from mesaverify.cli import main
-from mesaverify.checks.core.registry import all_checks
+from mesaverify.checks.core.registry import all_checks, select
 from mesaverify.derivations.zheng.symbols import a0, b0, tau
 from mesaverify.numerics.zheng import reference, train as tr
 
-SIM = {cid: c for cid, c in all_checks().items() if cid.startswith("Z.sim.")}
+SIM = select(all_checks(), tags=("zheng", "training"))
 
 
 @pytest.fixture(scope="module")

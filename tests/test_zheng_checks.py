@@ -2,11 +2,10 @@
 import pytest
 import sympy as sp
 
-from mesaverify.checks.core.registry import all_checks
+from mesaverify.checks.core.registry import all_checks, select
 from mesaverify.derivations.zheng.symbols import T, a, b, d
 
-ZHENG = {cid: c for cid, c in all_checks().items()
-         if c.compare.__module__ in ("mesaverify.checks.zheng", "mesaverify.checks.zheng_moments")}
+ZHENG = {cid: c for cid, c in select(all_checks(), tags=("zheng",)).items() if "training" not in c.tags}
 
 
 def scale_first_term(expr, factor=1 + sp.Rational(1, 10**6)):

@@ -1,4 +1,4 @@
-"""The registry of named checks: one check per claim, run by `mesaverify verify`.
+"""Checks: one per claim, each a `Check` that each paper package lists explicitly (`CHECKS`).
 
 A check is a pair: `derive()` returns the exact SymPy expression of the claim,
 and `compare(expr)` holds that expression against an independent numeric
@@ -8,15 +8,16 @@ check fail.
 """
 from __future__ import annotations
 
-import importlib
 import time
 from dataclasses import dataclass, field
 from typing import Callable
 
 import sympy as sp
 
-# Modules that register checks when imported; each issue adds its own.
-CHECK_MODULES = ("mesaverify.checks.zheng", "mesaverify.checks.zheng_moments", "mesaverify.checks.sander", "mesaverify.checks.training")
+# What a check does numerically; a check may do several (an exact part and a Monte Carlo part, ...).
+KINDS = ("exact", "quadrature", "monte-carlo", "pointwise", "flow", "training")
+COSTS = ("fast", "slow")  # slow: more than about two seconds on one core
+PAPERS = {"Z": "zheng", "S": "sander"}
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,24 @@ class Check:
     reference: str
     derive: Callable[[], sp.Basic]
     compare: Callable[[sp.Basic], Comparison]
+    kinds: tuple[str, ...]
+    cost: str = "fast"
+
+    def __post_init__(self):
+        if self.id[:1] not in PAPERS or not self.kinds or set(self.kinds) - set(KINDS) or self.cost not in COSTS:
+            raise ValueError(f"check {self.id}: paper prefix Z./S., kinds from {KINDS}, cost from {COSTS}")
+
+    @property
+    def paper(self) -> str:
+        return PAPERS[self.id[0]]
+
+    @property
+    def tags(self) -> frozenset[str]:
+        """The tags `verify --tag` selects by: the paper, each kind, the cost."""
+        return frozenset((self.paper, *self.kinds, self.cost))
+
+    def __call__(self, expr: sp.Basic) -> Comparison:
+        return self.compare(expr)
 
     def run(self) -> Outcome:
         start = time.perf_counter()
@@ -87,32 +106,28 @@ class Check:
         )
 
 
-_REGISTRY: dict[str, Check] = {}
+def check(id: str, *, claim: str, reference: str, derive: Callable[[], sp.Basic], kinds: tuple[str, ...],
+          cost: str = "fast"):
+    """Make the decorated `compare(expr) -> Comparison` the check `id` (listed by its paper package's CHECKS)."""
 
-
-def check(id: str, *, claim: str, reference: str, derive: Callable[[], sp.Basic]):
-    """Register the decorated `compare(expr) -> Comparison` as the check `id`."""
-
-    def decorate(compare: Callable[[sp.Basic], Comparison]):
-        if id in _REGISTRY:
-            raise ValueError(f"check id registered twice: {id}")
-        _REGISTRY[id] = Check(id, claim, reference, derive, compare)
-        return compare
+    def decorate(compare: Callable[[sp.Basic], Comparison]) -> Check:
+        return Check(id, claim, reference, derive, compare, tuple(kinds), cost)
 
     return decorate
 
 
 def all_checks() -> dict[str, Check]:
-    """Every registered check, by id, in registration order."""
-    for name in CHECK_MODULES:
-        importlib.import_module(name)
-    return dict(_REGISTRY)
+    """Every check of both papers, by id, in the order the paper packages list them."""
+    from mesaverify.checks import sander, zheng
+
+    checks = {}
+    for c in (*zheng.CHECKS, *sander.CHECKS):
+        if c.id in checks:
+            raise ValueError(f"check id listed twice: {c.id}")
+        checks[c.id] = c
+    return checks
 
 
-def relative_error(derived, numeric) -> float:
-    """|derived − numeric| / max(|numeric|, 1e-300), as a float, from mpmath values."""
-    import mpmath
-
-    derived, numeric = mpmath.mpmathify(derived), mpmath.mpmathify(numeric)
-    scale = max(abs(numeric), mpmath.mpf("1e-300"))
-    return float(abs(derived - numeric) / scale)
+def select(checks: dict[str, Check], *, only: str = "", tags: tuple[str, ...] = ()) -> dict[str, Check]:
+    """The checks whose id starts with `only` and that carry every tag in `tags`."""
+    return {cid: c for cid, c in checks.items() if cid.startswith(only) and set(tags) <= c.tags}

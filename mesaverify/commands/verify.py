@@ -1,4 +1,4 @@
-"""`mesaverify verify`: run every registered check, print a table, write build/report.*."""
+"""`mesaverify verify`: run the checks (all, or those selected by id prefix and tags), print a table, write build/report.*."""
 from __future__ import annotations
 
 import sys
@@ -6,21 +6,33 @@ import time
 from pathlib import Path
 
 from mesaverify import report
+from mesaverify.checks.core.registry import COSTS, KINDS, PAPERS, all_checks, select
 from mesaverify.errors import UsageError
-from mesaverify.checks.core.registry import all_checks
+
+TAGS = (*PAPERS.values(), *KINDS, *COSTS)
 
 
 def register(sub) -> None:
-    p = sub.add_parser("verify", help="re-derive every result and check it numerically")
-    p.add_argument("--only", default="", help="run only checks whose id starts with this prefix")
-    p.add_argument("--out", default="build", help="directory for report.md and report.json")
+    p = sub.add_parser("verify", help="re-derive every result and check it numerically",
+                       description="Re-derive every claim of both papers and hold it against an independent numeric "
+                                   "evaluation; print a table and write report.md and report.json.",
+                       epilog="example: mesaverify verify --tag zheng --tag exact")
+    p.add_argument("--only", default="", help="run only checks whose id starts with this prefix (e.g. Z.flow)")
+    p.add_argument("--tag", action="append", default=[], choices=TAGS, metavar="TAG",
+                   help=f"run only checks carrying this tag (repeatable; all must hold): {', '.join(TAGS)}")
+    p.add_argument("--list", action="store_true", help="list the selected checks with their tags and claims; run nothing")
+    p.add_argument("--out", default="build", help="directory for report.md and report.json (default: build)")
     p.set_defaults(run=run)
 
 
 def run(args) -> int:
-    checks = [c for cid, c in all_checks().items() if cid.startswith(args.only)]
+    checks = list(select(all_checks(), only=args.only, tags=tuple(args.tag)).values())
     if not checks:
-        raise UsageError(f"no check id starts with {args.only!r}")
+        raise UsageError(f"no check has an id starting with {args.only!r} and the tags {args.tag}")
+    if args.list:
+        for c in checks:
+            print(f"{c.id:30} [{', '.join(sorted(c.tags))}]\n    {c.claim}")
+        return 0
     start = time.perf_counter()
     outcomes = []
     for n, c in enumerate(checks, 1):

@@ -8,6 +8,8 @@ end at the minimiser of its own empirical loss on the diagonal family, which
 is computed independently from x_1 and the phases, and (iii) follow the
 derived ODE with τ = lr·epochs (the empirical loss is a sum over t, like L).
 """
+
+
 from __future__ import annotations
 
 import itertools
@@ -21,7 +23,9 @@ from mesaverify.checks.core.registry import Comparison, check
 from mesaverify.derivations import moments
 from mesaverify.derivations.zheng.flow import ab_solution
 from mesaverify.derivations.zheng.stationary import ab_limit
-from mesaverify.derivations.zheng.symbols import a0 as A0, b0 as B0, tau
+from mesaverify.derivations.zheng.symbols import a0 as A0
+from mesaverify.derivations.zheng.symbols import b0 as B0
+from mesaverify.derivations.zheng.symbols import tau
 from mesaverify.numerics.zheng import train as tr
 
 D, HORIZON = 2, 4  # small sizes keep `verify` fast
@@ -46,7 +50,7 @@ def _run(points, a0, b0, lr, epochs, mask=False):
 
 
 @check(
-    "Z.sim.empirical_limit",
+    "Z.sim.empirical_limit", kinds=("training",),
     claim="Gradient descent on every entry of (W^KQ, W^PV) ends at the minimiser of its empirical "
           "loss on the diagonal family; on a phase-grid Rademacher data set that is the derived lim ab",
     reference="[Z] Thm 4.1, Figure 1; issue 4",
@@ -70,7 +74,7 @@ def empirical_limit(expr):
 
 
 @check(
-    "Z.sim.ode",
+    "Z.sim.ode", kinds=("training",), cost="slow",
     claim="For small learning rates the trained ab follows the derived closed-form flow at τ = lr·epochs "
           "(from a₀² ≠ b₀², a₀ = b₀ and a₀ = −b₀: every branch of the solution)",
     reference="[Z] §4 (gradient flow), Figure 1; issue 4",
@@ -106,7 +110,7 @@ def ode(expr):
 
 
 @check(
-    "Z.sim.masked_ones",
+    "Z.sim.masked_ones", kinds=("training",),
     claim="All-ones law: with the off-diagonal gradient of W^KQ_21, W^PV_1 masked the run stays on "
           "the diagonal family and ends at the derived lim ab; unmasked it leaves the family",
     reference="[Z] §4 (beyond Assumption 4.1), appendix figures; issue 4",
