@@ -5,7 +5,7 @@ is mutated in five ways (operators below), and its `compare` must fail every
 mutant.  A mutant equal to the original after evaluation (an *equivalent
 mutant*: −0, a term that is zero, a swap of symbols the expression is
 symmetric in) cannot be failed by any check; it is detected exactly
-(`mesaverify.latex.same`) and reported as such, not counted.  A mutant that makes
+(`mesaverify.tex.same`) and reported as such, not counted.  A mutant that makes
 `compare` raise is killed (verify would not pass it) and reported as an error.
 
 Writes build/selftest.json: {"mutants", "killed", "survivors", "equivalent",
@@ -22,7 +22,7 @@ from pathlib import Path
 
 import sympy as sp
 
-from mesaverify import latex
+from mesaverify import tex as latex
 
 SCALE = 1 + sp.Rational(1, 10**6)
 FAST = 2.0  # seconds: a check whose compare is faster gets up to MANY_SITES mutants per operator

@@ -6,7 +6,7 @@ import sys
 import pytest
 import sympy as sp
 
-from mesaverify import latex
+from mesaverify import tex as latex
 from mesaverify.cli import main
 from mesaverify.checks.core.registry import all_checks
 

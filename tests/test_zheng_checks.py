@@ -52,7 +52,8 @@ CORRUPTIONS = {
                                    lambda e: sp.Tuple(*[x for x in e if not x[1].has(d)]),  # the 3-coordinate one
                                    lambda e: sp.Tuple(sp.Tuple(-e[0][0], e[0][1]), *e[1:])],
     "Z.thm4_2.test_error": [scale_first_term, lambda e: e.subs(sp.Symbol("t", integer=True, positive=True), 2 * sp.Symbol("t", integer=True, positive=True))],
-    "Z.thm4_2.condition": [lambda e: sp.Tuple(e[0], 0), lambda e: sp.Tuple(0, e[1])],
+    "Z.thm4_2.condition": [lambda e: sp.Tuple(e[0], 0, e[2]), lambda e: sp.Tuple(0, e[1], e[2]),
+                           lambda e: sp.Tuple(e[0], e[1], e[2] * (1 + sp.Rational(1, 10**6)))],
     "Z.example4_1.recovery": [in_tuple(0, lambda e: e * (1 + sp.Rational(1, 10**6))), in_tuple(2, lambda e: e / 2)],
     "Z.prop4_1.ratio": [lambda e: e * sp.Rational(11, 10), lambda e: e.subs(T, T - 1),
                         lambda e: e * (1 + sp.Rational(1, 10**6))],

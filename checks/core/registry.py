@@ -71,6 +71,7 @@ class Check:
     compare: Callable[[sp.Basic], Comparison]
     kinds: tuple[str, ...]
     cost: str = "fast"
+    findings: Callable[[sp.Basic], tuple[str, ...]] | None = None  # derived-side statements for the report
 
     def __post_init__(self):
         if self.id[:1] not in PAPERS or not self.kinds or set(self.kinds) - set(KINDS) or self.cost not in COSTS:
@@ -92,6 +93,7 @@ class Check:
         start = time.perf_counter()
         expr = self.derive()
         result = self.compare(expr)
+        notes = result.notes + (self.findings(expr) if self.findings else ())
         return Outcome(
             id=self.id,
             claim=self.claim,
@@ -102,16 +104,19 @@ class Check:
             max_error=float(result.max_error),
             tolerance=float(result.tolerance),
             seconds=round(time.perf_counter() - start, 3),
-            notes=result.notes,
+            notes=notes,
         )
 
 
 def check(id: str, *, claim: str, reference: str, derive: Callable[[], sp.Basic], kinds: tuple[str, ...],
-          cost: str = "fast"):
-    """Make the decorated `compare(expr) -> Comparison` the check `id` (listed by its paper package's CHECKS)."""
+          cost: str = "fast", findings: Callable[[sp.Basic], tuple[str, ...]] | None = None):
+    """Make the decorated `compare(expr) -> Comparison` the check `id` (listed by its paper package's CHECKS).
+
+    `compare` holds the given expression against the numeric side and derives nothing else; `findings(expr)`,
+    if given, states derived consequences for the report (where the derivation disagrees with a paper)."""
 
     def decorate(compare: Callable[[sp.Basic], Comparison]) -> Check:
-        return Check(id, claim, reference, derive, compare, tuple(kinds), cost)
+        return Check(id, claim, reference, derive, compare, tuple(kinds), cost, findings)
 
     return decorate
 

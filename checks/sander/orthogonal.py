@@ -139,7 +139,7 @@ def nonaug_orthogonal_bound(expr) -> Comparison:
              "(4, 2); L-BFGS from random starts reaches it).",
        derive=lambda: sp.Tuple(*[nonaug.orthogonal_minimum(dim, H) for dim, H in ORTHO_MINIMA]))
 def nonaug_orthogonal_minimum(expr) -> Comparison:
-    out = minimum_compare(expr, "orthogonal", ORTHO_MINIMA, northo.train, 3)
+    out = minimum_compare(expr, "orthogonal", ORTHO_MINIMA, northo.train, northo.loss_mp, 3)
     unitary = [sp.Rational(dim - min(H, dim), 2) for dim, H in ORTHO_MINIMA]
     note = ("Threshold differs from the unitary case: orthogonal min = max(d/2 − H, 0) (derived "
             f"{list(expr)}) vs unitary (d − min(H, d))/2 = {unitary} at (d, H) = {list(ORTHO_MINIMA)}; "

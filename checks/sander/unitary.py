@@ -54,7 +54,7 @@ UNITARY_MINIMA = ((3, 2), (2, 2), (3, 1))  # (d, H)
              "projector (derived for (d, H) = (3, 2), (2, 2), (3, 1); training from random starts reaches it).",
        derive=lambda: sp.Tuple(*[nonaug.unitary_minimum(dim, H) for dim, H in UNITARY_MINIMA]))
 def nonaug_unitary_minimum(expr) -> Comparison:
-    return minimum_compare(expr, "unitary", UNITARY_MINIMA, nnonaug.train, 4)
+    return minimum_compare(expr, "unitary", UNITARY_MINIMA, nnonaug.train, nnonaug.loss_mp, 4)
 
 
 @check("S.nonaug.unitary.heads", kinds=("exact", "training"), reference="[S] §3.2, orthogonality of heads at the minima",

@@ -2,6 +2,8 @@
 the numeric minimiser u* found from the model alone."""
 from __future__ import annotations
 
+from functools import lru_cache
+
 import mpmath
 import sympy as sp
 
@@ -57,6 +59,12 @@ def family_loss(spec, horizon, x, y, times=None):
 
 def numeric_star(spec, horizon):
     """u* from the model alone: the minimiser along a = 1, b = u of the loss, a quadratic in u
-    (ŷ is linear in b), from its exact values at u = 0, 1, 2."""
+    (ŷ is linear in b), from its exact values at u = 0, 1, 2; at the current precision."""
+    return _numeric_star(spec, horizon, mpmath.mp.dps)
+
+
+@lru_cache(maxsize=64)
+def _numeric_star(spec, horizon, dps):
+    """numeric_star, cached per working precision."""
     L = [family_loss(spec, horizon, 1, u) for u in (0, 1, 2)]
     return (L[0] - L[2]) / (2 * (L[0] - 2 * L[1] + L[2])) + 1

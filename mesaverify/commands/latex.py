@@ -7,7 +7,7 @@ from pathlib import Path
 
 import sympy as sp
 
-from mesaverify import latex
+from mesaverify import tex as latex
 from mesaverify.errors import UsageError
 from mesaverify.commands.lawargs import add_law_arguments
 from mesaverify.checks.core.registry import all_checks
