@@ -5,6 +5,7 @@ import argparse
 import importlib
 import sys
 
+from mesaverify import __version__
 from mesaverify.errors import UsageError
 from mesaverify.derivations.moments import InvalidLaw
 
@@ -26,6 +27,7 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="mesaverify", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"mesaverify {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(sub)

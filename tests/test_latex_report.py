@@ -23,4 +23,4 @@ def test_summary_per_paper_and_claim(tmp_path):
     payload = json.loads((tmp_path / "report.json").read_text())
     assert set(payload) == {"total_seconds", "passed", "failed", "checks"}
     assert set(payload["checks"][0]) == {"id", "claim", "reference", "status", "latex", "evidence",
-                                         "max_error", "tolerance", "seconds", "notes"}
+                                         "max_error", "tolerance", "seconds", "notes", "cases"}

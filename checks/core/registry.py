@@ -28,6 +28,7 @@ class Comparison:
     tolerance: float  # derived from working digits or from a standard error
     evidence: str  # both sides of the comparison, the precision, the sample size
     notes: tuple[str, ...] = ()  # statements for the report (e.g. disagreement with a paper)
+    cases: tuple[dict, ...] = ()  # each case evaluated: {"case", "derived", "numeric", "error"}
 
     @property
     def passed(self) -> bool:
@@ -46,6 +47,7 @@ class Outcome:
     tolerance: float
     seconds: float
     notes: tuple[str, ...] = field(default=())
+    cases: tuple[dict, ...] = field(default=())
 
     def as_json(self) -> dict:
         return {
@@ -59,6 +61,7 @@ class Outcome:
             "tolerance": self.tolerance,
             "seconds": self.seconds,
             "notes": list(self.notes),
+            "cases": list(self.cases),
         }
 
 
@@ -105,6 +108,7 @@ class Check:
             tolerance=float(result.tolerance),
             seconds=round(time.perf_counter() - start, 3),
             notes=notes,
+            cases=result.cases,
         )
 
 

@@ -6,7 +6,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from mesaverify.checks.core.numeric import DIGITS, EXACT_TOL, FLOAT_EPS, mp, rel
+from mesaverify.checks.core.numeric import DIGITS, EXACT_TOL, FLOAT_EPS, case, exact_comparison, mp, rel
 from mesaverify.checks.core.registry import Comparison
 from mesaverify.derivations.moments import Ones, UniformPhase
 from mesaverify.derivations.sander import nonaugmented as nonaug
@@ -37,15 +37,6 @@ def mp_matrix(M: sp.Matrix) -> mpmath.matrix:
     return out
 
 
-def exact_comparison(rows, what):
-    """rows: (label, derived, numeric) mpmath values; relative error against 10^−30 at 50 digits."""
-    worst = max(rows, key=lambda r: rel(r[1], r[2]))
-    err = max(float(rel(x, y)) for _, x, y in rows)
-    evidence = (f"{len(rows)} {what} at mpmath {DIGITS} digits, phases averaged exactly; worst "
-                f"{worst[0]}: derived {mpmath.nstr(worst[1], 35)} vs numeric {mpmath.nstr(worst[2], 35)}")
-    return Comparison(err, EXACT_TOL, evidence)
-
-
 def central_gradient(loss, params):
     """∂loss/∂θ_i for every i as (loss(θ + e_i) − loss(θ − e_i)) / 2: exact (up to rounding at the working
     precision) when the loss is a quadratic polynomial in each single θ_i — true of the [S] losses in any one
@@ -66,18 +57,20 @@ def stationary_comparison(cases, what) -> Comparison:
 
     The loss must equal the derived minimum and every listed partial derivative vanish, both to 10^−30
     (relative for the loss, absolute for the gradient)."""
-    err, parts = 0.0, []
+    err, parts, rows = 0.0, [], []
     for label, value, minimum, grads in cases:
         loss_err = float(rel(value, minimum))
         name, worst = max(grads.items(), key=lambda kv: abs(kv[1]))
         err = max(err, loss_err, float(abs(worst)))
+        rows.append(case(f"{label}: loss", minimum, value, loss_err))
+        rows += [case(f"{label}: ∂L/∂{n}", 0, g, abs(g)) for n, g in grads.items()]
         parts.append(f"{label}: L = {mpmath.nstr(value, 12)} vs derived minimum {mpmath.nstr(minimum, 35)} "
                      f"(relative error {loss_err:.1e}), largest of {len(grads)} partial derivatives |∂L/∂{name}| = "
                      f"{float(abs(worst)):.1e}")
     return Comparison(err, EXACT_TOL,
                       f"{what}, population loss of the model by definition at mpmath {DIGITS} digits, phases averaged "
                       "exactly; gradient by central differences with step 1 (exact: the loss is quadratic in each "
-                      "single parameter); tolerance 10^−30: " + "; ".join(parts))
+                      "single parameter); tolerance 10^−30: " + "; ".join(parts), cases=tuple(rows))
 
 
 def ones_points(dim):

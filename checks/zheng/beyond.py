@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import mpmath
 import numpy as np
@@ -185,4 +186,4 @@ def stationary_41(expr) -> Comparison:
             f"B = I + (b'/b)(J − I), b'/b = {float(best[3] / best[2]):.7f}: one GD step with two non-scalar "
             f"preconditioners, not plain GD ([Z] §4.3 says only that it is not vanilla GD); its loss "
             f"{float(sp.N(best_value, 15)):.10f} is below the masked (diagonal) limit's.")
-    return Comparison(result.max_error, result.tolerance, result.evidence + flow, (note,))
+    return replace(result, evidence=result.evidence + flow, notes=(note,))

@@ -8,8 +8,8 @@ import mpmath
 import sympy as sp
 
 from mesaverify.checks.core.laws import LawSpec
-from mesaverify.checks.core.numeric import DIGITS, EXACT_TOL, exact_loss, family_matrices_mp, rel
-from mesaverify.checks.core.registry import Comparison
+from mesaverify.checks.core.numeric import exact_comparison as core_exact_comparison
+from mesaverify.checks.core.numeric import exact_loss, family_matrices_mp
 from mesaverify.derivations.moments import SymbolicExchangeable, with_moments
 from mesaverify.derivations.zheng.model import BLOCKS
 from mesaverify.derivations.zheng.symbols import T, a, a0, b, b0, d, t, tau
@@ -45,11 +45,7 @@ def at(expr, spec: LawSpec, horizon, **values):
 
 def exact_comparison(rows, what):
     """rows: (label, derived mp, numeric mp); max relative error against 10^−30 at 50 digits."""
-    worst = max(rows, key=lambda r: rel(r[1], r[2]))
-    err = max(float(rel(x, y)) for _, x, y in rows)
-    evidence = (f"{len(rows)} {what} at mpmath {DIGITS} digits, phases averaged exactly over finite laws; "
-                f"worst {worst[0]}: derived {mpmath.nstr(worst[1], 35)} vs numeric {mpmath.nstr(worst[2], 35)}")
-    return Comparison(err, EXACT_TOL, evidence)
+    return core_exact_comparison(rows, what, "phases averaged exactly over finite laws")
 
 
 def family_loss(spec, horizon, x, y, times=None):
