@@ -12,6 +12,7 @@ from functools import lru_cache
 import mpmath
 import sympy as sp
 
+from mesaverify.checks.core.precision import DIGITS, GUARD
 from mesaverify.derivations import moments
 from mesaverify.numerics import laws as nlaws
 
@@ -45,7 +46,7 @@ def _exact_law(spec: LawSpec) -> moments.Law:
 def numeric_law(spec: LawSpec):
     """A FiniteLaw for laws with finite support, else None (the caller samples)."""
     if spec.name == "sparse":
-        return nlaws.sparse(spec.d, mpmath.mpf(sp.N(spec.c, 60)))
+        return nlaws.sparse(spec.d, mpmath.mpf(sp.N(spec.c, DIGITS + GUARD)))
     if spec.name == "ones":
         return nlaws.ones(spec.d)
     if spec.name == "rademacher":
@@ -55,8 +56,8 @@ def numeric_law(spec: LawSpec):
     if spec.name == "discrete":
         law = spec.exact()
         return nlaws.finite(
-            [[mpmath.mpc(sp.N(sp.re(v), 60), sp.N(sp.im(v), 60)) for v in p] for p in law.support],
-            [mpmath.mpf(sp.N(p, 60)) for p in law.probs],
+            [[mpmath.mpc(sp.N(sp.re(v), DIGITS + GUARD), sp.N(sp.im(v), DIGITS + GUARD)) for v in p] for p in law.support],
+            [mpmath.mpf(sp.N(p, DIGITS + GUARD)) for p in law.probs],
         )
     return None
 
@@ -66,9 +67,9 @@ def quadrature_law(spec: LawSpec, degree: int = 3):
     """A FiniteLaw with the law's moments E[Π x_k^{p_k} x̄_k^{q_k}] for all p_k, q_k ≤ `degree`:
     the support of a finite law, Gauss quadrature (numerics.laws.gaussian) for the Gaussians.
     The loss of [Z] is of degree 3 in x_1 and in x̄_1, so on it the quadrature is exact."""
-    with mpmath.workdps(60):  # cached: built at 60 digits whatever the caller's precision
+    with mpmath.workdps(DIGITS + GUARD):  # cached: built once at more digits than any check runs at
         if spec.name in ("gaussian", "complex-gaussian"):
-            return nlaws.gaussian(spec.d, mpmath.mpf(sp.N(spec.sigma, 60)), spec.name == "complex-gaussian", degree)
+            return nlaws.gaussian(spec.d, mpmath.mpf(sp.N(spec.sigma, DIGITS + GUARD)), spec.name == "complex-gaussian", degree)
         return numeric_law(spec)
 
 

@@ -8,16 +8,11 @@ import numpy as np
 import sympy as sp
 
 from mesaverify.checks.core.laws import LawSpec, quadrature_law
+from mesaverify.checks.core.precision import AGREE, DIGITS, EXACT_TOL, FLOAT_EPS, MC_SIGMAS  # noqa: F401
 from mesaverify.checks.core.registry import Comparison
 from mesaverify.numerics.laws import sample_gaussian
 from mesaverify.numerics.zheng.flow import diagonal_init
 from mesaverify.numerics.zheng.population import loss_and_gradient, loss_mp
-
-DIGITS = 50  # working precision of every mpmath evaluation in the checks
-AGREE = 30  # significant digits that exact laws must agree to
-EXACT_TOL = 10.0 ** (-AGREE)
-MC_SIGMAS = 4.0  # Monte Carlo: within this many standard errors
-FLOAT_EPS = float(np.finfo(float).eps)
 
 
 def mp(value) -> mpmath.mpf:

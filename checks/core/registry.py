@@ -8,11 +8,15 @@ check fail.
 """
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import dataclass, field
 from typing import Callable
 
+import mpmath
 import sympy as sp
+
+from mesaverify.checks.core.precision import DIGITS
 
 # What a check does numerically; a check may do several (an exact part and a Monte Carlo part, ...).
 KINDS = ("exact", "quadrature", "monte-carlo", "pointwise", "flow", "training")
@@ -120,7 +124,12 @@ def check(id: str, *, claim: str, reference: str, derive: Callable[[], sp.Basic]
     if given, states derived consequences for the report (where the derivation disagrees with a paper)."""
 
     def decorate(compare: Callable[[sp.Basic], Comparison]) -> Check:
-        return Check(id, claim, reference, derive, compare, tuple(kinds), cost, findings)
+        @functools.wraps(compare)
+        def at_precision(expr: sp.Basic) -> Comparison:
+            with mpmath.workdps(DIGITS):  # the one precision context of a check's numeric side
+                return compare(expr)
+
+        return Check(id, claim, reference, derive, at_precision, tuple(kinds), cost, findings)
 
     return decorate
 

@@ -64,16 +64,15 @@ def _gradient_tuple():
        derive=_gradient_tuple)
 def gradients_41(expr) -> Comparison:
     rows = []
-    with mpmath.workdps(DIGITS):
-        for spec in LAWS_41:
-            av, bv, horizon = R(3, 5), R(7, 4), 4
-            numeric = _numeric_class_gradients(spec, horizon, av, bv, all_entries=spec.d == 2)
-            for cls, g in zip(CLASSES, expr):
-                if cls not in numeric:
-                    continue
-                derived = mp(at(g, spec, horizon, a=av, b=bv))
-                for n, value in enumerate(numeric[cls]):
-                    rows.append((f"{spec.label()} {cls[0]}.{cls[1]} entry {n}", derived, value))
+    for spec in LAWS_41:
+        av, bv, horizon = R(3, 5), R(7, 4), 4
+        numeric = _numeric_class_gradients(spec, horizon, av, bv, all_entries=spec.d == 2)
+        for cls, g in zip(CLASSES, expr):
+            if cls not in numeric:
+                continue
+            derived = mp(at(g, spec, horizon, a=av, b=bv))
+            for n, value in enumerate(numeric[cls]):
+                rows.append((f"{spec.label()} {cls[0]}.{cls[1]} entry {n}", derived, value))
     return exact_comparison(rows, "entry gradients (all entries for d = 2, one per class for d = 3)")
 
 
@@ -103,23 +102,22 @@ def check_identities_41(expr) -> Comparison:
                 mismatches += 1
                 lines.append(f"{core} = 0 is said to apply for d = {dim} but involves more than {dim} coordinates")
     threshold = mpmath.mpf(10) ** (-(DIGITS - 10))
-    with mpmath.workdps(DIGITS):
-        for spec in LAWS_41:
-            failing = [str(core) for core, scale in expr
-                       if scale.subs(assumption.DIM, spec.d) != 0
-                       and all(len(pattern_of(m)) <= spec.d for m in core.free_symbols)
-                       and sp.simplify(at(core, spec, 5)) != 0]
-            worst = mpmath.mpf(0)
-            for av, bv in ((R(3, 5), R(7, 4)), (R(-1, 3), R(2))):
-                numeric = _numeric_class_gradients(spec, 4, av, bv, all_entries=spec.d == 2)
-                for cls, values in numeric.items():
-                    if cls in (("k21", "diag"), ("v1", "diag")):
-                        continue
-                    worst = max([worst] + [abs(v) for v in values])
-            stays = worst < threshold
-            if stays != (not failing):
-                mismatches += 1
-            lines.append(f"{spec.label()}: identities {'hold' if not failing else 'fail: ' + ', '.join(failing)}; "
-                         f"max off-family |G| = {mpmath.nstr(worst, 5)}")
+    for spec in LAWS_41:
+        failing = [str(core) for core, scale in expr
+                   if scale.subs(assumption.DIM, spec.d) != 0
+                   and all(len(pattern_of(m)) <= spec.d for m in core.free_symbols)
+                   and sp.simplify(at(core, spec, 5)) != 0]
+        worst = mpmath.mpf(0)
+        for av, bv in ((R(3, 5), R(7, 4)), (R(-1, 3), R(2))):
+            numeric = _numeric_class_gradients(spec, 4, av, bv, all_entries=spec.d == 2)
+            for cls, values in numeric.items():
+                if cls in (("k21", "diag"), ("v1", "diag")):
+                    continue
+                worst = max([worst] + [abs(v) for v in values])
+        stays = worst < threshold
+        if stays != (not failing):
+            mismatches += 1
+        lines.append(f"{spec.label()}: identities {'hold' if not failing else 'fail: ' + ', '.join(failing)}; "
+                     f"max off-family |G| = {mpmath.nstr(worst, 5)}")
     return Comparison(mismatches, 0, "derived verdict vs the model's off-family gradients at two points "
                       f"(50 digits, zero below 1e-{DIGITS - 10}); max_error counts disagreements; " + "; ".join(lines))

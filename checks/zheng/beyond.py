@@ -9,7 +9,7 @@ import numpy as np
 import sympy as sp
 
 from mesaverify.checks.core.laws import LawSpec, numeric_law
-from mesaverify.checks.core.numeric import DIGITS, FLOAT_EPS, entry_gradient, exact_loss, hessian_type, mp
+from mesaverify.checks.core.numeric import FLOAT_EPS, entry_gradient, exact_loss, hessian_type, mp
 from mesaverify.checks.core.registry import Comparison, check
 from mesaverify.checks.zheng.common import BLOCK_SLICES, exact_comparison
 from mesaverify.derivations.zheng import beyond, stationary
@@ -131,34 +131,33 @@ def stationary_41(expr) -> Comparison:
     rows, mismatch = [], []
     pts, probs = numeric_law(ONES).as_arrays()
     D = ONES.d
-    with mpmath.workdps(DIGITS):
-        for point, value, kind in expr:
-            x = [mp(v) for v in point]
-            for c in (1, 2):  # two points of the curve (c·(a, a'), (b, b')/c)
-                scaled = dict(zip(STATIONARY_CLASSES, (x[0] * c, x[1] * c, x[2] / c, x[3] / c)))
-                K, V = _class_matrices(scaled, D, mp_=True)
-                label = f"({', '.join(mpmath.nstr(v, 6) for v in x)}) c={c}"
-                rows.append((f"{label} loss", mp(value), exact_loss(ONES, ONES_T, K, V)))
-                for which, M in (("K", K), ("V", V)):
-                    for r in range(len(M)):
-                        for col in range(2 * D):
-                            rows.append((f"{label} ∂L/∂{which}[{r},{col}]", mpmath.mpf(0),
-                                         entry_gradient(ONES, ONES_T, K, V, (which, r, col))))
+    for point, value, kind in expr:
+        x = [mp(v) for v in point]
+        for c in (1, 2):  # two points of the curve (c·(a, a'), (b, b')/c)
+            scaled = dict(zip(STATIONARY_CLASSES, (x[0] * c, x[1] * c, x[2] / c, x[3] / c)))
+            K, V = _class_matrices(scaled, D, mp_=True)
+            label = f"({', '.join(mpmath.nstr(v, 6) for v in x)}) c={c}"
+            rows.append((f"{label} loss", mp(value), exact_loss(ONES, ONES_T, K, V)))
+            for which, M in (("K", K), ("V", V)):
+                for r in range(len(M)):
+                    for col in range(2 * D):
+                        rows.append((f"{label} ∂L/∂{which}[{r},{col}]", mpmath.mpf(0),
+                                     entry_gradient(ONES, ONES_T, K, V, (which, r, col))))
 
-            def f(*v):
-                K, V = _class_matrices(dict(zip(STATIONARY_CLASSES, v)), D, mp_=True)
-                return exact_loss(ONES, ONES_T, K, V)
+        def f(*v):
+            K, V = _class_matrices(dict(zip(STATIONARY_CLASSES, v)), D, mp_=True)
+            return exact_loss(ONES, ONES_T, K, V)
 
-            H = mpmath.matrix(4, 4)
-            for i in range(4):
-                for j in range(4):
-                    order = [0] * 4
-                    order[i] += 1
-                    order[j] += 1
-                    H[i, j] = mpmath.diff(f, x, tuple(order))
-            numeric = hessian_type(H, zero=mpmath.mpf(10) ** -25)
-            if numeric != str(kind):
-                mismatch.append(f"({', '.join(mpmath.nstr(v, 6) for v in x)}): derived {kind}, numeric {numeric}")
+        H = mpmath.matrix(4, 4)
+        for i in range(4):
+            for j in range(4):
+                order = [0] * 4
+                order[i] += 1
+                order[j] += 1
+                H[i, j] = mpmath.diff(f, x, tuple(order))
+        numeric = hessian_type(H, zero=mpmath.mpf(10) ** -25)
+        if numeric != str(kind):
+            mismatch.append(f"({', '.join(mpmath.nstr(v, 6) for v in x)}): derived {kind}, numeric {numeric}")
     result = exact_comparison(rows, "losses and gradients of every entry of W^{KQ}, W^{PV} at two points of each "
                                "derived curve (exact phase average, central differences)")
     # the unmasked full flow from the diagonal initialisation ends on the minimum's curve: U = w v^T agrees

@@ -10,7 +10,6 @@ import sympy as sp
 
 from mesaverify.checks.core.laws import LawSpec, quadrature_law
 from mesaverify.checks.core.numeric import (
-    DIGITS,
     EXACT_TOL,
     MC_SIGMAS,
     both,
@@ -42,13 +41,12 @@ def _test_losses(spec, horizon, star, contexts):
        derive=lambda: capability.test_error(SYMBOLIC, d))
 def test_error_42(expr) -> Comparison:
     rows = []
-    with mpmath.workdps(DIGITS):
-        for spec in EXACT:
-            horizon = 5
-            star = numeric_star(spec, horizon)
-            contexts = (2, 3, 7)
-            for c, value in zip(contexts, _test_losses(spec, horizon, star, contexts)):
-                rows.append((f"{spec.label()} T={horizon} t={c}", mp(at(expr, spec, horizon, t=c)), value))
+    for spec in EXACT:
+        horizon = 5
+        star = numeric_star(spec, horizon)
+        contexts = (2, 3, 7)
+        for c, value in zip(contexts, _test_losses(spec, horizon, star, contexts)):
+            rows.append((f"{spec.label()} T={horizon} t={c}", mp(at(expr, spec, horizon, t=c)), value))
     return exact_comparison(rows, "(law, test context) cases, ab set to the numeric minimiser")
 
 
@@ -69,17 +67,16 @@ def condition_42(expr) -> Comparison:
     """expr: the two conditions of Assumption 4.2 and the limit of the test error they are read off."""
     mismatches, worst, lines = 0, 0.0, []
     *conditions, limit = expr
-    with mpmath.workdps(DIGITS):
-        for spec in EXACT + (LawSpec("sparse", 3, c=R(3)), LawSpec("ones", 1),
-                             LawSpec("discrete", 1, support=((1,), (2,)), probs=(R(1, 2), R(1, 2)))):
-            horizon = 5
-            derived_holds = all(sp.simplify(at(e, spec, horizon)) == 0 for e in conditions)
-            A, residual = _numeric_limit(spec, horizon)
-            worst = max(worst, float(rel(mp(at(limit, spec, horizon)), A)), float(residual))
-            numeric_holds = abs(A) < EXACT_TOL
-            mismatches += derived_holds != numeric_holds
-            lines.append(f"{spec.label()}: condition {'holds' if derived_holds else 'fails'}, numeric limit "
-                         f"{mpmath.nstr(A, 12)}")
+    for spec in EXACT + (LawSpec("sparse", 3, c=R(3)), LawSpec("ones", 1),
+                         LawSpec("discrete", 1, support=((1,), (2,)), probs=(R(1, 2), R(1, 2)))):
+        horizon = 5
+        derived_holds = all(sp.simplify(at(e, spec, horizon)) == 0 for e in conditions)
+        A, residual = _numeric_limit(spec, horizon)
+        worst = max(worst, float(rel(mp(at(limit, spec, horizon)), A)), float(residual))
+        numeric_holds = abs(A) < EXACT_TOL
+        mismatches += derived_holds != numeric_holds
+        lines.append(f"{spec.label()}: condition {'holds' if derived_holds else 'fails'}, numeric limit "
+                     f"{mpmath.nstr(A, 12)}")
     error = math.inf if mismatches else worst
     return Comparison(error, EXACT_TOL, "condition vs the model's extrapolated limit (affine in 1/(t−1), "
                       "verified at a third t to 1e-30); " + "; ".join(lines),
@@ -101,18 +98,17 @@ def example_41(expr) -> Comparison:
     star_e, limit_e, ratio_e = expr
     c = sp.Symbol("c", positive=True)
     rows = []
-    with mpmath.workdps(DIGITS):
-        for cv in (R(1, 2), R(1), R(2)):
-            for D, horizon in ((2, 3), (3, 5)):
-                spec = LawSpec("sparse", D, c=cv)
-                values = {c: cv, d: D, T: horizon}
-                star = numeric_star(spec, horizon)
-                A, _ = _numeric_limit(spec, horizon)
-                rows.append((f"c={cv} d={D} T={horizon} ab", mp(star_e.subs(values)), star))
-                rows.append((f"c={cv} d={D} T={horizon} limit", mp(limit_e.subs(values)), A))
-                # ratio on the active coordinate, from the model at one phase draw (it does not depend on λ)
-                rows.append((f"c={cv} d={D} T={horizon} ratio", mp(ratio_e.subs(values)),
-                             _ratio_at_point(D, star, [mp(cv)] + [0] * (D - 1), horizon - 1)))
+    for cv in (R(1, 2), R(1), R(2)):
+        for D, horizon in ((2, 3), (3, 5)):
+            spec = LawSpec("sparse", D, c=cv)
+            values = {c: cv, d: D, T: horizon}
+            star = numeric_star(spec, horizon)
+            A, _ = _numeric_limit(spec, horizon)
+            rows.append((f"c={cv} d={D} T={horizon} ab", mp(star_e.subs(values)), star))
+            rows.append((f"c={cv} d={D} T={horizon} limit", mp(limit_e.subs(values)), A))
+            # ratio on the active coordinate, from the model at one phase draw (it does not depend on λ)
+            rows.append((f"c={cv} d={D} T={horizon} ratio", mp(ratio_e.subs(values)),
+                         _ratio_at_point(D, star, [mp(cv)] + [0] * (D - 1), horizon - 1)))
     return exact_comparison(rows, "(c, d, T) quantities")
 
 
@@ -161,16 +157,15 @@ def _ratio_line_note(ratio) -> tuple[str, ...]:
        derive=lambda: capability.ratio(SYMBOLIC, d))
 def prop_41(expr) -> Comparison:
     worst, lines, rows = 0.0, [], []
-    with mpmath.workdps(DIGITS):  # exact: quadrature sizes 4^d (real), 8^d (complex)
-        for spec in (LawSpec("gaussian", 3, sigma=R(1)), LawSpec("complex-gaussian", 2, sigma=R(1, 2))):
-            horizon = 6
-            rows.append((f"{spec.label()} T={horizon} t={horizon - 1}", mp(at(expr, spec, horizon)),
-                         _ratio_exact(spec, numeric_star(spec, horizon), horizon - 1)))
+    # exact: quadrature sizes 4^d (real), 8^d (complex)
+    for spec in (LawSpec("gaussian", 3, sigma=R(1)), LawSpec("complex-gaussian", 2, sigma=R(1, 2))):
+        horizon = 6
+        rows.append((f"{spec.label()} T={horizon} t={horizon - 1}", mp(at(expr, spec, horizon)),
+                     _ratio_exact(spec, numeric_star(spec, horizon), horizon - 1)))
     # the laws of the exact part (quadrature of the model at d = 3 complex would take seconds per point)
     for n, spec in enumerate((LawSpec("gaussian", 3, sigma=R(1)), LawSpec("complex-gaussian", 2, sigma=R(1, 2)))):
         horizon, N = 6, 20000
-        with mpmath.workdps(DIGITS):
-            star = float(numeric_star(spec, horizon))  # the model's own minimiser, not the derived u*
+        star = float(numeric_star(spec, horizon))  # the model's own minimiser, not the derived u*
         rng = np.random.default_rng(31 + n)
         x = gaussian_samples(spec, N, seed=41 + n)
         lam = np.exp(2j * np.pi * rng.random((N, spec.d)))

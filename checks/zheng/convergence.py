@@ -3,11 +3,10 @@ from __future__ import annotations
 
 import math
 
-import mpmath
 import numpy as np
 import sympy as sp
 
-from mesaverify.checks.core.numeric import DIGITS, FLOAT_EPS, MC_SIGMAS, both, gaussian_samples, mp
+from mesaverify.checks.core.numeric import FLOAT_EPS, MC_SIGMAS, both, gaussian_samples, mp
 from mesaverify.checks.core.registry import Comparison, check
 from mesaverify.checks.zheng.common import EXACT_LAWS, HORIZONS, MC_LAWS, SYMBOLIC, at, exact_comparison, numeric_star
 from mesaverify.derivations.moments import with_moments
@@ -41,11 +40,10 @@ def _paper_lines_note(star) -> tuple[str, ...]:
        derive=lambda: stationary.ab_limit(SYMBOLIC, d))
 def thm41_limit(expr) -> Comparison:
     rows = []
-    with mpmath.workdps(DIGITS):
-        for spec in EXACT_LAWS:
-            for horizon in HORIZONS:
-                numeric = numeric_star(spec, horizon)
-                rows.append((f"{spec.label()} T={horizon}", mp(at(expr, spec, horizon)), numeric))
+    for spec in EXACT_LAWS:
+        for horizon in HORIZONS:
+            numeric = numeric_star(spec, horizon)
+            rows.append((f"{spec.label()} T={horizon}", mp(at(expr, spec, horizon)), numeric))
     result = exact_comparison(rows, "(law, T) cases")
     return result
 
@@ -58,8 +56,7 @@ def thm41_limit_mc(expr) -> Comparison:
     rows, worst, lines = [], 0.0, []
     for n, spec in enumerate(MC_LAWS):
         for horizon in HORIZONS:
-            with mpmath.workdps(DIGITS):
-                rows.append((f"{spec.label()} T={horizon}", mp(at(expr, spec, horizon)), numeric_star(spec, horizon)))
+            rows.append((f"{spec.label()} T={horizon}", mp(at(expr, spec, horizon)), numeric_star(spec, horizon)))
         horizon, N = 5, 20000
         x = gaussian_samples(spec, N, seed=23 + n)
         per = []
@@ -103,8 +100,7 @@ def mesa_one_step(expr) -> Comparison:
     worst, cases = 0.0, 0
     for spec in EXACT_LAWS[:2] + MC_LAWS:
         horizon = 6
-        with mpmath.workdps(DIGITS):
-            star = float(numeric_star(spec, horizon))  # the model's own minimiser, not the derived u*
+        star = float(numeric_star(spec, horizon))  # the model's own minimiser, not the derived u*
         D = spec.d
         K, V = diagonal_init(D, math.sqrt(star), math.sqrt(star))  # the limit model (a = b)
         for steps in range(2, horizon):

@@ -8,7 +8,7 @@ import numpy as np
 import sympy as sp
 
 from mesaverify.checks.core.laws import LawSpec, numeric_law
-from mesaverify.checks.core.numeric import DIGITS, FLOAT_EPS, entry_derivative, family_matrices_mp, hessian_type, mp
+from mesaverify.checks.core.numeric import FLOAT_EPS, entry_derivative, family_matrices_mp, hessian_type, mp
 from mesaverify.checks.core.registry import Comparison, check
 from mesaverify.checks.zheng.common import (
     EXACT_LAWS,
@@ -34,18 +34,17 @@ from mesaverify.numerics.zheng.flow import diagonal_init, integrate
 def flow_ode(expr) -> Comparison:
     rows = []
     da, db = expr
-    with mpmath.workdps(DIGITS):
-        for spec in EXACT_LAWS[:2]:
-            for av, bv in POINTS:
-                horizon, D = 4, spec.d
-                K, V = family_matrices_mp(D, [av] * D, [bv] * D)
-                for k in range(D):
-                    for name, derived, entry in (("da", da, ("K", D + k, k)), ("db", db, ("V", k, k))):
-                        label = f"{spec.label()} a={av} b={bv} {name}/dτ entry {entry}"
-                        rows.append((label, mp(at(derived, spec, horizon, a=av, b=bv)),
-                                     -entry_derivative(spec, horizon, K, V, entry)))
-                        rows.append((label + " (imaginary part)", mpmath.mpf(0),
-                                     -entry_derivative(spec, horizon, K, V, entry, imaginary=True)))
+    for spec in EXACT_LAWS[:2]:
+        for av, bv in POINTS:
+            horizon, D = 4, spec.d
+            K, V = family_matrices_mp(D, [av] * D, [bv] * D)
+            for k in range(D):
+                for name, derived, entry in (("da", da, ("K", D + k, k)), ("db", db, ("V", k, k))):
+                    label = f"{spec.label()} a={av} b={bv} {name}/dτ entry {entry}"
+                    rows.append((label, mp(at(derived, spec, horizon, a=av, b=bv)),
+                                 -entry_derivative(spec, horizon, K, V, entry)))
+                    rows.append((label + " (imaginary part)", mpmath.mpf(0),
+                                 -entry_derivative(spec, horizon, K, V, entry, imaginary=True)))
     return exact_comparison(rows, "flow components (real and imaginary parts of each entry)")
 
 
@@ -148,31 +147,30 @@ def _stationary_derivation():
 def stationary_types(expr) -> Comparison:
     (H0, type0), (H1, type1) = expr
     rows, mismatch = [], []
-    with mpmath.workdps(DIGITS):
-        for spec in EXACT_LAWS[:2]:
-            for horizon in HORIZONS:
-                star = None
-                for (H, kind), name in (((H0, type0), "origin"), ((H1, type1), "hyperbola")):
-                    if name == "origin":
-                        pa, pb = mpmath.mpf(0), mpmath.mpf(0)
-                    else:
-                        star = numeric_star(spec, horizon)
-                        pa, pb = mpmath.mpf(3) / 2, star * 2 / 3
+    for spec in EXACT_LAWS[:2]:
+        for horizon in HORIZONS:
+            star = None
+            for (H, kind), name in (((H0, type0), "origin"), ((H1, type1), "hyperbola")):
+                if name == "origin":
+                    pa, pb = mpmath.mpf(0), mpmath.mpf(0)
+                else:
+                    star = numeric_star(spec, horizon)
+                    pa, pb = mpmath.mpf(3) / 2, star * 2 / 3
 
-                    def f(x, y):
-                        return family_loss(spec, horizon, x, y)
+                def f(x, y):
+                    return family_loss(spec, horizon, x, y)
 
-                    Hn = mpmath.matrix([[mpmath.diff(f, (pa, pb), (2, 0)), mpmath.diff(f, (pa, pb), (1, 1))],
-                                        [mpmath.diff(f, (pa, pb), (1, 1)), mpmath.diff(f, (pa, pb), (0, 2))]])
-                    grad = [mpmath.diff(f, (pa, pb), (1, 0)), mpmath.diff(f, (pa, pb), (0, 1))]
-                    Hd = at(H, spec, horizon, a=sp.nsimplify(pa) if name == "origin" else R(3, 2))
-                    for r in range(2):
-                        for c in range(2):
-                            rows.append((f"{spec.label()} T={horizon} {name} H[{r},{c}]", mp(Hd[r, c]), Hn[r, c]))
-                        rows.append((f"{spec.label()} T={horizon} {name} ∇L[{r}]", mpmath.mpf(0), grad[r]))
-                    numeric_type = hessian_type(Hn, zero=mpmath.mpf(10) ** -30)
-                    if numeric_type != str(kind):
-                        mismatch.append(f"{spec.label()} T={horizon} {name}: derived {kind}, numeric {numeric_type}")
+                Hn = mpmath.matrix([[mpmath.diff(f, (pa, pb), (2, 0)), mpmath.diff(f, (pa, pb), (1, 1))],
+                                    [mpmath.diff(f, (pa, pb), (1, 1)), mpmath.diff(f, (pa, pb), (0, 2))]])
+                grad = [mpmath.diff(f, (pa, pb), (1, 0)), mpmath.diff(f, (pa, pb), (0, 1))]
+                Hd = at(H, spec, horizon, a=sp.nsimplify(pa) if name == "origin" else R(3, 2))
+                for r in range(2):
+                    for c in range(2):
+                        rows.append((f"{spec.label()} T={horizon} {name} H[{r},{c}]", mp(Hd[r, c]), Hn[r, c]))
+                    rows.append((f"{spec.label()} T={horizon} {name} ∇L[{r}]", mpmath.mpf(0), grad[r]))
+                numeric_type = hessian_type(Hn, zero=mpmath.mpf(10) ** -30)
+                if numeric_type != str(kind):
+                    mismatch.append(f"{spec.label()} T={horizon} {name}: derived {kind}, numeric {numeric_type}")
     result = exact_comparison(rows, "Hessian entries and gradients (mpmath.diff on the exact loss)")
     if mismatch:
         return Comparison(math.inf, result.tolerance, "type mismatch: " + "; ".join(mismatch))

@@ -1,9 +1,7 @@
 """[Z] §3: the population loss on the diagonal and per-coordinate families, against the full model."""
 from __future__ import annotations
 
-import mpmath
-
-from mesaverify.checks.core.numeric import DIGITS, MC_SIGMAS, both, exact_loss, family_matrices_mp, mc_loss, mp
+from mesaverify.checks.core.numeric import MC_SIGMAS, both, exact_loss, family_matrices_mp, mc_loss, mp
 from mesaverify.checks.core.registry import Comparison, check
 from mesaverify.checks.zheng.common import (
     EXACT_LAWS,
@@ -26,13 +24,12 @@ from mesaverify.derivations.zheng.symbols import T, a_k, b_k, d
        derive=lambda: loss.diagonal_loss(SYMBOLIC, d))
 def loss_diagonal(expr) -> Comparison:
     rows = []
-    with mpmath.workdps(DIGITS):
-        for spec in EXACT_LAWS:
-            for horizon in HORIZONS:
-                for av, bv in POINTS:
-                    K, V = family_matrices_mp(spec.d, [av] * spec.d, [bv] * spec.d)
-                    rows.append((f"{spec.label()} T={horizon} a={av} b={bv}",
-                                 mp(at(expr, spec, horizon, a=av, b=bv)), exact_loss(spec, horizon, K, V)))
+    for spec in EXACT_LAWS:
+        for horizon in HORIZONS:
+            for av, bv in POINTS:
+                K, V = family_matrices_mp(spec.d, [av] * spec.d, [bv] * spec.d)
+                rows.append((f"{spec.label()} T={horizon} a={av} b={bv}",
+                             mp(at(expr, spec, horizon, a=av, b=bv)), exact_loss(spec, horizon, K, V)))
     return exact_comparison(rows, "(law, T, a, b) cases")
 
 
@@ -45,10 +42,9 @@ def loss_diagonal_mc(expr) -> Comparison:
     rows, worst, lines = [], 0.0, []
     for n, spec in enumerate(MC_LAWS):
         for av, bv in POINTS:
-            with mpmath.workdps(DIGITS):
-                K, V = family_matrices_mp(spec.d, [av] * spec.d, [bv] * spec.d)
-                rows.append((f"{spec.label()} T=5 a={av} b={bv}", mp(at(expr, spec, 5, a=av, b=bv)),
-                             exact_loss(spec, 5, K, V)))
+            K, V = family_matrices_mp(spec.d, [av] * spec.d, [bv] * spec.d)
+            rows.append((f"{spec.label()} T=5 a={av} b={bv}", mp(at(expr, spec, 5, a=av, b=bv)),
+                         exact_loss(spec, 5, K, V)))
             mean, se, _ = mc_loss(spec, 5, float(av), float(bv), n=20000, seed=11 + n)
             derived = float(at(expr, spec, 5, a=av, b=bv))
             z = abs(derived - mean) / se
@@ -66,11 +62,10 @@ def loss_diagonal_mc(expr) -> Comparison:
 def loss_per_coordinate(expr) -> Comparison:
     rows = []
     params = ((R(3, 5), R(-2, 7), R(7, 4), R(1, 3)), (R(1), R(1, 2), R(-1, 5), R(9, 8)))
-    with mpmath.workdps(DIGITS):
-        for horizon in HORIZONS:
-            for a1, a2, b1, b2 in params:
-                K, V = family_matrices_mp(2, [a1, a2], [b1, b2])
-                derived = expr.subs({T: horizon, a_k[0]: a1, a_k[1]: a2, b_k[0]: b1, b_k[1]: b2})
-                rows.append((f"T={horizon} a=({a1},{a2}) b=({b1},{b2})", mp(derived),
-                             exact_loss(SKEWED, horizon, K, V)))
+    for horizon in HORIZONS:
+        for a1, a2, b1, b2 in params:
+            K, V = family_matrices_mp(2, [a1, a2], [b1, b2])
+            derived = expr.subs({T: horizon, a_k[0]: a1, a_k[1]: a2, b_k[0]: b1, b_k[1]: b2})
+            rows.append((f"T={horizon} a=({a1},{a2}) b=({b1},{b2})", mp(derived),
+                         exact_loss(SKEWED, horizon, K, V)))
     return exact_comparison(rows, "(T, a_k, b_k) cases")

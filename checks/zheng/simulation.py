@@ -29,7 +29,7 @@ from mesaverify.derivations.zheng.symbols import tau
 from mesaverify.numerics.zheng import train as tr
 
 D, HORIZON = 2, 4  # small sizes keep `verify` fast
-END_TOL = 1e-6  # issue 4: a simulation ends within 1e-6 (relative) of its empirical limit
+END_TOL = 1e-6  # a simulation ends within 1e-6 (relative) of its empirical limit
 FLOAT_TOL = 1e3 * FLOAT_EPS  # two float64 evaluations of one number (sums of O(m·T) terms of size ~1)
 SIGNS = np.array(list(itertools.product((1, -1), repeat=D)), dtype=float)
 ONES = np.ones((1, D))
@@ -53,7 +53,7 @@ def _run(points, a0, b0, lr, epochs, mask=False):
     "Z.sim.empirical_limit", kinds=("training",),
     claim="Gradient descent on every entry of (W^KQ, W^PV) ends at the minimiser of its empirical "
           "loss on the diagonal family; on a phase-grid Rademacher data set that is the derived lim ab",
-    reference="[Z] Thm 4.1, Figure 1; issue 4",
+    reference="[Z] Thm 4.1, Figure 1",
     derive=lambda: ab_limit(_rademacher(), D, HORIZON),
 )
 def empirical_limit(expr):
@@ -68,7 +68,7 @@ def empirical_limit(expr):
         f"derived {derived:.15g}, empirical minimiser {empirical:.15g} (from x_1 and θ), "
         f"trained {hist.ab[-1]:.15g} after 300 epochs (lr 0.05, m = {loss_fn.m}, d = {D}, T = {HORIZON}); "
         f"errors in units of their tolerances (derived vs empirical: {FLOAT_TOL:.0e}, float64; trained vs "
-        f"empirical: {END_TOL:g}, issue 4): " + ", ".join(f"{k}: {v:.2e}" for k, v in errors.items()),
+        f"empirical: {END_TOL:g}): " + ", ".join(f"{k}: {v:.2e}" for k, v in errors.items()),
         notes=(f"largest off-diagonal norm along the run: {max(hist.offdiag):.1e}",),
     )
 
@@ -77,7 +77,7 @@ def empirical_limit(expr):
     "Z.sim.ode", kinds=("training",), cost="slow",
     claim="For small learning rates the trained ab follows the derived closed-form flow at τ = lr·epochs "
           "(from a₀² ≠ b₀², a₀ = b₀ and a₀ = −b₀: every branch of the solution)",
-    reference="[Z] §4 (gradient flow), Figure 1; issue 4",
+    reference="[Z] §4 (gradient flow), Figure 1",
     derive=lambda: ab_solution(_rademacher(), D, HORIZON),
 )
 def ode(expr):
@@ -113,7 +113,7 @@ def ode(expr):
     "Z.sim.masked_ones", kinds=("training",),
     claim="All-ones law: with the off-diagonal gradient of W^KQ_21, W^PV_1 masked the run stays on "
           "the diagonal family and ends at the derived lim ab; unmasked it leaves the family",
-    reference="[Z] §4 (beyond Assumption 4.1), appendix figures; issue 4",
+    reference="[Z] §4 (beyond Assumption 4.1), appendix figures",
     derive=lambda: ab_limit(_ones(), D, HORIZON),
 )
 def masked_ones(expr):

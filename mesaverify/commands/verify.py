@@ -5,7 +5,7 @@ import sys
 import time
 from pathlib import Path
 
-from mesaverify import report
+from mesaverify import report, runner
 from mesaverify.checks.core.registry import COSTS, KINDS, PAPERS, all_checks, select
 from mesaverify.errors import UsageError
 
@@ -22,6 +22,8 @@ def register(sub) -> None:
                    help=f"run only checks carrying this tag (repeatable; all must hold): {', '.join(TAGS)}")
     p.add_argument("--list", action="store_true", help="list the selected checks with their tags and claims; run nothing")
     p.add_argument("--out", default="build", help="directory for report.md and report.json (default: build)")
+    p.add_argument("--jobs", type=int, default=runner.default_jobs(),
+                   help="worker processes (default: all cores); the report is the same for any number")
     p.set_defaults(run=run)
 
 
@@ -33,13 +35,16 @@ def run(args) -> int:
         for c in checks:
             print(f"{c.id:30} [{', '.join(sorted(c.tags))}]\n    {c.claim}")
         return 0
+    if args.jobs < 1:
+        raise UsageError(f"--jobs must be >= 1, got {args.jobs}")
     start = time.perf_counter()
-    outcomes = []
-    for n, c in enumerate(checks, 1):
-        print(f"[{n}/{len(checks)}] {c.id} ...", file=sys.stderr, flush=True)
-        outcomes.append(c.run())
-        o = outcomes[-1]
-        print(f"[{n}/{len(checks)}] {c.id}: {o.status} ({o.seconds:.1f} s)", file=sys.stderr, flush=True)
+    finished = []
+
+    def progress(o):
+        finished.append(o.id)
+        print(f"[{len(finished)}/{len(checks)}] {o.id}: {o.status} ({o.seconds:.1f} s)", file=sys.stderr, flush=True)
+
+    outcomes = runner.run(checks, args.jobs, runner.last_costs(Path(args.out) / "report.json"), progress)
     total = time.perf_counter() - start
     print(report.table(outcomes))
     report.write(outcomes, total, Path(args.out))
