@@ -2,16 +2,23 @@
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
+BASE   := $(VENV)/.installed-base
 STAMP  := $(VENV)/.installed
 
 .PHONY: verify test fuzz bench figures latex pdf selftest clean
 
+# verify needs the package alone; every other target the test extras too
+$(BASE): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e .
+	touch $(BASE)
+
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
-	touch $(STAMP)
+	touch $(BASE) $(STAMP)
 
-verify: $(STAMP)
+verify: $(BASE)
 	$(VENV)/bin/mesaverify verify
 
 test: $(STAMP)
@@ -21,19 +28,19 @@ test: $(STAMP)
 fuzz: $(STAMP)
 	HYPOTHESIS_PROFILE=fuzz HYPOTHESIS_EXPERIMENTAL_OBSERVABILITY_NOCOVER=1 $(PY) -m pytest -q -m fuzz -n 2 -p no:cacheprovider
 
-bench: $(STAMP)
+bench: $(BASE)
 	$(PY) -m mesaverify.bench
 
-figures: $(STAMP)
+figures: $(BASE)
 	$(PY) -m mesaverify.figures
 
-latex: $(STAMP)
+latex: $(BASE)
 	$(VENV)/bin/mesaverify latex --all
 
-pdf: $(STAMP)
+pdf: $(BASE)
 	$(VENV)/bin/mesaverify latex --all --pdf
 
-selftest: $(STAMP)
+selftest: $(BASE)
 	$(VENV)/bin/mesaverify selftest
 
 clean:

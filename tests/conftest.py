@@ -35,8 +35,10 @@ def _count(observation):
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "fuzz: Hypothesis properties that `make fuzz` runs at length")
+    config.addinivalue_line("markers", "slow: tests of more than ~10 s (builds, full runs); `-m 'not slow'` skips them")
     if not FUZZ:
         return
+    # the observability callback interface (Hypothesis >= 6.137; pinned below 7 in pyproject.toml)
     from hypothesis.internal.observability import add_observability_callback
 
     add_observability_callback(_count)

@@ -62,6 +62,7 @@ def wheel(tmp_path_factory) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_the_wheel_holds_one_top_level_package(wheel):
     names = zipfile.ZipFile(wheel).namelist()
     assert {n.split("/")[0] for n in names} == {"mesaverify", f"mesaverify-{mesaverify.__version__}.dist-info"}
@@ -71,6 +72,7 @@ def test_the_wheel_holds_one_top_level_package(wheel):
     assert sorted(set(sources) - set(names)) == []  # every module of the source tree is in the wheel
 
 
+@pytest.mark.slow
 def test_the_wheel_alone_is_the_library(wheel, tmp_path):
     """Imported from the wheel (not the source tree), the API answers; python -m mesaverify --version too."""
     env = {"PYTHONPATH": str(wheel), "PATH": "/usr/bin:/bin"}

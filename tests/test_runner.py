@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from mesaverify.checks.core.registry import all_checks, select
 from mesaverify.cli import main
 from mesaverify.runner import groups
@@ -16,6 +18,7 @@ def _report(path):
     return payload
 
 
+@pytest.mark.slow
 def test_jobs_do_not_change_the_report(tmp_path, capsys):
     for jobs in (1, 2):
         assert main(["verify", "--only", "Z.loss", "--jobs", str(jobs), "--out", str(tmp_path / str(jobs))]) == 0
