@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from mesaverify.derivations.moments import (NONZERO, InvalidLaw, Law, check_dimension, exact, moment_symbol,
-                                            pattern_from_name)
+from mesaverify.derivations.moments import (NONZERO, InvalidLaw, Law, canonical, check_dimension, exact,
+                                            moment_symbol, pattern_from_name)
 
 
 class MissingMoment(InvalidLaw):
@@ -39,7 +39,7 @@ class GivenMoments(Law):
 
     def __post_init__(self):
         check_dimension(self.d)
-        values = tuple((tuple(sorted(pq for pq in pattern if pq != (0, 0))), exact(v)) for pattern, v in self.values)
+        values = tuple((canonical(pattern), exact(v)) for pattern, v in self.values)
         object.__setattr__(self, "values", values)
         given = dict(values)
         for pattern, v in values:
@@ -83,7 +83,7 @@ class GivenMoments(Law):
                              f"|x_k|² is not positive semidefinite{detail}")
 
     def exchangeable_moment(self, pattern):
-        pattern = tuple(sorted(pq for pq in pattern if pq != (0, 0)))
+        pattern = canonical(pattern)
         if not pattern:
             return sp.Integer(1)
         for given, value in self.values:
@@ -119,7 +119,7 @@ class Collecting(Law):
 
     def exchangeable_moment(self, pattern):
         return self._ask(lambda: self.law.exchangeable_moment(pattern),
-                         lambda: moment_symbol(tuple(sorted(pq for pq in pattern if pq != (0, 0)))))
+                         lambda: moment_symbol(canonical(pattern)))
 
     def moment(self, powers):
         return self.exchangeable_moment(tuple(powers.values()))

@@ -275,64 +275,6 @@ class Discrete(Law):
         return sp.expand(total)
 
 
-@dataclass(frozen=True)
-class Mixture(Law):
-    """With probability w_i, x_1 is drawn from laws[i] (all of the same dimension)."""
-
-    laws: tuple
-    weights: tuple
-
-    def __post_init__(self):
-        weights = tuple(exact(w) for w in self.weights)
-        if len(weights) != len(self.laws) or not self.laws:
-            raise InvalidLaw("a mixture needs one weight per law")
-        if any(not (w.is_real and w.is_nonnegative) for w in weights) or sp.simplify(sum(weights) - 1):
-            raise InvalidLaw("mixture weights must be non-negative and sum to 1")
-        if len({str(law.d) for law in self.laws}) != 1:
-            raise InvalidLaw("the laws of a mixture must have the same dimension")
-        object.__setattr__(self, "weights", weights)
-
-    @property
-    def d(self):
-        return self.laws[0].d
-
-    @property
-    def exchangeable(self):
-        return all(law.exchangeable for law in self.laws)
-
-    def moment(self, powers):
-        return sp.expand(sum(w * law.moment(powers) for w, law in zip(self.weights, self.laws)))
-
-    def exchangeable_moment(self, pattern):
-        return sp.expand(sum(w * law.exchangeable_moment(pattern) for w, law in zip(self.weights, self.laws)))
-
-    def nonzero_probability(self):
-        return sp.expand(sum(w * law.nonzero_probability() for w, law in zip(self.weights, self.laws)))
-
-
-@dataclass(frozen=True)
-class Product(Law):
-    """Independent blocks of coordinates: x_1 = (y_1, y_2, …) with y_i ~ laws[i]."""
-
-    laws: tuple
-
-    def __post_init__(self):
-        if not self.laws or any(not isinstance(law.d, int) for law in self.laws):
-            raise InvalidLaw("a product needs laws of numeric dimension")
-
-    @property
-    def d(self):
-        return sum(law.d for law in self.laws)
-
-    def moment(self, powers):
-        out, offset = sp.Integer(1), 0
-        for law in self.laws:
-            part = {k - offset: pq for k, pq in powers.items() if offset <= k < offset + law.d}
-            out *= law.moment(part)
-            offset += law.d
-        return out
-
-
 def pattern_from_name(name: str) -> tuple:
     """'m_{2,4}' or 'm24' → ((1, 1), (2, 2)); 'm_{1|0,1|2}' → ((1, 0), (1, 2)) (inverse of moment_symbol)."""
     text = name.strip()
@@ -342,16 +284,12 @@ def pattern_from_name(name: str) -> tuple:
         raise InvalidLaw(f"not a moment name: {name!r} (write m2, m4, m6, m24 or m_{{...}} as the suite prints them)")
     pattern = []
     for part in text[3:-1].split(","):
-        try:
-            if "|" in part:
-                p, q = (int(x) for x in part.split("|"))
-            else:
-                k = int(part)
-                if k % 2:
-                    raise ValueError
-                p = q = k // 2
-        except ValueError:
-            raise InvalidLaw(f"not a moment name: {name!r}") from None
+        powers = [x.strip() for x in part.split("|")]
+        if len(powers) > 2 or not all(x.isascii() and x.isdigit() and len(x) < 10 for x in powers):
+            raise InvalidLaw(f"not a moment name: {name!r}")
+        p, q = (int(powers[0]), int(powers[-1])) if len(powers) == 2 else (int(powers[0]) // 2,) * 2
+        if (len(powers) == 1 and int(powers[0]) % 2) or p + q == 0:
+            raise InvalidLaw(f"not a moment name: {name!r}")
         pattern.append((p, q))
     return tuple(sorted(pattern))
 
@@ -367,7 +305,7 @@ class SymbolicExchangeable(Law):
         return NONZERO
 
     def exchangeable_moment(self, pattern):
-        pattern = tuple(sorted(pq for pq in pattern if pq != (0, 0)))
+        pattern = canonical(pattern)
         if not pattern:
             return sp.Integer(1)
         return moment_symbol(pattern)
@@ -378,6 +316,11 @@ class SymbolicExchangeable(Law):
 
 _PATTERNS: dict = {}
 NONZERO = sp.Symbol("P_{0}", positive=True)  # P(x_k ≠ 0) of an exchangeable law
+
+
+def canonical(pattern) -> tuple:
+    """A moment's powers ((p, q) per coordinate) in one order, coordinates with no power dropped."""
+    return tuple(sorted(pq for pq in pattern if pq != (0, 0)))
 
 
 def moment_symbol(pattern: tuple) -> sp.Symbol:
