@@ -141,6 +141,9 @@ def test_tiny_sigma_gives_strict_json_and_the_exact_limit(capsys):
     ({"m2": 1, "m4": 3, "m6": 15, "m24": 3, "m_{2,4}": 4}, "name the same moment"),
     ({"m2": 1, "m4": 3, "m6": 15, "m24": 3, "P0": 0}, "(0, 1]"),
     ({"m2": 1}, "the moments m_{4}, m_{6}, m_{2,4} are needed"),
+    ({"m2": 1, "m_{0}": 2}, "not a moment name"),
+    ({"m2": 1, "m_{-2}": 2}, "not a moment name"),
+    ({f"m_{{{2 * k}}}": 1 for k in range(1, 40)}, "at most 32"),
 ])
 def test_moment_vectors(capsys, vector, fragment):
     refused(capsys, *FIXED, "--law", "moments", "--moments", json.dumps(vector), fragment=fragment)

@@ -8,6 +8,7 @@ from mesaverify.checks.core.laws import LawSpec
 from mesaverify.derivations import moments
 from mesaverify.errors import UsageError
 
+MAX_MOMENTS = 32  # entries of a moment vector (its Hankel matrices are checked exactly)
 # option → the laws it applies to
 APPLIES = {"sigma": ("gaussian", "complex-gaussian"), "c": ("sparse",), "support": ("discrete",),
            "probs": ("discrete",), "moments": ("moments",)}
@@ -47,6 +48,8 @@ def _moment_vector(text):
     given = jsonio.loads(text, "--moments")
     if not isinstance(given, dict):
         raise UsageError("--moments must be a JSON object {name: value}, e.g. '{\"m2\": 1, \"m4\": 3}'")
+    if len(given) > MAX_MOMENTS:
+        raise UsageError(f"--moments: {len(given)} moments; at most {MAX_MOMENTS} are read")
     return tuple((name, moments.exact(jsonio.number(v, f"--moments {name}"))) for name, v in given.items())
 
 
