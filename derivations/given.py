@@ -14,13 +14,24 @@ class MissingMoment(InvalidLaw):
     """A moment (or P(x_k ≠ 0), pattern None) a derivation needs but the moment vector lacks."""
 
     def __init__(self, name: str, pattern: tuple | None, why: str = ""):
+        """Name the missing moment and its place in the order of the message."""
         super().__init__(f"the moment {name} is needed{why} but not in the given moment vector")
         self.name = name
         self.order = (pattern is None, len(pattern or ()), pattern or ())  # by number of coordinates, P0 last
 
 
+class _ByPattern(Law):
+    """An exchangeable law whose every moment is the moment of its pattern of powers."""
+
+    exchangeable = True
+
+    def moment(self, powers):
+        """The moment of a coordinate-power assignment, by its pattern."""
+        return self.exchangeable_moment(tuple(powers.values()))
+
+
 @dataclass(frozen=True)
-class GivenMoments(Law):
+class GivenMoments(_ByPattern):
     """An exchangeable law known only through a moment vector: {pattern: value}, e.g. m_{2}, m_{4}, m_{6},
     m_{2,4}, or any mixed moment m_{p|q,...}, and optionally P0 = P(x_k ≠ 0).
 
@@ -35,9 +46,9 @@ class GivenMoments(Law):
     d: int | sp.Symbol
     values: tuple  # ((pattern, value), ...), patterns as in moment_symbol
     nonzero: sp.Expr | None = None  # P(x_k ≠ 0), needed only for the ratio prediction/truth
-    exchangeable = True
 
     def __post_init__(self):
+        """Canonicalise the moment vector and refuse one that no law can have."""
         check_dimension(self.d)
         values = tuple((canonical(pattern), exact(v)) for pattern, v in self.values)
         object.__setattr__(self, "values", values)
@@ -83,6 +94,7 @@ class GivenMoments(Law):
                              f"|x_k|² is not positive semidefinite{detail}")
 
     def exchangeable_moment(self, pattern):
+        """The given moment of this pattern, or MissingMoment."""
         pattern = canonical(pattern)
         if not pattern:
             return sp.Integer(1)
@@ -91,22 +103,19 @@ class GivenMoments(Law):
                 return value
         raise MissingMoment(str(moment_symbol(pattern)), pattern)
 
-    def moment(self, powers):
-        return self.exchangeable_moment(tuple(powers.values()))
-
     def nonzero_probability(self):
+        """P0 = P(x_k ≠ 0), or MissingMoment if not given."""
         if self.nonzero is None:
             raise MissingMoment("P0 = P(x_k ≠ 0)", None, " (the ratio prediction/truth)")
         return self.nonzero
 
 
-class Collecting(Law):
+class Collecting(_ByPattern):
     """A GivenMoments law that answers a missing moment with its symbol and remembers it, so that one run of
     a derivation finds every moment it lacks (`missing()` then names them all at once)."""
 
-    exchangeable = True
-
     def __init__(self, law: GivenMoments):
+        """Wrap a moment vector; nothing lacking yet."""
         self.law, self.d, self.lacking = law, law.d, {}
 
     def _ask(self, ask, fallback):
@@ -118,13 +127,12 @@ class Collecting(Law):
             return fallback()
 
     def exchangeable_moment(self, pattern):
+        """The given moment, or its symbol (remembered as lacking)."""
         return self._ask(lambda: self.law.exchangeable_moment(pattern),
                          lambda: moment_symbol(canonical(pattern)))
 
-    def moment(self, powers):
-        return self.exchangeable_moment(tuple(powers.values()))
-
     def nonzero_probability(self):
+        """P0, or its symbol (remembered as lacking)."""
         return self._ask(self.law.nonzero_probability, lambda: NONZERO)
 
     def missing(self) -> InvalidLaw | None:

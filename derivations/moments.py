@@ -38,11 +38,13 @@ def exact(value) -> sp.Expr:
 
 
 def check_dimension(d):
+    """Refuse a dimension that is neither a symbol nor an integer >= 1."""
     if not isinstance(d, sp.Symbol) and (not isinstance(d, int) or d < 1):
         raise InvalidLaw(f"dimension d must be an integer >= 1, got {d!r}")
 
 
 def _positive(name, value):
+    """The value, exact, if it is a positive real number; else InvalidLaw naming it."""
     value = exact(value)
     if not (value.is_real and value.is_positive):
         raise InvalidLaw(f"{name} must be a positive real number, got {value}")

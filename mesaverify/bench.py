@@ -147,6 +147,7 @@ def _measure(b) -> dict:
 
 
 def run(benchmarks=BENCHMARKS, out: Path = OUT) -> list[dict]:
+    """Measure every benchmark, write build/bench.json and print the table."""
     rows = [_measure(b) for b in benchmarks]
     outputs.write_text(out, jsonio.dumps({"benchmarks": rows, "cpus": os.cpu_count(),
                                           "blas_threads": os.environ.get("OPENBLAS_NUM_THREADS")}, indent=2) + "\n")

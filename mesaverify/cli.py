@@ -27,6 +27,7 @@ COMMAND_MODULES = (
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # argparse's own errors: one line, exit 2
+        """Raise argparse's own errors as one UsageError line."""
         raise UsageError(message)
 
 

@@ -47,6 +47,7 @@ def save(figure, out: Path, name: str) -> list[Path]:
 
 
 def spec(name, scale=Fraction(1)) -> LawSpec:
+    """The LawSpec of a figure's law at D with scale σ or c (exact)."""
     kw = {"gaussian": {"sigma": moments.exact(scale)}, "sparse": {"c": moments.exact(scale)}}.get(name, {})
     return LawSpec(name, D, **kw)
 

@@ -37,9 +37,11 @@ def loads(text: str, what: str):
         raise UsageError(f"{what}: JSON nested more than {MAX_DEPTH} levels deep")
 
     def constant(name):
+        """Refuse NaN, Infinity and -Infinity."""
         raise UsageError(f"{what}: {name} is not a finite number; give {numbers.GRAMMAR}")
 
     def pairs(items):
+        """An object from its pairs, a repeated key refused."""
         seen = {}
         for key, value in items:
             if key in seen:

@@ -34,6 +34,7 @@ class ExactComplex(NamedTuple):
     imag: Fraction
 
     def __str__(self) -> str:
+        """a + b*I as the grammar reads it back."""
         if not self.real:
             return f"{self.imag}*I"
         return f"{self.real} {'-' if self.imag < 0 else '+'} {abs(self.imag)}*I"
@@ -124,6 +125,7 @@ def real(value: Fraction | ExactComplex, what: str) -> Fraction:
 def option_float(option: str):
     """An argparse type: a real number by the grammar, as a float (refused if beyond float range)."""
     def convert(text: str) -> float:
+        """The option's text as a finite float."""
         value = real(parse(text, option), option)
         try:
             out = float(value)

@@ -114,6 +114,7 @@ def read(path: Path) -> dict | None:
     data = jsonio.load_file(str(path), what)
 
     def field(obj, key, kind, where):
+        """One field of the report, of the kind asked, or a UsageError naming it."""
         value = obj.get(key) if isinstance(obj, dict) else None
         if kind is float and (value is None or isinstance(value, Fraction)):
             return None if value is None else float(value)

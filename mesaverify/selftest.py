@@ -203,6 +203,7 @@ def summarise(results: list[dict], total_seconds: float) -> dict:
 
 
 def run(ids: list[str], workers: int = 2, out: Path = Path("build"), progress=print) -> dict:
+    """Run the checks' mutants on `workers` processes; write out/selftest.json; the summary."""
     start = time.perf_counter()
     results = []
     with ProcessPoolExecutor(max_workers=workers) as pool:

@@ -16,6 +16,7 @@ FORMATS = ("text", "latex", "srepr")
 
 
 def register(sub) -> None:
+    """Add `latex`, `derive` and `selftest` to the subcommands."""
     p = sub.add_parser("latex", help="print one check's derived expression in LaTeX, or write build/latex/")
     p.add_argument("check_id", nargs="?", help="a check id (see `mesaverify verify` for the list)")
     p.add_argument("--all", action="store_true",
@@ -41,6 +42,7 @@ def register(sub) -> None:
 
 
 def lookup(check_id: str):
+    """The check of this id, or a UsageError listing the known ids."""
     checks = all_checks()
     if check_id not in checks:
         known = ", ".join(checks)
@@ -118,6 +120,7 @@ def run_derive(args) -> int:
 
 
 def run_selftest(args) -> int:
+    """Run every check against its mutants; write selftest.json; exit 1 on a survivor."""
     from mesaverify import selftest
 
     ids = [cid for cid in all_checks() if cid.startswith(args.only)]

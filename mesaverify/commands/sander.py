@@ -16,6 +16,7 @@ KEYS = {"augmented": ("A", "B", "P", "law"), "unitary": ("A", "B", "p"), "orthog
 
 
 def register(sub) -> None:
+    """Add `sander-loss` and `sander-minima` to the subcommands."""
     p = sub.add_parser("sander-loss", help="[S] derived population loss at given parameters")
     p.add_argument("--setting", required=True, choices=SETTINGS)
     p.add_argument("--T", type=int, required=True, help="context length T >= 3")
@@ -61,6 +62,7 @@ def _load(path, setting):
 
 
 def _check_T(horizon):
+    """Refuse a context length below 3."""
     if horizon < 3:
         raise UsageError(f"T must be >= 3, got --T {horizon}")
 

@@ -17,6 +17,7 @@ from mesaverify.numerics.zheng.sweep import draw_x1
 
 
 def register(sub) -> None:
+    """Add `simulate` to the subcommands."""
     p = sub.add_parser("simulate", help="train the full model on sampled sequences ([Z] Figure 1)")
     add_law_arguments(p)
     p.add_argument("--m", type=int, default=10000, help="number of training sequences")
@@ -35,6 +36,7 @@ def register(sub) -> None:
 
 
 def _validate(args) -> None:
+    """Refuse sizes, rates and scales no run can use."""
     if args.m < 1:
         raise UsageError(f"--m must be >= 1 training sequence, got {args.m}")
     if args.test_m < 1:
@@ -56,9 +58,11 @@ class ProgressBar:
     """A one-line progress bar on stderr (a terminal), redrawn at most ten times a second; `end()` closes its line."""
 
     def __init__(self, stream=None, width: int = 30):
+        """A bar on `stream` (stderr by default), `width` characters wide."""
         self.stream, self.width, self.last, self.open = stream or sys.stderr, width, 0.0, False
 
     def __call__(self, epoch: int, epochs: int, loss: float) -> None:
+        """Redraw the bar for this epoch (at most ten times a second, always at the last)."""
         now = time.perf_counter()
         if epoch < epochs and now - self.last < 0.1:
             return
@@ -112,6 +116,7 @@ def simulate(spec: LawSpec, T: int, m: int, *, a0=0.1, b0=0.1, lr, epochs, mask=
 
 
 def run(args) -> int:
+    """Train one seeded run and print it per epoch (or as JSON)."""
     spec = law_from_args(args)
     _validate(args)
     record = simulate(spec, args.T, args.m, a0=args.a0, b0=args.b0, lr=args.lr, epochs=args.epochs,
