@@ -218,6 +218,7 @@ def test_divergence_is_a_failed_run(capsys):
 
 
 def test_data_without_signal_is_a_failed_run(capsys):
+    refused(capsys, *SIM, "--law", "gaussian", "--sigma", "1e400", fragment="too large to simulate")
     refused(capsys, "simulate", "--law", "discrete", "--support", "[[0], [1]]", "--probs", '["999999/1000000", 1e-6]',
             "--T", "5", "--m", "1", "--lr", "0.01", "--epochs", "1", code=1, fragment="sampled x_1 is 0")
 

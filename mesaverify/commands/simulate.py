@@ -87,7 +87,10 @@ def simulate(spec: LawSpec, T: int, m: int, *, a0=0.1, b0=0.1, lr, epochs, mask=
     """One seeded run; the JSON-ready record of `mesaverify simulate --json`."""
     rng = np.random.default_rng(seed)
     law = x1_law(spec)
-    train_set = tr.draw_sequences(draw_x1(law, spec.d, m, rng), T, rng)
+    with np.errstate(all="ignore"):  # a scale beyond float64 is reported just below
+        train_set = tr.draw_sequences(draw_x1(law, spec.d, m, rng), T, rng)
+    if not np.isfinite(train_set.x1).all():
+        raise UsageError("the sampled x_1 are not finite in float64: the law's scale is too large to simulate")
     if not np.any(train_set.x1):
         raise RunFailed(f"every one of the {m} sampled x_1 is 0 (seed {seed}): the data carry no signal; "
                         "draw more sequences (--m) or take another --seed")

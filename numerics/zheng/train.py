@@ -526,7 +526,7 @@ def train(
         finite = math.isfinite(loss) and np.isfinite(K).all() and np.isfinite(V).all()
         if epoch == 0 and not finite:
             raise TrainingDiverged("the training loss is not finite at the initial point (epoch 0): the "
-                                   "initialisation is too large for float64; no step was taken")
+                                   "initialisation or the data are too large for float64; no step was taken")
         if epoch > 0 and (not finite or 0 < GROWTH * hist.loss[0] < loss):
             raise TrainingDiverged(
                 f"the training loss grew from {hist.loss[0]:.3g} to {loss:.3g} (beyond {GROWTH:g} times, or not "
