@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import itertools
 import math
+import numbers
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import cached_property
 
 import sympy as sp
@@ -20,23 +22,29 @@ class InvalidLaw(ValueError):
 
 
 def exact(value) -> sp.Expr:
-    """A number as an exact SymPy value: '1/3' → 1/3, '0.5' → 1/2, 2 → 2, '1+2*I' → 1 + 2i."""
+    """An exact number as a SymPy value: int, Fraction, Decimal, a SymPy number, or a complex with exact parts
+    (`.real`, `.imag`, registered as numbers.Complex); text and floats are refused: parse them first."""
     if isinstance(value, sp.Basic):
         return value
-    if isinstance(value, float):
-        value = repr(value)
-    try:
-        return sp.nsimplify(sp.sympify(str(value), rational=True), rational=True)
-    except (sp.SympifyError, TypeError, SyntaxError) as err:
-        raise InvalidLaw(f"not a number: {value!r}") from err
+    if isinstance(value, (bool, str, bytes, float, complex)):
+        raise InvalidLaw(f"not an exact number: {value!r} (text is parsed at the boundary, never here)")
+    if isinstance(value, numbers.Rational):
+        return sp.Rational(int(value.numerator), int(value.denominator))
+    if isinstance(value, Decimal) and value.is_finite():
+        return sp.Rational(*value.as_integer_ratio())
+    if isinstance(value, numbers.Complex):
+        return exact(value.real) + sp.I * exact(value.imag)
+    raise InvalidLaw(f"not an exact number: {value!r}")
 
 
-def _check_dimension(d):
+def check_dimension(d):
+    """Refuse a dimension that is neither a symbol nor an integer >= 1."""
     if not isinstance(d, sp.Symbol) and (not isinstance(d, int) or d < 1):
         raise InvalidLaw(f"dimension d must be an integer >= 1, got {d!r}")
 
 
 def _positive(name, value):
+    """The value, exact, if it is a positive real number; else InvalidLaw naming it."""
     value = exact(value)
     if not (value.is_real and value.is_positive):
         raise InvalidLaw(f"{name} must be a positive real number, got {value}")
@@ -58,7 +66,8 @@ class Law:
 
     def exchangeable_moment(self, pattern: tuple) -> sp.Expr:
         if not self.exchangeable:
-            raise ValueError(f"{self} is not exchangeable: give a numeric d")
+            raise InvalidLaw(f"this {type(self).__name__.lower()} law is not exchangeable: its moments depend on "
+                             "the coordinates, so expressions in moments m_{...} do not apply to it")
         return self.moment(dict(enumerate(pattern)))
 
 
@@ -85,7 +94,7 @@ class RealGaussian(_IID):
     sigma: sp.Expr = sp.Integer(1)
 
     def __post_init__(self):
-        _check_dimension(self.d)
+        check_dimension(self.d)
         object.__setattr__(self, "sigma", _positive("sigma", self.sigma))
 
     def coordinate_moment(self, p, q):
@@ -101,7 +110,7 @@ class ComplexGaussian(_IID):
     sigma: sp.Expr = sp.Integer(1)
 
     def __post_init__(self):
-        _check_dimension(self.d)
+        check_dimension(self.d)
         object.__setattr__(self, "sigma", _positive("sigma", self.sigma))
 
     def coordinate_moment(self, p, q):
@@ -115,7 +124,7 @@ class Rademacher(_IID):
     d: int | sp.Symbol
 
     def __post_init__(self):
-        _check_dimension(self.d)
+        check_dimension(self.d)
 
     def coordinate_moment(self, p, q):
         return sp.Integer(0) if (p + q) % 2 else sp.Integer(1)
@@ -128,7 +137,7 @@ class UniformPhase(_IID):
     d: int | sp.Symbol
 
     def __post_init__(self):
-        _check_dimension(self.d)
+        check_dimension(self.d)
 
     def coordinate_moment(self, p, q):
         return sp.Integer(1 if p == q else 0)
@@ -141,7 +150,7 @@ class Ones(_IID):
     d: int | sp.Symbol
 
     def __post_init__(self):
-        _check_dimension(self.d)
+        check_dimension(self.d)
 
     def coordinate_moment(self, p, q):
         return sp.Integer(1)
@@ -156,7 +165,7 @@ class Sparse(Law):
     exchangeable = True
 
     def __post_init__(self):
-        _check_dimension(self.d)
+        check_dimension(self.d)
         object.__setattr__(self, "c", _positive("c", self.c))
 
     def nonzero_probability(self):
@@ -226,7 +235,7 @@ class Discrete(Law):
 
     def nonzero_probability(self):
         if not self.exchangeable:
-            raise ValueError("P(x_k ≠ 0) is per coordinate for a non-exchangeable law")
+            raise InvalidLaw("P(x_k ≠ 0) is per coordinate for a non-exchangeable law")
         return sum(pr for pt, pr in zip(self.support, self.probs) if pt[0] != 0)
 
     @cached_property
@@ -268,134 +277,6 @@ class Discrete(Law):
         return sp.expand(total)
 
 
-@dataclass(frozen=True)
-class Mixture(Law):
-    """With probability w_i, x_1 is drawn from laws[i] (all of the same dimension)."""
-
-    laws: tuple
-    weights: tuple
-
-    def __post_init__(self):
-        weights = tuple(exact(w) for w in self.weights)
-        if len(weights) != len(self.laws) or not self.laws:
-            raise InvalidLaw("a mixture needs one weight per law")
-        if any(not (w.is_real and w.is_nonnegative) for w in weights) or sp.simplify(sum(weights) - 1):
-            raise InvalidLaw("mixture weights must be non-negative and sum to 1")
-        if len({str(law.d) for law in self.laws}) != 1:
-            raise InvalidLaw("the laws of a mixture must have the same dimension")
-        object.__setattr__(self, "weights", weights)
-
-    @property
-    def d(self):
-        return self.laws[0].d
-
-    @property
-    def exchangeable(self):
-        return all(law.exchangeable for law in self.laws)
-
-    def moment(self, powers):
-        return sp.expand(sum(w * law.moment(powers) for w, law in zip(self.weights, self.laws)))
-
-    def exchangeable_moment(self, pattern):
-        return sp.expand(sum(w * law.exchangeable_moment(pattern) for w, law in zip(self.weights, self.laws)))
-
-    def nonzero_probability(self):
-        return sp.expand(sum(w * law.nonzero_probability() for w, law in zip(self.weights, self.laws)))
-
-
-@dataclass(frozen=True)
-class Product(Law):
-    """Independent blocks of coordinates: x_1 = (y_1, y_2, …) with y_i ~ laws[i]."""
-
-    laws: tuple
-
-    def __post_init__(self):
-        if not self.laws or any(not isinstance(law.d, int) for law in self.laws):
-            raise InvalidLaw("a product needs laws of numeric dimension")
-
-    @property
-    def d(self):
-        return sum(law.d for law in self.laws)
-
-    def moment(self, powers):
-        out, offset = sp.Integer(1), 0
-        for law in self.laws:
-            part = {k - offset: pq for k, pq in powers.items() if offset <= k < offset + law.d}
-            out *= law.moment(part)
-            offset += law.d
-        return out
-
-
-@dataclass(frozen=True)
-class GivenMoments(Law):
-    """An exchangeable law known only through a moment vector: {pattern: value}, e.g. m_{2}, m_{4}, m_{6},
-    m_{2,4}, or any mixed moment m_{p|q,...}, and optionally P(x_k ≠ 0).
-
-    Not every vector is the moment vector of a law.  With Y = |x_k|² ≥ 0 and y_j = E[Y^j] = m_{2j}
-    (y_0 = 1), the Stieltjes conditions require the Hankel matrices [y_{i+j}] and [y_{i+j+1}] to be
-    positive semidefinite (for m₂, m₄, m₆: m₄ ≥ m₂² and m₂m₆ ≥ m₄²); m₂ > 0 excludes x_1 = 0 a.s.;
-    Hölder bounds the cross moments, 0 ≤ E[Y_k Y_j^s] ≤ E[Y^{1+s}] (k ≠ j); 0 < P(x_k ≠ 0) ≤ 1.
-    A vector failing any of these raises InvalidLaw naming the condition and the numbers.
-    """
-
-    d: int | sp.Symbol
-    values: tuple  # ((pattern, value), ...), patterns as in moment_symbol
-    nonzero: sp.Expr | None = None  # P(x_k ≠ 0), needed only for the ratio prediction/truth
-    exchangeable = True
-
-    def __post_init__(self):
-        _check_dimension(self.d)
-        values = tuple((tuple(sorted(pq for pq in pattern if pq != (0, 0))), exact(v)) for pattern, v in self.values)
-        object.__setattr__(self, "values", values)
-        given = dict(values)
-        for pattern, v in values:
-            if all(p == q for p, q in pattern) and not (v.is_real and v.is_nonnegative):
-                raise InvalidLaw(f"{moment_symbol(pattern)} = {v}: a moment of |x_k| must be real and >= 0")
-        y = [sp.Integer(1)]
-        while ((len(y), len(y)),) in given:
-            y.append(given[((len(y), len(y)),)])
-        if len(y) < 2 or y[1] == 0:
-            raise InvalidLaw("the moment vector needs m_{2} = E|x_k|² > 0 (m_{2} = 0 means x_1 = 0 almost surely)")
-        for shift in (0, 1):
-            n = (len(y) - 1 - shift) // 2
-            H = sp.Matrix(n + 1, n + 1, lambda i, j: y[i + j + shift])
-            if n >= 1 and not H.is_positive_semidefinite:
-                names = sp.Matrix(n + 1, n + 1, lambda i, j: sp.Symbol(f"m{2 * (i + j + shift)}" if i + j + shift else "1"))
-                raise InvalidLaw(f"no law has these moments: the moment matrix {names.tolist()} = {H.tolist()} of "
-                                 f"|x_k|² is not positive semidefinite" + (
-                                     f" (E|x|⁴ = {y[2]} < (E|x|²)² = {y[1] ** 2})" if shift == 0 and y[2] < y[1] ** 2 else ""))
-        for pattern, v in values:
-            if len(pattern) == 2 and all(p == q for p, q in pattern):
-                (r, _), (s, _) = pattern
-                bound = given.get(((r + s, r + s),))
-                if not v.is_nonnegative or (bound is not None and v > bound):
-                    raise InvalidLaw(f"no law has these moments: {moment_symbol(pattern)} = {v} must lie in "
-                                     f"[0, m_{{{2 * (r + s)}}}]" + (f" = [0, {bound}]" if bound is not None else "")
-                                     + " (Hölder)")
-        if self.nonzero is not None:
-            p0 = exact(self.nonzero)
-            if not (p0.is_real and 0 < p0 <= 1):
-                raise InvalidLaw(f"P(x_k ≠ 0) must be in (0, 1], got {p0}")
-            object.__setattr__(self, "nonzero", p0)
-
-    def exchangeable_moment(self, pattern):
-        pattern = tuple(sorted(pq for pq in pattern if pq != (0, 0)))
-        if not pattern:
-            return sp.Integer(1)
-        for given, value in self.values:
-            if given == pattern:
-                return value
-        raise InvalidLaw(f"the moment {moment_symbol(pattern)} is needed but not in the given moment vector")
-
-    def moment(self, powers):
-        return self.exchangeable_moment(tuple(powers.values()))
-
-    def nonzero_probability(self):
-        if self.nonzero is None:
-            raise InvalidLaw("P(x_k ≠ 0) is needed (the ratio prediction/truth) but not in the given moment vector")
-        return self.nonzero
-
-
 def pattern_from_name(name: str) -> tuple:
     """'m_{2,4}' or 'm24' → ((1, 1), (2, 2)); 'm_{1|0,1|2}' → ((1, 0), (1, 2)) (inverse of moment_symbol)."""
     text = name.strip()
@@ -405,16 +286,12 @@ def pattern_from_name(name: str) -> tuple:
         raise InvalidLaw(f"not a moment name: {name!r} (write m2, m4, m6, m24 or m_{{...}} as the suite prints them)")
     pattern = []
     for part in text[3:-1].split(","):
-        try:
-            if "|" in part:
-                p, q = (int(x) for x in part.split("|"))
-            else:
-                k = int(part)
-                if k % 2:
-                    raise ValueError
-                p = q = k // 2
-        except ValueError:
-            raise InvalidLaw(f"not a moment name: {name!r}") from None
+        powers = [x.strip() for x in part.split("|")]
+        if len(powers) > 2 or not all(x.isascii() and x.isdigit() and len(x) < 10 for x in powers):
+            raise InvalidLaw(f"not a moment name: {name!r}")
+        p, q = (int(powers[0]), int(powers[-1])) if len(powers) == 2 else (int(powers[0]) // 2,) * 2
+        if (len(powers) == 1 and int(powers[0]) % 2) or p + q == 0:
+            raise InvalidLaw(f"not a moment name: {name!r}")
         pattern.append((p, q))
     return tuple(sorted(pattern))
 
@@ -430,7 +307,7 @@ class SymbolicExchangeable(Law):
         return NONZERO
 
     def exchangeable_moment(self, pattern):
-        pattern = tuple(sorted(pq for pq in pattern if pq != (0, 0)))
+        pattern = canonical(pattern)
         if not pattern:
             return sp.Integer(1)
         return moment_symbol(pattern)
@@ -441,6 +318,11 @@ class SymbolicExchangeable(Law):
 
 _PATTERNS: dict = {}
 NONZERO = sp.Symbol("P_{0}", positive=True)  # P(x_k ≠ 0) of an exchangeable law
+
+
+def canonical(pattern) -> tuple:
+    """A moment's powers ((p, q) per coordinate) in one order, coordinates with no power dropped."""
+    return tuple(sorted(pq for pq in pattern if pq != (0, 0)))
 
 
 def moment_symbol(pattern: tuple) -> sp.Symbol:
@@ -474,7 +356,7 @@ def by_name(name: str, d, *, sigma=1, c=1, support=None, probs=None, moments=Non
         "rademacher": lambda: Rademacher(d),
         "phase": lambda: UniformPhase(d),
         "discrete": lambda: _discrete(d, support, probs),
-        "moments": lambda: _given(d, moments),
+        "moments": lambda: _given_law(d, moments),
     }
     if name not in makers:
         raise InvalidLaw(f"unknown law {name!r}; choose one of {', '.join(makers)}")
@@ -490,13 +372,11 @@ def _discrete(d, support, probs):
     return law
 
 
-def _given(d, moments):
-    """{name: value} (names as pattern_from_name reads them; 'P0' for P(x_k ≠ 0)) → GivenMoments."""
-    if not moments:
-        raise InvalidLaw("the moments law needs --moments, e.g. '{\"m2\": 1, \"m4\": 3, \"m6\": 15, \"m24\": 3}'")
-    moments = dict(moments)
-    nonzero = moments.pop("P0", None)
-    return GivenMoments(d, tuple((pattern_from_name(k), v) for k, v in moments.items()), nonzero)
+def _given_law(d, moments) -> Law:
+    """The moments law (derivations/given.py, which builds on this module)."""
+    from mesaverify.derivations.given import given_law
+
+    return given_law(d, moments)
 
 
 LAW_NAMES = ("gaussian", "complex-gaussian", "sparse", "ones", "rademacher", "phase", "discrete", "moments")

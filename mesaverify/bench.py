@@ -20,7 +20,6 @@ import os
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
-import json  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
@@ -28,6 +27,8 @@ from pathlib import Path  # noqa: E402
 from typing import Any, Callable  # noqa: E402
 
 import numpy as np  # noqa: E402
+
+from mesaverify import jsonio, outputs  # noqa: E402
 
 OUT = Path("build") / "bench.json"
 
@@ -146,10 +147,10 @@ def _measure(b) -> dict:
 
 
 def run(benchmarks=BENCHMARKS, out: Path = OUT) -> list[dict]:
+    """Measure every benchmark, write build/bench.json and print the table."""
     rows = [_measure(b) for b in benchmarks]
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"benchmarks": rows, "cpus": os.cpu_count(),
-                               "blas_threads": os.environ.get("OPENBLAS_NUM_THREADS")}, indent=2) + "\n")
+    outputs.write_text(out, jsonio.dumps({"benchmarks": rows, "cpus": os.cpu_count(),
+                                          "blas_threads": os.environ.get("OPENBLAS_NUM_THREADS")}, indent=2) + "\n")
     width = max(len(r["name"]) for r in rows)
     print(f"{'benchmark':<{width}}  {'ours (s)':>9}  {'reference (s)':>13}  {'ratio':>7}  {'target':>6}  {'setup (s)':>9}  agree")
     for r in rows:

@@ -1,13 +1,19 @@
-"""`mesaverify`: the command-line entry point; subcommands live in checks/commands/."""
+"""`mesaverify`: the command-line entry point; subcommands live in mesaverify/commands/.
+
+Every failure is one line on stderr and an exit code: 0 success, 1 a run that failed (a failing
+check, diverged training, output closed or full, memory exhausted, an internal error), 2 malformed
+input, 3 well-formed input outside the hypotheses of the requested result, 130 interrupted.
+"""
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
+import os
 import sys
 
 from mesaverify import __version__
-from mesaverify.errors import UsageError
-from mesaverify.derivations.moments import InvalidLaw
+from mesaverify.errors import RunFailed, UsageError
 
 # One module per subcommand group; each adds its parsers in `register(subparsers)`.
 COMMAND_MODULES = (
@@ -22,11 +28,13 @@ COMMAND_MODULES = (
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # argparse's own errors: one line, exit 2
+        """Raise argparse's own errors as one UsageError line."""
         raise UsageError(message)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="mesaverify", description=__doc__)
+    """The parser of every subcommand."""
+    parser = _Parser(prog="mesaverify", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"mesaverify {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     for name in COMMAND_MODULES:
@@ -34,16 +42,80 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
+def _tolerant_streams() -> None:
+    """Characters a terminal's encoding lacks (≈, σ under PYTHONIOENCODING=ascii) print as escapes."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(errors="backslashreplace")
+        except (AttributeError, ValueError, OSError):
+            pass
+
+
+MAX_LINE = 1000  # characters of an error line (a huge exact number is cut, not printed in full)
+
+
+def _say(line: str) -> None:
+    """One line on stderr, whatever state stderr is in."""
+    line = " ".join(line.splitlines())
+    if len(line) > MAX_LINE:
+        line = line[:MAX_LINE] + f"… ({len(line)} characters)"
     try:
-        args = build_parser().parse_args(argv)
-        return int(args.run(args) or 0)
-    except (UsageError, InvalidLaw) as err:  # bad input, also when found deep in a derivation
-        print(f"mesaverify: error: {err}", file=sys.stderr)
-        return 2
+        print(line, file=sys.stderr, flush=True)
+    except (OSError, ValueError):
+        pass
+
+
+def _silence_stdout() -> None:
+    """After a closed or full stdout: point it at /dev/null so the interpreter's last flush cannot fail."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+def _run(argv) -> int:
+    """Parse and run one command; output flushed inside, so a closed or full stdout is seen here."""
+    args = build_parser().parse_args(argv)
+    code = int(args.run(args) or 0)
+    sys.stdout.flush()
+    return code
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The command line: one line on stderr and the exit code above for every failure."""
+    _tolerant_streams()
+    try:
+        from mesaverify.derivations.moments import InvalidLaw
+
+        try:
+            return _run(argv)
+        except (UsageError, InvalidLaw) as err:  # bad input, also when found deep in a derivation
+            _say(f"mesaverify: error: {err}")
+            return 2
+    except RunFailed as err:
+        _say(f"mesaverify: error: {err}")
+        return 1
     except KeyboardInterrupt:
-        print("mesaverify: interrupted", file=sys.stderr)
+        _say("mesaverify: interrupted")
         return 130
+    except BrokenPipeError:
+        _silence_stdout()
+        _say("mesaverify: error: output closed before the end (broken pipe)")
+        return 1
+    except OSError as err:
+        if err.errno in (errno.ENOSPC, errno.EDQUOT, errno.EIO):
+            _silence_stdout()
+        where = f": {err.filename}" if err.filename else ""
+        _say(f"mesaverify: error: cannot complete the run: {err.strerror or err}{where}")
+        return 1
+    except MemoryError:
+        _say("mesaverify: error: out of memory (try smaller sizes)")
+        return 1
+    except Exception as err:  # noqa: BLE001 -- the last resort: never a traceback
+        text = " ".join(str(err).split())[:300]
+        _say(f"mesaverify: internal error: {type(err).__name__}: {text}")
+        return 1
 
 
 if __name__ == "__main__":

@@ -19,11 +19,13 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
 import sympy as sp
 
+from mesaverify import outputs
 from mesaverify.checks.core.laws import LawSpec, x1_law
 from mesaverify.derivations import moments
 from mesaverify.derivations.zheng import capability
@@ -35,11 +37,17 @@ from mesaverify.numerics.zheng.sweep import sweep
 
 D, HORIZON, M, EPOCHS = 5, 100, 10000, 200
 INITS = ((0.1, 0.1), (0.5, 1.5), (2.0, 2.0))
-SCALES = ("1/2", "1", "2")
+SCALES = (Fraction(1, 2), Fraction(1), Fraction(2))
 GAUSSIAN_INIT_STD = 0.1
 
 
-def spec(name, scale="1") -> LawSpec:
+def save(figure, out: Path, name: str) -> list[Path]:
+    """Write a figure as out/name.png and out/name.pdf, each atomically."""
+    return [outputs.write_bytes(out / f"{name}.{ext}", data) for ext, data in fig.render(figure).items()]
+
+
+def spec(name, scale=Fraction(1)) -> LawSpec:
+    """The LawSpec of a figure's law at D with scale σ or c (exact)."""
     kw = {"gaussian": {"sigma": moments.exact(scale)}, "sparse": {"c": moments.exact(scale)}}.get(name, {})
     return LawSpec(name, D, **kw)
 
@@ -92,7 +100,7 @@ def draw(results: list[dict], meta: list[dict], out: Path, m: int, epochs: int, 
             runs = [(r, mt) for r, mt in zip(results, meta) if mt["kind"] == "ab" and mt["name"] == name and mt["scale"] == scale]
             law = runs[0][1]["spec"].exact()
             limit = float(ab_limit(law, D, T))
-            x = float(sp.sympify(scale))
+            x = float(scale)
             paper = 1 / (5 * x**2) if name == "gaussian" else 1 / x**2
             panel_runs = []
             for r, mt in runs:
@@ -109,14 +117,14 @@ def draw(results: list[dict], meta: list[dict], out: Path, m: int, epochs: int, 
             r0 = runs[0][0]
             read_cols.append({"label": label, "ratio": r0["ratio"], "test_error": r0["test_error"],
                               "ratio_theory": ratio_theory, "error_theory": error_theory})
-        paths = fig.save(fig.ab_dynamics(panels, f"[Z] {name}: ab under gradient descent (d={D}, T={T}, m={m})"), out, f"ab_{name}")
+        paths = save(fig.ab_dynamics(panels, f"[Z] {name}: ab under gradient descent (d={D}, T={T}, m={m})"), out, f"ab_{name}")
         captions.append((paths[0].name, f"ab dynamics, {name} law. Theory: ab → the derived finite-T limit (grey), "
                          f"following the derived ODE at τ = lr·epoch (black dashes); red: the line [Z] plots. GD at lr = 1/λ_max is a coarse "
                          f"Euler step of the flow and trains on a finite sample (empirical limit ≠ derived), so the gap to the ODE "
                          f"is largest in the fast phase; Z.sim.ode checks the small-lr limit. Measured:\n"
                          + "\n".join(f"  - {row}" for row in rows)))
         curves = [{"label": c["label"], **{k: c[k] for k in ("ratio", "test_error", "ratio_theory", "error_theory")}} for c in read_cols]
-        paths = fig.save(fig.readout([{"label": name, "curves": curves, "paper_ratio": 0.2 if name == "gaussian" else None}],
+        paths = save(fig.readout([{"label": name, "curves": curves, "paper_ratio": 0.2 if name == "gaussian" else None}],
                                      f"[Z] {name}: test read-out at t = T−1 from (a0,b0)=(0.1,0.1)"), out, f"readout_{name}")
         captions.append((paths[0].name, f"ratio ŷ/x and test error ½‖ŷ − x‖² at t = T−1 = {T - 1}, {name} law, from (0.1, 0.1). "
                          "Theory (dotted): the derived values at ab = derived limit. Measured (final epoch): "
@@ -126,7 +134,7 @@ def draw(results: list[dict], meta: list[dict], out: Path, m: int, epochs: int, 
     ones = [(r, mt) for r, mt in zip(results, meta) if mt["kind"] == "ones"]
     limit = float(ab_limit(ones[0][1]["spec"].exact(), D, T))
     panels = [{"label": "masked" if mt["mask"] else "unmasked", "K": r["K"], "V": r["V"]} for r, mt in ones]
-    paths = fig.save(fig.heatmaps(panels, f"[Z] all-ones x_1: trained weights (d={D}, T={T}, m={m})"), out, "heatmaps_ones")
+    paths = save(fig.heatmaps(panels, f"[Z] all-ones x_1: trained weights (d={D}, T={T}, m={m})"), out, "heatmaps_ones")
     captions.append((paths[0].name, "trained |W^KQ|, |W^PV|, all-ones law from (0.1, 0.1). Theory: with the off-diagonal gradient "
                      f"masked the weights stay diagonal and ab → {limit:.6g} (derived); unmasked the flow leaves the diagonal family. "
                      "Measured: " + "; ".join(f"{'masked' if mt['mask'] else 'unmasked'}: ab {r['ab'][-1]:.6g}, "
@@ -135,7 +143,7 @@ def draw(results: list[dict], meta: list[dict], out: Path, m: int, epochs: int, 
     ginit = [(r, mt) for r, mt in zip(results, meta) if mt["kind"] == "ginit"]
     runs = [{"label": f"{mt['name']}", "ab": r["ab"], "offdiag": r["offdiag"],
              "limit": float(ab_limit(mt["spec"].exact(), D, T))} for r, mt in ginit]
-    paths = fig.save(fig.trajectories(runs, f"[Z] Gaussian initialisation (std {GAUSSIAN_INIT_STD}), d={D}, T={T}, m={m}"),
+    paths = save(fig.trajectories(runs, f"[Z] Gaussian initialisation (std {GAUSSIAN_INIT_STD}), d={D}, T={T}, m={m}"),
                      out, "gaussian_init")
     captions.append((paths[0].name, f"every entry initialised N(0, {GAUSSIAN_INIT_STD}²). Theory: the diagonal limit is a "
                      "stationary point; whether GD from a non-diagonal start reaches it is not claimed by the derivation. Measured: "
@@ -211,7 +219,7 @@ def main(argv=None) -> int:
     p.add_argument("--n-jobs", type=int, default=2)
     p.add_argument("--backend", default="loky", help="joblib backend: loky (this machine) or dask")
     args = p.parse_args(argv)
-    out, T = Path(args.out), args.T
+    out, T = outputs.writable_dir(args.out, "--out"), args.T
     start = time.perf_counter()
     jobs, meta = jobs_and_theory(args.m, args.epochs, T)
     print(f"{len(jobs)} runs, m = {args.m}, {args.epochs} epochs, d = {D}, T = {T} ...", file=sys.stderr, flush=True)
@@ -226,7 +234,7 @@ def main(argv=None) -> int:
              f"total {total:.0f} s. The empirical loss is a sum over t like L, so τ = lr·epoch.", ""]
     for name, text in captions:
         lines += [f"**{name}** (and .pdf) — {text}", ""]
-    (out / "README.md").write_text("\n".join(lines))
+    outputs.write_text(out / "README.md", "\n".join(lines))
     print(f"figures: {out}/ ({total:.0f} s: training {trained:.0f} s, worker time in runs {cpu:.0f} s)")
     return 0
 

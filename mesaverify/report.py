@@ -1,10 +1,12 @@
 """The report of a `verify` run: a table on the terminal, build/report.md and build/report.json."""
 from __future__ import annotations
 
-import json
+from fractions import Fraction
 from pathlib import Path
 
+from mesaverify import jsonio, outputs
 from mesaverify.checks.core.registry import Outcome
+from mesaverify.errors import UsageError
 
 
 def table(outcomes: list[Outcome]) -> str:
@@ -89,12 +91,48 @@ def _markdown(outcomes: list[Outcome], total_seconds: float) -> str:
 
 
 def write(outcomes: list[Outcome], total_seconds: float, directory: Path = Path("build")) -> None:
-    directory.mkdir(parents=True, exist_ok=True)
-    (directory / "report.md").write_text(_markdown(outcomes, total_seconds))
+    """build/report.md and build/report.json, each written atomically (strict JSON: a non-finite error is null)."""
+    outputs.write_text(directory / "report.md", _markdown(outcomes, total_seconds))
     payload = {
         "total_seconds": round(total_seconds, 3),
         "passed": sum(o.status == "pass" for o in outcomes),
         "failed": sum(o.status != "pass" for o in outcomes),
         "checks": [o.as_json() for o in outcomes],
     }
-    (directory / "report.json").write_text(json.dumps(payload, indent=2) + "\n")
+    outputs.write_text(directory / "report.json", jsonio.dumps(payload, indent=2) + "\n")
+
+
+FIELDS = {"id": str, "status": str, "evidence": str, "max_error": float, "tolerance": float, "seconds": float}
+
+
+def read(path: Path) -> dict | None:
+    """A verify run's report.json as `latex --all` quotes it, its shape checked before any work (numbers as
+    floats, null where not finite); None if there is none; a truncated or odd file is a UsageError."""
+    if not path.exists():
+        return None
+    what = f"--report {path}"
+    data = jsonio.load_file(str(path), what)
+
+    def field(obj, key, kind, where):
+        """One field of the report, of the kind asked, or a UsageError naming it."""
+        value = obj.get(key) if isinstance(obj, dict) else None
+        if kind is float and (value is None or isinstance(value, Fraction)):
+            return None if value is None else float(value)
+        if kind is int and isinstance(value, Fraction) and value.denominator == 1:
+            return int(value)
+        if kind is str and isinstance(value, str):
+            return value
+        raise UsageError(f"{what}: {where}{key} is missing or not a {kind.__name__}; not a report of "
+                         "`mesaverify verify` (run it again to write one)")
+
+    if not isinstance(data, dict) or not isinstance(data.get("checks"), list):
+        raise UsageError(f"{what}: no list of checks; not a report of `mesaverify verify` (run it again to write one)")
+    out = {"passed": field(data, "passed", int, ""), "failed": field(data, "failed", int, ""),
+           "total_seconds": field(data, "total_seconds", float, ""), "checks": []}
+    for n, check in enumerate(data["checks"]):
+        row = {key: field(check, key, kind, f"checks[{n}].") for key, kind in FIELDS.items()}
+        notes = check.get("notes", [])
+        if not isinstance(notes, list) or not all(isinstance(x, str) for x in notes):
+            raise UsageError(f"{what}: checks[{n}].notes is not a list of strings")
+        out["checks"].append(row | {"notes": notes})
+    return out

@@ -13,7 +13,6 @@ Writes build/selftest.json: {"mutants", "killed", "survivors", "equivalent",
 """
 from __future__ import annotations
 
-import json
 import signal
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -22,6 +21,7 @@ from pathlib import Path
 
 import sympy as sp
 
+from mesaverify import jsonio, outputs
 from mesaverify import tex as latex
 
 SCALE = 1 + sp.Rational(1, 10**6)
@@ -204,6 +204,7 @@ def summarise(results: list[dict], total_seconds: float) -> dict:
 
 
 def run(ids: list[str], workers: int = 2, out: Path = Path("build"), progress=print) -> dict:
+    """Run the checks' mutants on `workers` processes; write out/selftest.json; the summary."""
     start = time.perf_counter()
     results = []
     with ProcessPoolExecutor(max_workers=workers) as pool:
@@ -221,6 +222,5 @@ def run(ids: list[str], workers: int = 2, out: Path = Path("build"), progress=pr
     order = {cid: n for n, cid in enumerate(ids)}
     results.sort(key=lambda res: order[res["id"]])
     summary = summarise(results, time.perf_counter() - start)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "selftest.json").write_text(json.dumps(summary, indent=2, default=str) + "\n")
+    outputs.write_text(out / "selftest.json", jsonio.dumps(summary, indent=2, default=str) + "\n")
     return summary

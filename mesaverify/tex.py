@@ -18,7 +18,6 @@ same way, and a round trip is `from_latex(to_latex(e)) == canonical(e)`.
 """
 from __future__ import annotations
 
-import json
 import random
 import re
 from pathlib import Path
@@ -26,6 +25,8 @@ from pathlib import Path
 import sympy as sp
 from sympy.core.relational import Relational
 from sympy.printing.latex import LatexPrinter
+
+from mesaverify import outputs
 
 # Tokens that are numbers in a derived expression, not symbols (no symbol in the project is named so).
 CONSTANTS = {"e": sp.E, "i": sp.I}
@@ -427,11 +428,11 @@ def document(checks, derived: dict, report: dict | None) -> str:
             else:
                 texts += [outcome["evidence"], *outcome.get("notes", [])]
                 body.append(rf"\paragraph{{Evidence}} \textbf{{{escape(outcome['status'])}}}: max error "
-                            rf"{outcome['max_error']:.3e}, tolerance {outcome['tolerance']:.3e}, "
-                            rf"{outcome['seconds']:.2f}\,s. {escape(outcome['evidence'])}")
+                            rf"{_number(outcome['max_error'], '.3e')}, tolerance {_number(outcome['tolerance'], '.3e')}, "
+                            rf"{_number(outcome['seconds'], '.2f')}\,s. {escape(outcome['evidence'])}")
                 body += [rf"\paragraph{{Note}} {escape(n)}" for n in outcome.get("notes", [])]
     when = (f"Evidence from the verify run recorded in build/report.json "
-            f"({report['passed']} passed, {report['failed']} failed, {report['total_seconds']:.1f} s)."
+            f"({report['passed']} passed, {report['failed']} failed, {_number(report['total_seconds'], '.1f')} s)."
             if report else "No verify run recorded yet.")
     return "\n".join([
         r"\documentclass[10pt]{article}",
@@ -453,20 +454,19 @@ def document(checks, derived: dict, report: dict | None) -> str:
     ])
 
 
-def write_all(out: Path, checks, report_path: Path) -> list[Path]:
-    """Derive every check once; write one fragment per check and the document."""
-    out.mkdir(parents=True, exist_ok=True)
+def write_all(out: Path, checks, report: dict | None) -> list[Path]:
+    """Derive every check once; write one fragment per check and the document (`report`: report.read)."""
     derived, written = {}, []
     for cid, check in checks.items():
         derived[cid] = check.derive()
-        path = out / f"{cid}.tex"
-        path.write_text(fragment(check, derived[cid]))
-        written.append(path)
-    report = json.loads(report_path.read_text()) if report_path.exists() else None
-    doc = out / "derivations.tex"
-    doc.write_text(document(checks, derived, report))
-    written.append(doc)
+        written.append(outputs.write_text(out / f"{cid}.tex", fragment(check, derived[cid])))
+    written.append(outputs.write_text(out / "derivations.tex", document(checks, derived, report)))
     return written
+
+
+def _number(value, spec: str) -> str:
+    """A report's number as text; n/a where it was not finite (null)."""
+    return "n/a" if value is None else format(value, spec)
 
 
 # --- PDF ------------------------------------------------------------------------------------------

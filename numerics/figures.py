@@ -5,7 +5,7 @@ theory itself (derived limits, the ODE solution) is evaluated by the caller.
 """
 from __future__ import annotations
 
-from pathlib import Path
+import io
 
 import matplotlib
 
@@ -16,13 +16,15 @@ import numpy as np  # noqa: E402
 COLORS = ("tab:blue", "tab:orange", "tab:green")
 
 
-def save(fig, out: Path, name: str) -> list[Path]:
-    out.mkdir(parents=True, exist_ok=True)
-    paths = [out / f"{name}.{ext}" for ext in ("png", "pdf")]
-    for p in paths:
-        fig.savefig(p, dpi=130, bbox_inches="tight")
+def render(fig) -> dict[str, bytes]:
+    """The figure as PNG and PDF bytes ({extension: bytes}); the caller writes them."""
+    out = {}
+    for ext in ("png", "pdf"):
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format=ext, dpi=130, bbox_inches="tight")
+        out[ext] = buffer.getvalue()
     plt.close(fig)
-    return paths
+    return out
 
 
 def ab_dynamics(panels: list[dict], title: str):

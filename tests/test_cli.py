@@ -89,7 +89,7 @@ def test_moments_law_gives_the_limit_of_any_law_with_those_moments(capsys):
     ({"m2": 1, "m4": 3, "m6": 15, "m24": 16}, "Hölder"),  # E|x_k|²|x_j|⁴ > E|x|⁶
     ({"m2": 1, "m4": -3, "m6": 15, "m24": 3}, "real and >= 0"),
     ({"m2": 0, "m4": 0, "m6": 0, "m24": 0}, "m_{2} = E|x_k|² > 0"),
-    ({"m2": 1, "m4": 3}, "m_{6} is needed"),  # a moment the derivation needs but the vector lacks
+    ({"m2": 1, "m4": 3}, "the moments m_{6}, m_{2,4} are needed"),  # every moment the derivation lacks
     ({"m2": 1, "mx": 3}, "not a moment name"),
 ])
 def test_moment_vectors_no_law_has_are_refused(vector, fragment):

@@ -7,6 +7,7 @@ import pytest
 import sympy as sp
 
 from mesaverify import tex as latex
+from mesaverify.report import read as read_report
 from mesaverify.cli import main
 from mesaverify.checks.core.registry import all_checks
 
@@ -150,7 +151,7 @@ def test_document_quotes_the_last_verify(tmp_path, derived):
         "tolerance": 1e-30, "seconds": 0.5, "notes": ["the line is 4.2 % higher"]}]}
     (tmp_path / "report.json").write_text(json.dumps(report))
     picked = {cid: CHECKS[cid] for cid in ("Z.thm4_1.limit", "Z.flow.ode")}
-    written = latex.write_all(tmp_path / "latex", picked, tmp_path / "report.json")
+    written = latex.write_all(tmp_path / "latex", picked, read_report(tmp_path / "report.json"))
     assert [p.name for p in written] == ["Z.thm4_1.limit.tex", "Z.flow.ode.tex", "derivations.tex"]
     doc = (tmp_path / "latex" / "derivations.tex").read_text()
     assert doc.startswith(r"\documentclass") and doc.rstrip().endswith(r"\end{document}")

@@ -21,7 +21,7 @@ import numpy as np
 import sympy as sp
 
 from mesaverify.checks.core.laws import LawSpec
-from mesaverify.derivations.moments import Discrete, with_moments
+from mesaverify.derivations.moments import Discrete, exact, with_moments
 from mesaverify.derivations.zheng import assumption
 
 
@@ -29,7 +29,7 @@ def symmetrised(point: tuple) -> Discrete:
     """The point with every permutation of its coordinates, equally likely (an exchangeable law)."""
     counts: dict = {}
     for perm in itertools.permutations(range(len(point))):
-        q = tuple(sp.sympify(point[k]) for k in perm)
+        q = tuple(exact(point[k]) for k in perm)
         counts[q] = counts.get(q, 0) + 1
     total = sum(counts.values())
     return Discrete(tuple(counts), tuple(sp.Rational(c, total) for c in counts.values()))
@@ -53,7 +53,7 @@ def breaking_41(identity: sp.Expr, points) -> LawSpec | None:
     identities_41(d)) and satisfies every other one; None if no mixture of these points does."""
     from scipy.optimize import linprog
 
-    points = [tuple(p) for p in points if any(sp.sympify(v) != 0 for v in p)]
+    points = [tuple(p) for p in points if any(exact(v) != 0 for v in p)]
     if not points:
         return None
     d = len(points[0])
@@ -70,11 +70,11 @@ def breaking_41(identity: sp.Expr, points) -> LawSpec | None:
         if found.status != 0:
             continue
         support = [i for i, w in enumerate(found.x) if w > 1e-9]
-        exact = _exact_vertex([[row[i] for i in support] for row in rows], rhs)
-        if exact is None:
+        vertex = _exact_vertex([[row[i] for i in support] for row in rows], rhs)
+        if vertex is None:
             continue
         weights = [sp.Integer(0)] * len(points)
-        for i, w in zip(support, exact):
+        for i, w in zip(support, vertex):
             weights[i] = w
         total = sum(weights)
         law = mixture([c for c, w in zip(components, weights) if w != 0], [w / total for w in weights if w != 0])

@@ -1,15 +1,16 @@
 """`mesaverify fixed-point`: the exact limit of ab under the gradient flow ([Z] Theorem 4.1)."""
 from __future__ import annotations
 
-import json
-
 import sympy as sp
 
+from mesaverify import jsonio
 from mesaverify.commands.lawargs import add_law_arguments, law_from_args
+from mesaverify.derivations.given import derive_all
 from mesaverify.derivations.zheng.stationary import ab_limit
 
 
 def register(sub) -> None:
+    """Add `fixed-point` to the subcommands."""
     p = sub.add_parser("fixed-point", help="exact limit of ab for a law, d and T ([Z] Thm 4.1)")
     add_law_arguments(p)
     p.add_argument("--json", action="store_true", help="print JSON")
@@ -17,12 +18,13 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
+    """Print lim ab for the law, d and T given (exact, and to 20 digits)."""
     spec = law_from_args(args)
-    value = ab_limit(spec.exact(), spec.d, args.T)
+    value = derive_all(spec.exact(), lambda law: ab_limit(law, spec.d, args.T))
     if args.json:
-        print(json.dumps({
+        print(jsonio.dumps({
             "law": spec.label(), "d": spec.d, "T": args.T,
-            "ab": str(value), "ab_float": float(value), "ab_latex": sp.latex(value),
+            "ab": str(value), "ab_float": float(value), "ab_decimal": str(sp.N(value, 20)), "ab_latex": sp.latex(value),
         }))
     else:
         print(f"lim ab = {value} ≈ {sp.N(value, 20)}   [{spec.label()}, T={args.T}]")

@@ -7,21 +7,23 @@ from pathlib import Path
 
 import sympy as sp
 
+from mesaverify import outputs, report
 from mesaverify import tex as latex
 from mesaverify.errors import UsageError
-from mesaverify.commands.lawargs import add_law_arguments
+from mesaverify.commands.lawargs import add_law_arguments, law_from_args, refuse_inapplicable
 from mesaverify.checks.core.registry import all_checks
 
 FORMATS = ("text", "latex", "srepr")
 
 
 def register(sub) -> None:
+    """Add `latex`, `derive` and `selftest` to the subcommands."""
     p = sub.add_parser("latex", help="print one check's derived expression in LaTeX, or write build/latex/")
     p.add_argument("check_id", nargs="?", help="a check id (see `mesaverify verify` for the list)")
     p.add_argument("--all", action="store_true",
                    help="write build/latex/<check-id>.tex for every check and build/latex/derivations.tex")
-    p.add_argument("--out", default="build/latex", help="directory for --all")
-    p.add_argument("--report", default="build/report.json", help="the verify run whose evidence --all quotes")
+    p.add_argument("--out", help="directory for --all (default build/latex)")
+    p.add_argument("--report", help="the verify run whose evidence --all quotes (default build/report.json)")
     p.add_argument("--pdf", action="store_true", help="with --all: compile derivations.pdf (latexmk, pdflatex "
                    "or tectonic); exit 2 with how to install one if none is on the PATH")
     p.set_defaults(run=run_latex)
@@ -41,6 +43,7 @@ def register(sub) -> None:
 
 
 def lookup(check_id: str):
+    """The check of this id, or a UsageError listing the known ids."""
     checks = all_checks()
     if check_id not in checks:
         known = ", ".join(checks)
@@ -49,11 +52,20 @@ def lookup(check_id: str):
 
 
 def run_latex(args) -> int:
+    """One check's expression in LaTeX, or (--all) every fragment and the document, optionally compiled."""
+    if args.all and args.check_id:
+        raise UsageError(f"give a check id or --all, not both (got {args.check_id!r} and --all)")
+    if not args.all:
+        for option in ("pdf", "out", "report"):
+            if getattr(args, option) not in (None, False):
+                raise UsageError(f"--{option} applies only with --all")
     if args.all:
         command = latex.engine() if args.pdf else None
         if args.pdf and command is None:
             raise UsageError(latex.INSTALL_HINT)
-        written = latex.write_all(Path(args.out), all_checks(), Path(args.report))
+        out = outputs.writable_dir(args.out or "build/latex", "--out")
+        recorded = report.read(Path(args.report or "build/report.json"))
+        written = latex.write_all(out, all_checks(), recorded)
         print(f"wrote {len(written) - 1} expressions and {written[-1]}")
         if command is not None:
             ok, tail = latex.compile_pdf(written[-1], command)
@@ -70,18 +82,18 @@ def run_latex(args) -> int:
 
 
 def _by_name(expr, name):
+    """The free symbol of expr called `name`, or None."""
     return next((s for s in expr.free_symbols if getattr(s, "name", None) == name), None)
 
 
-def specialise(expr, args):
-    """Substitute --law (its moments m_{...}), --d and --T into a derived expression."""
-    if args.law is not None:
-        from mesaverify.commands.lawargs import law_from_args
+def specialise(expr, args, spec=None):
+    """Substitute the law `spec` (its moments m_{...}; read from args by run_derive), --d and --T."""
+    if spec is not None:
+        from mesaverify.derivations.given import derive_all
         from mesaverify.derivations.moments import with_moments
 
-        spec = law_from_args(args)
         args.d = spec.d
-        expr = with_moments(expr, spec.exact())
+        expr = derive_all(spec.exact(), lambda law: with_moments(expr, law))
     for name, value, least in (("d", args.d, 1), ("T", args.T, 3)):
         if value is None:
             continue
@@ -94,7 +106,11 @@ def specialise(expr, args):
 
 
 def run_derive(args) -> int:
-    expr = specialise(lookup(args.check_id).derive(), args)
+    """Print one check's derived expression, specialised to the law, d and T given."""
+    refuse_inapplicable(args)
+    check = lookup(args.check_id)
+    spec = law_from_args(args) if args.law is not None else None
+    expr = specialise(check.derive(), args, spec)
     if args.format == "latex":
         print(latex.to_latex(expr))
     elif args.format == "srepr":
@@ -105,6 +121,7 @@ def run_derive(args) -> int:
 
 
 def run_selftest(args) -> int:
+    """Run every check against its mutants; write selftest.json; exit 1 on a survivor."""
     from mesaverify import selftest
 
     ids = [cid for cid in all_checks() if cid.startswith(args.only)]
@@ -112,10 +129,11 @@ def run_selftest(args) -> int:
         raise UsageError(f"no check id starts with {args.only!r}")
     if args.workers < 1:
         raise UsageError(f"--workers must be >= 1, got {args.workers}")
-    summary = selftest.run(ids, args.workers, Path(args.out), progress=lambda line: print(line, flush=True))
+    out = outputs.writable_dir(args.out, "--out")
+    summary = selftest.run(ids, args.workers, out, progress=lambda line: print(line, flush=True))
     print(f"{summary['killed']} of {summary['mutants']} mutants killed "
           f"({len(summary['errors'])} by an error), {len(summary['equivalent'])} equivalent mutants excluded, "
-          f"{len(summary['survivors'])} survivors, {summary['total_seconds']:.0f} s; {Path(args.out) / 'selftest.json'}")
+          f"{len(summary['survivors'])} survivors, {summary['total_seconds']:.0f} s; {out / 'selftest.json'}")
     for row in summary["survivors"]:
         print(f"SURVIVOR {row['check']}: {row['operator']}: {row['mutant']} "
               f"(max_error {row['max_error']:.3e} <= tolerance {row['tolerance']:.3e})")

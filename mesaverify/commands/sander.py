@@ -1,21 +1,22 @@
 """`mesaverify sander-loss` and `sander-minima`: [S]'s derived closed forms at given parameters."""
 from __future__ import annotations
 
-import json
-
 import sympy as sp
 
+from mesaverify import jsonio, numbers
 from mesaverify.errors import UsageError
-from mesaverify.derivations.moments import Ones, UniformPhase, exact
+from mesaverify.derivations.moments import InvalidLaw, Ones, UniformPhase, exact
 from mesaverify.derivations.sander import augmented as aug
 from mesaverify.derivations.sander import nonaugmented as nonaug
 from mesaverify.derivations.sander.laws import Scaled
 from mesaverify.derivations.sander.symbols import T
 
 SETTINGS = ("augmented", "unitary", "orthogonal")
+KEYS = {"augmented": ("A", "B", "P", "law"), "unitary": ("A", "B", "p"), "orthogonal": ("A", "B", "p")}
 
 
 def register(sub) -> None:
+    """Add `sander-loss` and `sander-minima` to the subcommands."""
     p = sub.add_parser("sander-loss", help="[S] derived population loss at given parameters")
     p.add_argument("--setting", required=True, choices=SETTINGS)
     p.add_argument("--T", type=int, required=True, help="context length T >= 3")
@@ -35,32 +36,33 @@ def register(sub) -> None:
 
 
 def _matrix(value, name, rows=None, cols=None):
-    if not isinstance(value, list) or not value or not all(isinstance(r, list) for r in value):
-        raise UsageError(f"{name} must be a non-empty list of rows")
+    """A parameter matrix from the file: rows of numbers, exact, of the shape asked for."""
+    value = jsonio.numbers_matrix(value, name)
     if len({len(r) for r in value}) != 1:
         raise UsageError(f"{name}: rows of different lengths")
     if (rows is not None and len(value) != rows) or (cols is not None and len(value[0]) != cols):
         raise UsageError(f"{name} must be {rows or '?'}×{cols or '?'}, got {len(value)}×{len(value[0])}")
-    try:
-        return [[exact(v) for v in r] for r in value]
-    except ValueError as err:
-        raise UsageError(f"{name}: {err}") from None
+    return [[exact(v) for v in r] for r in value]
 
 
-def _load(path):
-    try:
-        with open(path) as fh:
-            data = json.load(fh)
-    except OSError as err:
-        raise UsageError(f"cannot read {path}: {err.strerror}") from None
-    except json.JSONDecodeError as err:
-        raise UsageError(f"{path} is not valid JSON: {err.msg}") from None
+def _load(path, setting):
+    """The parameter file: a JSON object with the keys the setting uses, and no other."""
+    data = jsonio.load_file(path)
     if not isinstance(data, dict):
         raise UsageError(f"{path} must hold a JSON object")
+    allowed = KEYS[setting]
+    unknown = [key for key in data if key not in allowed]
+    if unknown:
+        raise UsageError(f"{path}: key {numbers.show(unknown[0])} is not used by --setting {setting}; "
+                         f"the keys are {', '.join(allowed)}")
+    for key in ("A", "B") + (("p",) if setting != "augmented" else ()):
+        if key not in data:
+            raise UsageError(f"{path} lacks {key!r} (the keys are {', '.join(allowed)})")
     return data
 
 
 def _check_T(horizon):
+    """Refuse a context length below 3."""
     if horizon < 3:
         raise UsageError(f"T must be >= 3, got --T {horizon}")
 
@@ -77,20 +79,16 @@ def _eigen_law(law, P):
     if not isinstance(law, dict) or set(law) != {"support", "probs"}:
         raise UsageError('law must be "ones", "phase" or {"support": [[...]], "probs": [...]}')
     support = _matrix(law["support"], "law.support", cols=dim)
-    if not isinstance(law["probs"], list):
-        raise UsageError("law.probs must be a list")
     try:
-        return aug.eigen_law(support, [exact(v) for v in law["probs"]], P)
-    except ValueError as err:
+        return aug.eigen_law(support, [exact(v) for v in jsonio.numbers_list(law["probs"], "law.probs")], P)
+    except InvalidLaw as err:
         raise UsageError(f"law: {err}") from None
 
 
 def run_loss(args) -> int:
+    """Print [S]'s derived population loss at the parameters of the file."""
     _check_T(args.T)
-    data = _load(args.params)
-    for key in ("A", "B"):
-        if key not in data:
-            raise UsageError(f"parameter file lacks {key!r}")
+    data = _load(args.params, args.setting)
     if args.setting == "augmented":
         A_ = _matrix(data["A"], "A")
         dim = len(A_)
@@ -109,12 +107,9 @@ def run_loss(args) -> int:
         B_ = _matrix(data["B"], "B", H, dim)
         if args.setting == "orthogonal" and dim % 2:
             raise UsageError(f"the orthogonal setting needs an even d, got rows of length {dim}")
-        if "p" not in data or not isinstance(data["p"], list) or len(data["p"]) != args.T:
-            raise UsageError(f"p must be a list of length T = {args.T}")
-        try:
-            p_ = [exact(v) for v in data["p"]]
-        except ValueError as err:
-            raise UsageError(f"p: {err}") from None
+        p_ = [exact(v) for v in jsonio.numbers_list(data["p"], "p")]
+        if len(p_) != args.T:
+            raise UsageError(f"p must be a list of length T = {args.T}, got {len(p_)} entries")
         Cm = (sp.Matrix(B_).T * sp.Matrix(A_)).tolist()
         loss = nonaug.unitary_loss(dim) if args.setting == "unitary" else nonaug.orthogonal_loss(dim)
         value = nonaug.evaluate(loss, Cm, p_)
@@ -124,6 +119,7 @@ def run_loss(args) -> int:
 
 
 def run_minima(args) -> int:
+    """Print [S]'s derived minimum, a minimiser and (non-augmented) the lower bound."""
     _check_T(args.T)
     if args.d < 1:
         raise UsageError(f"--d must be >= 1, got {args.d}")
@@ -161,4 +157,5 @@ def run_minima(args) -> int:
 
 
 def _print(payload, as_json, text):
-    print(json.dumps(payload) if as_json else text)
+    """The result as strict JSON or as text."""
+    print(jsonio.dumps(payload) if as_json else text)

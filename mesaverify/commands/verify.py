@@ -3,9 +3,8 @@ from __future__ import annotations
 
 import sys
 import time
-from pathlib import Path
 
-from mesaverify import report, runner
+from mesaverify import outputs, report, runner
 from mesaverify.checks.core.registry import COSTS, KINDS, PAPERS, all_checks, select
 from mesaverify.errors import UsageError
 
@@ -13,6 +12,7 @@ TAGS = (*PAPERS.values(), *KINDS, *COSTS)
 
 
 def register(sub) -> None:
+    """Add `verify` to the subcommands."""
     p = sub.add_parser("verify", help="re-derive every result and check it numerically",
                        description="Re-derive every claim of both papers and hold it against an independent numeric "
                                    "evaluation; print a table and write report.md and report.json.",
@@ -28,6 +28,7 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
+    """Run the checks (or list them), print the table and write the report; exit 1 if a check fails."""
     checks = list(select(all_checks(), only=args.only, tags=tuple(args.tag)).values())
     if not checks:
         raise UsageError(f"no check has an id starting with {args.only!r} and the tags {args.tag}")
@@ -37,6 +38,7 @@ def run(args) -> int:
         return 0
     if args.jobs < 1:
         raise UsageError(f"--jobs must be >= 1, got {args.jobs}")
+    out = outputs.writable_dir(args.out, "--out")
     start = time.perf_counter()
     finished = []
 
@@ -44,9 +46,9 @@ def run(args) -> int:
         finished.append(o.id)
         print(f"[{len(finished)}/{len(checks)}] {o.id}: {o.status} ({o.seconds:.1f} s)", file=sys.stderr, flush=True)
 
-    outcomes = runner.run(checks, args.jobs, runner.last_costs(Path(args.out) / "report.json"), progress)
+    outcomes = runner.run(checks, args.jobs, runner.last_costs(out / "report.json"), progress)
     total = time.perf_counter() - start
     print(report.table(outcomes))
-    report.write(outcomes, total, Path(args.out))
-    print(f"report: {Path(args.out) / 'report.md'}, {Path(args.out) / 'report.json'}")
+    report.write(outcomes, total, out)
+    print(f"report: {out / 'report.md'}, {out / 'report.json'}")
     return 0 if all(o.status == "pass" for o in outcomes) else 1

@@ -37,8 +37,11 @@ GAP = 1e-3  # sequences with two phases this close (|1 − λ_j λ̄_k| < GAP) u
 SPAN = 1000  # sequences per _Support block: its per-call arrays stay a few MB, reused by malloc
 
 
+GROWTH = 1e6  # a loss this many times its initial value is divergence, not training
+
+
 class TrainingDiverged(ArithmeticError):
-    """The empirical loss became non-finite (the learning rate is too large)."""
+    """The empirical loss became non-finite or grew GROWTH-fold (the learning rate is too large)."""
 
 
 # ---------------------------------------------------------------- data (SPEC §1)
@@ -502,7 +505,7 @@ def train(
 ):
     """Plain gradient descent W ← W − lr·G for `epochs` steps; returns (K, V, History).
 
-    Raises TrainingDiverged, naming the epoch, when the loss is not finite.
+    Raises TrainingDiverged, naming the epoch, when the loss is not finite or grew GROWTH-fold.
     """
     K, V = K.astype(complex).copy(), V.astype(complex).copy()
     MK, MV = offdiagonal_mask(loss_fn.d) if mask else (1.0, 1.0)
@@ -520,11 +523,14 @@ def train(
     for epoch in range(epochs + 1):
         with np.errstate(over="ignore", invalid="ignore"):  # a diverging run is reported below
             loss, GK, GV = loss_fn(K, V, gradient=epoch < epochs)
-        if not math.isfinite(loss) or not (np.isfinite(K).all() and np.isfinite(V).all()):
+        finite = math.isfinite(loss) and np.isfinite(K).all() and np.isfinite(V).all()
+        if epoch == 0 and not finite:
+            raise TrainingDiverged("the training loss is not finite at the initial point (epoch 0): the "
+                                   "initialisation or the data are too large for float64; no step was taken")
+        if epoch > 0 and (not finite or 0 < GROWTH * hist.loss[0] < loss):
             raise TrainingDiverged(
-                f"the training loss is not finite at epoch {epoch} (learning rate {lr:g}); "
-                f"try a smaller rate, e.g. --lr {lr / 10:g}"
-            )
+                f"the training loss grew from {hist.loss[0]:.3g} to {loss:.3g} (beyond {GROWTH:g} times, or not "
+                f"finite) at epoch {epoch} (learning rate {lr:g}); try a smaller rate, e.g. --lr {lr / 10:g}")
         record(loss)
         if progress is not None:
             progress(epoch, epochs, loss)

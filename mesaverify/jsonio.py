@@ -1,0 +1,120 @@
+"""JSON in and out, strictly: numbers read exactly and by the one grammar, files bounded in size and
+nesting, and `--json` output that strict parsers accept (no NaN or Infinity)."""
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+from fractions import Fraction
+
+from mesaverify import numbers
+from mesaverify.errors import UsageError
+
+MAX_BYTES = 10 * 1024 * 1024  # a parameter file or option value
+MAX_DEPTH = 32  # nesting of arrays and objects
+
+
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_BRACKET = re.compile(r"[\[\]{}]")
+
+
+def _depth(text: str) -> int:
+    """The deepest nesting of [ and { in JSON text (strings skipped), without recursion."""
+    deepest = depth = 0
+    for m in _BRACKET.finditer(_STRING.sub("", text)):
+        depth += 1 if m.group() in "[{" else -1
+        deepest = max(deepest, depth)
+    return deepest
+
+
+def loads(text: str, what: str):
+    """JSON text with every number an exact Fraction (by the number grammar), NaN/Infinity and duplicate
+    keys refused; one-line UsageError naming `what` otherwise."""
+    if len(text) > MAX_BYTES:
+        raise UsageError(f"{what}: {len(text)} characters of JSON; at most {MAX_BYTES} are read")
+    if _depth(text) > MAX_DEPTH:
+        raise UsageError(f"{what}: JSON nested more than {MAX_DEPTH} levels deep")
+
+    def constant(name):
+        """Refuse NaN, Infinity and -Infinity."""
+        raise UsageError(f"{what}: {name} is not a finite number; give {numbers.GRAMMAR}")
+
+    def pairs(items):
+        """An object from its pairs, a repeated key refused."""
+        seen = {}
+        for key, value in items:
+            if key in seen:
+                raise UsageError(f"{what}: the key {numbers.show(key)} appears twice")
+            seen[key] = value
+        return seen
+
+    number = lambda s: numbers.literal(s.lstrip("-"), what) * (-1 if s.startswith("-") else 1)  # noqa: E731
+    try:
+        return json.loads(text, parse_float=number, parse_int=number, parse_constant=constant, object_pairs_hook=pairs)
+    except json.JSONDecodeError as err:
+        raise UsageError(f"{what} is not valid JSON: {err.msg} (line {err.lineno}, column {err.colno})") from None
+    except RecursionError:
+        raise UsageError(f"{what}: JSON nested too deeply") from None
+
+
+def load_file(path: str, what: str | None = None):
+    """A JSON file (UTF-8, at most MAX_BYTES), read as `loads` reads text."""
+    what = what or path
+    try:
+        if os.path.getsize(path) > MAX_BYTES:
+            raise UsageError(f"{what}: larger than {MAX_BYTES // (1024 * 1024)} MB; not read")
+        with open(path, "rb") as fh:
+            raw = fh.read(MAX_BYTES + 1)
+    except OSError as err:
+        raise UsageError(f"cannot read {path}: {err.strerror or err}") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise UsageError(f"{what} is not UTF-8 text (byte {err.start}); a JSON file was expected") from None
+    return loads(text, what)
+
+
+def number(value, what: str) -> Fraction | numbers.ExactComplex:
+    """A number inside loaded JSON: a JSON number, or a string by the number grammar; nothing else."""
+    if isinstance(value, Fraction):
+        return value
+    if isinstance(value, str):
+        return numbers.parse(value, what)
+    kind = {bool: "a boolean", type(None): "null", list: "a list", dict: "an object"}.get(type(value), "a value")
+    raise UsageError(f"{what}: expected a number, got {kind} {numbers.show(_text(value))}")
+
+
+def numbers_list(value, what: str) -> list:
+    """A JSON list of numbers."""
+    if not isinstance(value, list):
+        raise UsageError(f"{what} must be a JSON list of numbers, got {numbers.show(_text(value))}")
+    return [number(v, f"{what}[{n}]") for n, v in enumerate(value)]
+
+
+def numbers_matrix(value, what: str) -> list:
+    """A non-empty JSON list of non-empty rows of numbers."""
+    if not isinstance(value, list) or not value or not all(isinstance(r, list) and r for r in value):
+        raise UsageError(f"{what} must be a non-empty list of non-empty rows, got {numbers.show(_text(value))}")
+    return [numbers_list(r, f"{what}[{n}]") for n, r in enumerate(value)]
+
+
+def _text(value) -> str:
+    """Loaded JSON back as text for a message (Fractions as strings)."""
+    return json.dumps(value, default=str, ensure_ascii=False)
+
+
+def finite(obj):
+    """obj with every non-finite float replaced by None (the caller states why in a status field)."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: finite(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [finite(v) for v in obj]
+    return obj
+
+
+def dumps(obj, **kwargs) -> str:
+    """Strict JSON for --json and build/ files: non-finite floats become null, NaN/Infinity never appear."""
+    return json.dumps(finite(obj), allow_nan=False, **kwargs)
