@@ -11,8 +11,19 @@ law (SymPy moments) and the numeric one (finite support, sampler, quadrature) fr
 from __future__ import annotations
 
 from mesaverify.checks.core.laws import LawSpec
+from mesaverify import numbers as _numbers
 from mesaverify.derivations import moments as _moments
 from mesaverify.derivations.zheng.symbols import d as _d
+
+
+def _number(value, what: str):
+    """A number as the exact side takes it: text through the one strict grammar (never evaluated), a float by
+    its shortest decimal (0.1 → 1/10), exact numbers as they are."""
+    if isinstance(value, float):
+        value = repr(value)
+    if isinstance(value, str):
+        value = _numbers.parse(value, what)
+    return _moments.exact(value)
 
 
 def _spec(name: str, d: int, **kw) -> LawSpec:
@@ -23,17 +34,17 @@ def _spec(name: str, d: int, **kw) -> LawSpec:
 
 def gaussian(d: int, sigma=1) -> LawSpec:
     """x_1 ~ N(0, σ² I_d), real. Example: ``mv.laws.gaussian(d=5, sigma="1/2")``."""
-    return _spec("gaussian", d, sigma=_moments.exact(sigma))
+    return _spec("gaussian", d, sigma=_number(sigma, "sigma"))
 
 
 def complex_gaussian(d: int, sigma=1) -> LawSpec:
     """x_1 ~ CN(0, σ² I_d), circular (E|x_k|² = σ²). Example: ``mv.laws.complex_gaussian(d=3)``."""
-    return _spec("complex-gaussian", d, sigma=_moments.exact(sigma))
+    return _spec("complex-gaussian", d, sigma=_number(sigma, "sigma"))
 
 
 def sparse(d: int, c=1) -> LawSpec:
     """[Z] Example 4.1: x_1 = ±c e_k, k uniform, sign uniform. Example: ``mv.laws.sparse(d=3, c=2)``."""
-    return _spec("sparse", d, c=_moments.exact(c))
+    return _spec("sparse", d, c=_number(c, "c"))
 
 
 def ones(d: int) -> LawSpec:
@@ -54,15 +65,15 @@ def phase(d: int) -> LawSpec:
 def discrete(support, probs) -> LawSpec:
     """A finite law: points of C^d and their probabilities (fractions as strings stay exact).
     Example: ``mv.laws.discrete([[1, 0], [0, "1/3"]], ["1/3", "2/3"])``."""
-    support = tuple(tuple(_moments.exact(v) for v in point) for point in support)
+    support = tuple(tuple(_number(v, "support") for v in point) for point in support)
     return _spec("discrete", len(support[0]) if support else 0, support=support,
-                 probs=tuple(_moments.exact(p) for p in probs))
+                 probs=tuple(_number(p, "probs") for p in probs))
 
 
 def moments(d: int, values: dict) -> LawSpec:
     """An exchangeable law known by its moments: names m2, m4, m6, m24 or m_{...}, and P0 = P(x_k ≠ 0).
     Example: ``mv.laws.moments(5, {"m2": 1, "m4": 3, "m6": 15, "m24": 3})``."""
-    return _spec("moments", d, moments=tuple((str(k), _moments.exact(v)) for k, v in values.items()))
+    return _spec("moments", d, moments=tuple((str(k), _number(v, str(k))) for k, v in values.items()))
 
 
 def symbolic(d=None) -> _moments.SymbolicExchangeable:

@@ -32,10 +32,10 @@ def symbol(name: str) -> sp.Symbol:
 def substitute(expr: sp.Expr, values) -> sp.Expr:
     """Put moments into expr: `values` is a law (its exact moments) or a mapping {name or symbol: number}.
     Example: ``mv.substitute(mv.zheng.limit(mv.laws.symbolic(d=5), T=100), {"m2": 1, "m4": 3, "m6": 15, "m24": 3})``."""
-    from mesaverify.derivations.moments import exact
+    from mesaverify.laws import _number
     from mesaverify.laws import exact as exact_law
 
     if isinstance(values, dict):
-        mapping = {(symbol(k) if isinstance(k, str) else k): exact(v) for k, v in values.items()}
+        mapping = {(symbol(k) if isinstance(k, str) else k): _number(v, str(k)) for k, v in values.items()}
         return sp.simplify(expr.xreplace(mapping))
     return sp.simplify(with_moments(expr, exact_law(values)))

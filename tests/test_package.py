@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import ast
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -55,10 +56,14 @@ def test_nothing_imports_the_old_top_level_packages():
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("wheel")
+    """The wheel, built from a copy of the source tree (the build leaves nothing in the checkout)."""
+    tmp = tmp_path_factory.mktemp("wheel")
+    source = tmp / "source"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(".venv", "build", ".git", "*.egg-info", "__pycache__",
+                                                                ".hypothesis", ".pytest_cache"))
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "--disable-pip-version-check",
-                    "-w", str(out), str(ROOT)], check=True, capture_output=True, timeout=300)
-    (path,) = out.glob("mesaverify-*.whl")
+                    "-w", str(tmp), str(source)], check=True, capture_output=True, timeout=300)
+    (path,) = tmp.glob("mesaverify-*.whl")
     return path
 
 
