@@ -10,6 +10,7 @@ from hypothesis import given, settings, strategies as st
 from mesaverify.checks.core.registry import all_checks, select
 from mesaverify.derivations.moments import ComplexGaussian, Ones, UniformPhase
 from mesaverify.derivations.sander import augmented as aug
+from mesaverify.derivations.sander import minima
 from mesaverify.derivations.sander import nonaugmented as nonaug
 from mesaverify.derivations.sander.laws import Scaled
 from mesaverify.derivations.sander.symbols import C, T, a, b, d, p
@@ -116,31 +117,31 @@ def test_scalar_loss_depends_on_ab_only(law):
 @pytest.mark.parametrize("setting,dims", [("unitary", (1, 2, 3)), ("orthogonal", (2, 4))])
 def test_minimiser_attains_the_eckart_young_bound(setting, dims):
     """Upper bound (the loss at the derived minimiser) = lower bound (the decomposition), for every H."""
-    minimum = nonaug.unitary_minimum if setting == "unitary" else nonaug.orthogonal_minimum
+    minimum = minima.unitary_minimum if setting == "unitary" else minima.orthogonal_minimum
     for dim in dims:
         for H in range(1, dim + 2):
-            assert minimum(dim, H) == nonaug.minimum_bound(setting, dim, H)
+            assert minimum(dim, H) == minima.minimum_bound(setting, dim, H)
 
 
 def test_unitary_minimiser_attains_minimum():
     for dim, H in ((2, 1), (3, 2), (2, 3)):
-        m = nonaug.unitary_minimiser(dim, H)
+        m = minima.unitary_minimiser(dim, H)
         Cm = (sp.Matrix(m["B"]).T * sp.Matrix(m["A"])).tolist()
         value = nonaug.evaluate(nonaug.unitary_loss(dim), Cm, [0, 0, 0, m["p_last"]])
-        assert value == nonaug.unitary_minimum(dim, H)
+        assert value == minima.unitary_minimum(dim, H)
 
 
 @pytest.mark.parametrize("setting,dim", [("unitary", 2), ("orthogonal", 2)])
 def test_decomposition_is_a_certificate(setting, dim):
     """The remainder is a sum of squares; R + the square is the loss; an indefinite Gram matrix is refused."""
-    dec = nonaug.decomposition(setting, dim)
-    assert nonaug.manifestly_nonnegative(dec.remainder)
-    assert not nonaug.manifestly_nonnegative(dec.remainder - 2 * sp.Add.make_args(dec.remainder)[0])
-    assert nonaug._pull_out(nonaug.split_positions(nonaug.loss_of(setting, dim)) - dec.square() - dec.remainder) == 0
+    dec = minima.decomposition(setting, dim)
+    assert minima.manifestly_nonnegative(dec.remainder)
+    assert not minima.manifestly_nonnegative(dec.remainder - 2 * sp.Add.make_args(dec.remainder)[0])
+    assert nonaug.pull_out(nonaug.split_positions(nonaug.loss_of(setting, dim)) - dec.square() - dec.remainder) == 0
     with pytest.raises(ValueError, match="not positive semi-definite"):
-        nonaug._squares(sp.Matrix([[1, 2], [2, 1]]), list(sp.symbols("x y")))
+        minima._squares(sp.Matrix([[1, 2], [2, 1]]), list(sp.symbols("x y")))
     with pytest.raises(ValueError, match="not positive semi-definite"):
-        nonaug._squares(sp.Matrix([[0, 1], [1, 1]]), list(sp.symbols("x y")))
+        minima._squares(sp.Matrix([[0, 1], [1, 1]]), list(sp.symbols("x y")))
 
 
 def _cli(*args):
@@ -205,7 +206,7 @@ def test_cli_bad_shapes(tmp_path):
 def test_orthogonal_minimiser_attains_minimum():
     """The CLI minimiser has zero loss for H ≥ d/2 (d = 2), at several T, on the derived loss."""
     for horizon in (3, 4, 6):
-        m = nonaug.orthogonal_minimiser(2, 1)
+        m = minima.orthogonal_minimiser(2, 1)
         Cm = (sp.Matrix(m["B"]).T * sp.Matrix(m["A"])).tolist()
         value = nonaug.evaluate(nonaug.orthogonal_loss(2), Cm, [0] * (horizon - 2) + list(m["p_last_two"]))
         assert value == 0

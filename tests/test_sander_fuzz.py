@@ -19,6 +19,7 @@ from hypothesis import given, note, settings, strategies as st
 
 from mesaverify.derivations.moments import UniformPhase
 from mesaverify.derivations.sander import augmented as aug
+from mesaverify.derivations.sander import minima
 from mesaverify.derivations.sander import nonaugmented as nonaug
 from mesaverify.derivations.sander.laws import Scaled
 from mesaverify.derivations.sander.symbols import T
@@ -294,7 +295,7 @@ def test_nonaugmented_loss_matches_quadrature_and_bound(setting, data):
     numeric, tol = numeric_loss(setting, Ah, Bh, p)
     note(f"derived {derived} ≈ {float(derived)!r}, numeric {numeric!r}, tolerance {tol:.2e}")
     assert abs(float(derived) - numeric) <= tol
-    assert derived >= nonaug.minimum_bound(setting, dim, H)
+    assert derived >= minima.minimum_bound(setting, dim, H)
 
 
 @pytest.mark.parametrize("setting", nonaug.SETTINGS)
@@ -308,14 +309,14 @@ def test_minimiser_attains_the_derived_minimum(setting, data):
         dim, horizon = data.draw(st.sampled_from([2, 4])), data.draw(st.integers(3, 8))
     H = data.draw(st.integers(1, 4))
     if setting == "unitary":
-        m = nonaug.unitary_minimiser(dim, H)
+        m = minima.unitary_minimiser(dim, H)
         p = [0] * (horizon - 1) + [m["p_last"]]
     else:
-        m = nonaug.orthogonal_minimiser(dim, H)
+        m = minima.orthogonal_minimiser(dim, H)
         p = [0] * (horizon - 2) + list(m["p_last_two"])
     Ah, Bh = sp.Matrix(m["A"]), sp.Matrix(m["B"])
     note(nonaugmented_paste(setting, Ah, Bh, p))
-    bound = nonaug.minimum_bound(setting, dim, H)
+    bound = minima.minimum_bound(setting, dim, H)
     assert derived_loss(setting, Bh.T * Ah, p) == bound
     numeric, tol = numeric_loss(setting, Ah, Bh, p)
     assert abs(numeric - float(bound)) <= tol
@@ -327,7 +328,7 @@ def test_orthogonal_positional_relation(horizon, phi):
     """The derived block minimiser (p_{T−1}/p_T, p_T C) = (ρ*, 𝟙𝟙^T): numerically, the model predicts s_{T+1}
     exactly at every angle (2cos φ s_T − s_{T−1}), and the quadrature loss along p_{T−1} (a quadratic) has
     its vertex at ρ*."""
-    rho, Cstar, L_star = nonaug.orthogonal_block_minimisers()
+    rho, Cstar, L_star = minima.orthogonal_block_minimisers()
     left, right = Cstar.rank_decomposition()  # C* = left · right = B^T A: rows of A are a_h, rows of B are b_h
     Ah, Bh = to_float(right), to_float(left.T)
     p = np.zeros(horizon)

@@ -9,6 +9,7 @@ import sympy as sp
 from mesaverify.checks.core.numeric import DIGITS, EXACT_TOL, FLOAT_EPS, mp, rel
 from mesaverify.checks.core.registry import Comparison
 from mesaverify.derivations.moments import Ones, UniformPhase
+from mesaverify.derivations.sander import minima
 from mesaverify.derivations.sander import nonaugmented as nonaug
 from mesaverify.derivations.sander.laws import Scaled
 from mesaverify.derivations.sander.symbols import d
@@ -99,16 +100,16 @@ def loss_at_cases(expr, cases, numeric_loss, what) -> Comparison:
 
 def decomposition_tuple(setting, dim) -> sp.Tuple:
     """(κ, M, R) of the derived decomposition L = (κ/2)‖p_T C − M‖_F² + R."""
-    dec = nonaug.decomposition(setting, dim)
+    dec = minima.decomposition(setting, dim)
     return sp.Tuple(dec.kappa, dec.M, dec.remainder)
 
 
 def bound_compare(expr, cases, numeric_loss) -> Comparison:
     """(κ, M, R): R must be a sum of squares, and (κ/2)‖p_T C − M‖² + R the model's loss at each (C, p) case."""
     kappa, M, R = expr
-    if not nonaug.manifestly_nonnegative(R):
+    if not minima.manifestly_nonnegative(R):
         return Comparison(float("inf"), EXACT_TOL, f"the remainder is not a sum of squares with positive weights: {R}")
-    return loss_at_cases(nonaug.Decomposition(kappa, M, R).square() + R, cases, numeric_loss,
+    return loss_at_cases(minima.Decomposition(kappa, M, R).square() + R, cases, numeric_loss,
                           "(C, p) cases of (κ/2)‖p_T C − M‖² + R against the model's loss")
 
 
@@ -116,7 +117,7 @@ def bound_note(setting, dims) -> str:
     """The derived (κ, M), σ(M) and the Eckart–Young bound for each d, in words."""
     parts = []
     for dim in dims:
-        dec = nonaug.decomposition(setting, dim)
+        dec = minima.decomposition(setting, dim)
         sv = sorted(dec.M.singular_values(), key=lambda v: -v)
         parts.append(f"d = {dim}: κ = {dec.kappa}, M = {dec.M.tolist()}, σ(M) = {sv}, "
                      f"bound for H = 1..{dim}: {[dec.bound(H) for H in range(1, dim + 1)]}")
@@ -128,7 +129,7 @@ def minimum_compare(expr, setting, minima, train, horizon) -> Comparison:
     loss of L-BFGS from random starts (exact phase quadrature, float64), within √ε_mach."""
     lines, exact_err, train_err = [], 0.0, 0.0
     for (dim, H), value in zip(minima, expr):
-        bound = nonaug.minimum_bound(setting, dim, H)
+        bound = minima.minimum_bound(setting, dim, H)
         exact_err = max(exact_err, float(abs(sp.nsimplify(value) - bound)))
         trained, *_ = train(dim, H, horizon, starts=2, seed=dim + H)
         train_err = max(train_err, abs(trained - float(value)))

@@ -17,6 +17,7 @@ from mesaverify.checks.sander.common import (
     minimum_compare,
     stationary_comparison,
 )
+from mesaverify.derivations.sander import minima
 from mesaverify.derivations.sander import nonaugmented as nonaug
 from mesaverify.numerics.sander import orthogonal as northo
 
@@ -43,7 +44,7 @@ def nonaug_orthogonal_loss(expr) -> Comparison:
              "gives p_{T−1}/p_T = −1/2, p_T C = 𝟙𝟙^T and zero loss: ŝ_{T+1} = p_T (s_{T−1}·s_T) s_T + "
              "p_{T−1} ‖s_{T−1}‖² s_{T−1} = 2cos φ s_T − s_{T−1}. Exactly: the loss at the derived (ρ, C) is the derived "
              "L* with zero gradient in every C entry and every p_t (T = 4); training all of p from random starts finds it.",
-       derive=nonaug.orthogonal_block_minimisers)
+       derive=minima.orthogonal_block_minimisers)
 def nonaug_orthogonal_trig(expr) -> Comparison:
     return both(orthogonal_block_exact(expr, 2, 4, "derived (p_(T−1)/p_T, p_T C) of one rotation block, p_T = 1"),
                 _orthogonal_trig_trained(expr), label="training")
@@ -137,7 +138,7 @@ def nonaug_orthogonal_bound(expr) -> Comparison:
              "per rotation block), one unit per unfitted block below — the Eckart–Young bound of "
              "S.nonaug.orthogonal.bound, attained by the derived minimiser (derived for (d, H) = (2, 1), (4, 1), "
              "(4, 2); L-BFGS from random starts reaches it).",
-       derive=lambda: sp.Tuple(*[nonaug.orthogonal_minimum(dim, H) for dim, H in ORTHO_MINIMA]))
+       derive=lambda: sp.Tuple(*[minima.orthogonal_minimum(dim, H) for dim, H in ORTHO_MINIMA]))
 def nonaug_orthogonal_minimum(expr) -> Comparison:
     out = minimum_compare(expr, "orthogonal", ORTHO_MINIMA, northo.train, 3)
     unitary = [sp.Rational(dim - min(H, dim), 2) for dim, H in ORTHO_MINIMA]
@@ -153,7 +154,7 @@ def nonaug_orthogonal_minimum(expr) -> Comparison:
        claim="At the minima with H = d/2 the heads are bi-orthogonal with p_T ⟨a_h, b_h'⟩ = 2 δ_hh' (p_T A B^T = "
              "U^T U = 2 I for U = [𝟙_block1, …]), and a_h, b_h are constant on each rotation block. Exactly: heads "
              "realising the derived Gram matrix sit at the derived minimum with zero gradient in every b_h, p_t.",
-       derive=lambda: nonaug.orthogonal_heads_gram(4))
+       derive=lambda: minima.orthogonal_heads_gram(4))
 def nonaug_orthogonal_heads(expr) -> Comparison:
     return both(_orthogonal_heads_exact(expr), _orthogonal_heads_trained(expr), label="training")
 
@@ -166,7 +167,7 @@ def _orthogonal_heads_exact(expr) -> Comparison:
     (so p_T A B^T = G), p = (0, …, 0, ρ*, 1) with ρ* = p_{T−1}/p_T derived (S.nonaug.orthogonal.trig); the loss
     there against the derived minimum (S.nonaug.orthogonal.minimum), with its gradient in every b_h entry and p_t."""
     dim, H, horizon = ORTHO_HEADS_EXACT
-    rho = nonaug.orthogonal_block_minimisers()[0]
+    rho = minima.orthogonal_block_minimisers()[0]
     with mpmath.workdps(DIGITS):
         G = [[mp(expr[r, c]) for c in range(H)] for r in range(H)]
         A_ = [[mpmath.mpf(int(c // 2 == h)) for c in range(dim)] for h in range(H)]
@@ -183,7 +184,7 @@ def _orthogonal_heads_exact(expr) -> Comparison:
         theta = [v for row in B0 for v in row] + p0
         names = [f"b_{h + 1},{c + 1}" for h in range(H) for c in range(dim)] + [f"p_{t + 1}" for t in range(horizon)]
         grads = dict(zip(names, central_gradient(loss, theta)))
-        minimum = mp(nonaug.minimum_bound("orthogonal", dim, H))
+        minimum = mp(minima.minimum_bound("orthogonal", dim, H))
         return stationary_comparison([(f"d={dim} H={H} T={horizon}", loss(theta), minimum, grads)],
                            "heads a_h = 𝟙_block h, b_h = Σ_h' G_h'h a_h'/2, p = (0, ρ*, 1) realising the derived G")
 

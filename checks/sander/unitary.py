@@ -17,6 +17,7 @@ from mesaverify.checks.sander.common import (
     minimum_compare,
     stationary_comparison,
 )
+from mesaverify.derivations.sander import minima
 from mesaverify.derivations.sander import nonaugmented as nonaug
 from mesaverify.numerics.sander import nonaugmented as nnonaug
 
@@ -52,7 +53,7 @@ UNITARY_MINIMA = ((3, 2), (2, 2), (3, 1))  # (d, H)
        claim="min over heads and p of the unitary loss is (d − min(H, d))/2: zero for H ≥ d; for H < d the "
              "Eckart–Young bound of S.nonaug.unitary.bound, attained at p = e_T with p_T C a rank-H orthogonal "
              "projector (derived for (d, H) = (3, 2), (2, 2), (3, 1); training from random starts reaches it).",
-       derive=lambda: sp.Tuple(*[nonaug.unitary_minimum(dim, H) for dim, H in UNITARY_MINIMA]))
+       derive=lambda: sp.Tuple(*[minima.unitary_minimum(dim, H) for dim, H in UNITARY_MINIMA]))
 def nonaug_unitary_minimum(expr) -> Comparison:
     return minimum_compare(expr, "unitary", UNITARY_MINIMA, nnonaug.train, 4)
 
@@ -61,7 +62,7 @@ def nonaug_unitary_minimum(expr) -> Comparison:
        claim="At every minimiser with H ≤ d the heads are bi-orthogonal: p_T ⟨a_h, b_{h'}⟩ = δ_{hh'} "
              "(p_T A B^T = I_H); individual a_h need not be orthogonal to each other. Exactly: heads realising the derived "
              "Gram matrix (d = H = 2) sit at the derived minimum with zero gradient in every a_h, b_h, p_t.",
-       derive=nonaug.heads_gram)
+       derive=minima.heads_gram)
 def nonaug_unitary_heads(expr) -> Comparison:
     return both(_unitary_heads_exact(expr), _unitary_heads_trained(expr), label="training")
 
@@ -90,7 +91,7 @@ def _unitary_heads_exact(expr) -> Comparison:
         names = ([f"a_{h + 1},{c + 1}" for h in range(H) for c in range(dim)]
                  + [f"b_{h + 1},{c + 1}" for h in range(H) for c in range(dim)] + [f"p_{t + 1}" for t in range(horizon)])
         grads = dict(zip(names, central_gradient(loss, theta)))
-        minimum = mp(nonaug.minimum_bound("unitary", dim, H))
+        minimum = mp(minima.minimum_bound("unitary", dim, H))
         return stationary_comparison([(f"d={dim} H={H} T={horizon}", loss(theta), minimum, grads)],
                            "heads a_h = e_h, b_h = Σ_h' G_h'h e_h', p = e_T realising the derived G")
 
