@@ -153,10 +153,10 @@ def test_cli_loss_and_minima(tmp_path):
     f.write_text(json.dumps({"A": [[1, 0]], "B": [[1, 0]], "p": [0, 0, 1]}))
     out = _cli("sander-loss", "--setting", "unitary", "--T", "3", "--params", str(f), "--json")
     assert out.returncode == 0, out.stderr
-    assert json.loads(out.stdout)["loss"] == "1/2"
+    assert json.loads(out.stdout)["loss"] == "1"
     out = _cli("sander-minima", "--setting", "unitary", "--d", "2", "--H", "1", "--T", "3", "--json")
     result = json.loads(out.stdout)
-    assert result["minimum"] == "1/2" == result["lower_bound"]
+    assert result["minimum"] == "1" == result["lower_bound"]
 
 
 def test_cli_augmented_P_and_law(tmp_path):

@@ -5,7 +5,7 @@ the model built from its definition with the phases of W averaged exactly on roo
 or against another derived fact; no expected value is typed in.  Float64 agreement is held to
 16 · ε_mach · n_ops · scale, n_ops the floating-point operations accumulated into one summand
 (T·d products, plus log₂ of the number of quadrature nodes for the average) and scale a bound on the
-summands ½‖ŝ_{T+1}‖² + ½‖s_{T+1}‖² from the norms of the parameters.  A failing example is noted as a
+summands ‖ŝ_{T+1}‖² + ‖s_{T+1}‖² from the norms of the parameters.  A failing example is noted as a
 `mesaverify sander-loss` parameter file that can be pasted back.
 """
 import json
@@ -147,7 +147,7 @@ def numeric_augmented(dim, horizon, A, B, P, law):
     s, w = naug.dataset(pts, prs, to_complex(P), horizon)
     L, _, _ = naug.loss_and_gradient(to_complex(A), to_complex(B), s, w, horizon)
     rho = max(float(np.linalg.norm(x)) for x in pts)
-    scale = 0.5 * (norm(A) * norm(B) * rho**3 + rho) ** 2
+    scale = (norm(A) * norm(B) * rho**3 + rho) ** 2
     return L, float_tolerance(scale, horizon * dim * (dim + 1) + math.log2(len(s)))
 
 
@@ -261,7 +261,7 @@ def numeric_loss(setting, Ah, Bh, p):
     rho = 1.0 if setting == "unitary" else math.sqrt(2)  # largest |s_{t,j}|
     C = np.abs(to_float(Bh.T * Ah))
     pabs = sum(abs(float(v)) for v in p)
-    scale = 0.5 * sum((pabs * C[r].sum() * rho**3 + rho) ** 2 for r in range(dim))
+    scale = sum((pabs * C[r].sum() * rho**3 + rho) ** 2 for r in range(dim))
     return L, float_tolerance(scale, horizon * dim * (Ah.rows + 2) + math.log2(len(s)))
 
 

@@ -99,18 +99,18 @@ def loss_at_cases(expr, cases, numeric_loss, what) -> Comparison:
 
 
 def decomposition_tuple(setting, dim) -> sp.Tuple:
-    """(κ, M, R) of the derived decomposition L = (κ/2)‖p_T C − M‖_F² + R."""
+    """(κ, M, R) of the derived decomposition L = κ‖p_T C − M‖_F² + R."""
     dec = minima.decomposition(setting, dim)
     return sp.Tuple(dec.kappa, dec.M, dec.remainder)
 
 
 def bound_compare(expr, cases, numeric_loss) -> Comparison:
-    """(κ, M, R): R must be a sum of squares, and (κ/2)‖p_T C − M‖² + R the model's loss at each (C, p) case."""
+    """(κ, M, R): R must be a sum of squares, and κ‖p_T C − M‖² + R the model's loss at each (C, p) case."""
     kappa, M, R = expr
     if not minima.manifestly_nonnegative(R):
         return Comparison(float("inf"), EXACT_TOL, f"the remainder is not a sum of squares with positive weights: {R}")
     return loss_at_cases(minima.Decomposition(kappa, M, R).square() + R, cases, numeric_loss,
-                          "(C, p) cases of (κ/2)‖p_T C − M‖² + R against the model's loss")
+                          "(C, p) cases of κ‖p_T C − M‖² + R against the model's loss")
 
 
 def bound_note(setting, dims) -> str:
@@ -124,11 +124,11 @@ def bound_note(setting, dims) -> str:
     return "; ".join(parts)
 
 
-def minimum_compare(expr, setting, minima, train, horizon) -> Comparison:
+def minimum_compare(expr, setting, cases, train, horizon) -> Comparison:
     """Each derived minimum against (a) the Eckart–Young bound of the decomposition, exactly, and (b) the best
     loss of L-BFGS from random starts (exact phase quadrature, float64), within √ε_mach."""
     lines, exact_err, train_err = [], 0.0, 0.0
-    for (dim, H), value in zip(minima, expr):
+    for (dim, H), value in zip(cases, expr):
         bound = minima.minimum_bound(setting, dim, H)
         exact_err = max(exact_err, float(abs(sp.nsimplify(value) - bound)))
         trained, *_ = train(dim, H, horizon, starts=2, seed=dim + H)

@@ -122,7 +122,7 @@ def _noncommuting_nonaugmented_mc(expr) -> Comparison:
     err = max(abs(comm - float(L_star)) / tol_a, MC_SIGMAS / worst)
     (tr, _), (cm, _), (gap, gap_se) = rows[0]
     note = (f"The commuting-case minimiser relies on s_{{T−1}}·s_T = Σ_i 2cos φ_i, which has no analogue for Haar W: "
-            f"its loss there is {cm:.3f} (worse than predicting 0, loss ‖𝟙‖²/2 = {NC_D / 2:g}), the trained optimum "
+            f"its loss there is {cm:.3f} (worse than predicting 0, loss ‖𝟙‖² = {NC_D:g}), the trained optimum "
             f"{tr:.3f}; gap {gap:.3f} ± {gap_se:.3f}.")
     return Comparison(err, 1.0,
                       f"commuting W (sampled angles, 4000): minimiser's loss {comm:.2e} ± {comm_se:.1e} vs derived "

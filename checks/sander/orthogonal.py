@@ -118,35 +118,35 @@ def _orthogonal_trig_trained(expr) -> Comparison:
 
 @check("S.nonaug.orthogonal.bound", kinds=("exact",), cost="slow", reference="[S] §3.2, orthogonal W: lower bound on the loss for any number "
                                               "of heads",
-       claim="L(C, p) = ¼‖p_T C − M‖_F² + R(C, p), M = blockdiag(𝟙𝟙^T, …) (one 2×2 block of ones per rotation), "
+       claim="L(C, p) = ½‖p_T C − M‖_F² + R(C, p), M = blockdiag(𝟙𝟙^T, …) (one 2×2 block of ones per rotation), "
              "R a sum of squares, for every C, p and symbolic T; σ(M) = (2, …, 2, 0, …, 0) (d/2 twos), so "
-             "L ≥ ¼ Σ_{i>H} σ_i(M)² = max(d/2 − H, 0) when rank C ≤ H (Eckart–Young). Derived (κ, M, R) for d = 2.",
+             "L ≥ ½ Σ_{i>H} σ_i(M)² = max(d − 2H, 0) when rank C ≤ H (Eckart–Young). Derived (κ, M, R) for d = 2.",
        derive=lambda: decomposition_tuple("orthogonal", 2))
 def nonaug_orthogonal_bound(expr) -> Comparison:
     out = bound_compare(expr, ORTHO_CASES, northo.loss_mp)
     note = ("Unlike the unitary case the square has weight κ = ½: matching the C-linear part "
-            "−(p_T/2)⟨blockdiag(𝟙𝟙^T), C⟩ and the constant L(0, p) = d/2 gives κ = ½, M = blockdiag(𝟙𝟙^T), i.e. "
-            "½‖p_T C/√2 − M/√2‖² with σ(M/√2) = √2. Weight 1 (½‖p_T C − M'‖², M' = blockdiag(𝟙𝟙^T)/2) would leave "
-            "the constant d/4 in R and bound the minimum by (d/2 − H)/2, half its value. R involves p_{T−1} and "
+            "−p_T⟨blockdiag(𝟙𝟙^T), C⟩ and the constant L(0, p) = d gives κ = ½, M = blockdiag(𝟙𝟙^T). "
+            "Weight 1 (‖p_T C − M'‖², M' = blockdiag(𝟙𝟙^T)/2) would leave "
+            "the constant d/2 in R and bound the minimum by (d − 2H)/2, half its value. R involves p_{T−1} and "
             "vanishes at p_T C = blockdiag(𝟙𝟙^T) only with p_{T−1} = −p_T/2 (S.nonaug.orthogonal.trig). "
             + bound_note("orthogonal", (2, 4)))
     return Comparison(out.max_error, out.tolerance, out.evidence, (note,))
 
 
 @check("S.nonaug.orthogonal.minimum", kinds=("exact", "training"), reference="[S] §3.2, orthogonal case: global minima for H ≥ d and H < d",
-       claim="min over heads and p of the orthogonal loss is max(d/2 − H, 0): zero already for H ≥ d/2 (one head "
-             "per rotation block), one unit per unfitted block below — the Eckart–Young bound of "
+       claim="min over heads and p of the orthogonal loss is max(d − 2H, 0): zero already for H ≥ d/2 (one head "
+             "per rotation block), L(0, p) = 2 per unfitted block below — the Eckart–Young bound of "
              "S.nonaug.orthogonal.bound, attained by the derived minimiser (derived for (d, H) = (2, 1), (4, 1), "
              "(4, 2); L-BFGS from random starts reaches it).",
        derive=lambda: sp.Tuple(*[minima.orthogonal_minimum(dim, H) for dim, H in ORTHO_MINIMA]))
 def nonaug_orthogonal_minimum(expr) -> Comparison:
     out = minimum_compare(expr, "orthogonal", ORTHO_MINIMA, northo.train, 3)
-    unitary = [sp.Rational(dim - min(H, dim), 2) for dim, H in ORTHO_MINIMA]
-    note = ("Threshold differs from the unitary case: orthogonal min = max(d/2 − H, 0) (derived "
-            f"{list(expr)}) vs unitary (d − min(H, d))/2 = {unitary} at (d, H) = {list(ORTHO_MINIMA)}; "
+    unitary = [dim - min(H, dim) for dim, H in ORTHO_MINIMA]
+    note = ("Threshold differs from the unitary case: orthogonal min = max(d − 2H, 0) (derived "
+            f"{list(expr)}) vs unitary d − min(H, d) = {unitary} at (d, H) = {list(ORTHO_MINIMA)}; "
             "H ≥ d heads (the issue's split) are not needed, H = d/2 suffice, since one head "
             "(a_h = b_h = 𝟙 on a block) reproduces 2cos φ via s_{T−1}·s_T. Below d/2 the bound is derived: "
-            "L ≥ ¼‖p_T C − blockdiag(𝟙𝟙^T)‖² and rank C ≤ H leave d/2 − H singular values 2 unfitted.")
+            "L ≥ ½‖p_T C − blockdiag(𝟙𝟙^T)‖² and rank C ≤ H leave d/2 − H singular values 2 unfitted.")
     return Comparison(out.max_error, out.tolerance, out.evidence, (note,))
 
 

@@ -37,8 +37,8 @@ def nonaug_unitary_loss(expr) -> Comparison:
 
 
 @check("S.nonaug.unitary.bound", kinds=("exact",), reference="[S] §3.2, unitary W: lower bound on the loss for any number of heads",
-       claim="L(C, p) = ½‖p_T C − I‖_F² + R(C, p) for every C and p, R a sum of squares (R = ½ Σ_{t ≤ T−2} p_t² ‖C‖_F² "
-             "+ ½ p_{T−1}² ‖C𝟙‖²), for symbolic T; hence, rank C ≤ H, L ≥ ½ Σ_{i>H} σ_i(I)² = (d − H)/2 for H < d "
+       claim="L(C, p) = ‖p_T C − I‖_F² + R(C, p) for every C and p, R a sum of squares (R = Σ_{t ≤ T−2} p_t² ‖C‖_F² "
+             "+ p_{T−1}² ‖C𝟙‖²), for symbolic T; hence, rank C ≤ H, L ≥ Σ_{i>H} σ_i(I)² = d − H for H < d "
              "(Eckart–Young). Derived (κ, M, R) for d = 2; κ and M are read off the loss, R by an exact LDL^T.",
        derive=lambda: decomposition_tuple("unitary", 2))
 def nonaug_unitary_bound(expr) -> Comparison:
@@ -50,7 +50,7 @@ UNITARY_MINIMA = ((3, 2), (2, 2), (3, 1))  # (d, H)
 
 
 @check("S.nonaug.unitary.minimum", kinds=("exact", "training"), reference="[S] §3.2, global minima for H ≥ d and H < d",
-       claim="min over heads and p of the unitary loss is (d − min(H, d))/2: zero for H ≥ d; for H < d the "
+       claim="min over heads and p of the unitary loss is d − min(H, d): zero for H ≥ d; for H < d the "
              "Eckart–Young bound of S.nonaug.unitary.bound, attained at p = e_T with p_T C a rank-H orthogonal "
              "projector (derived for (d, H) = (3, 2), (2, 2), (3, 1); training from random starts reaches it).",
        derive=lambda: sp.Tuple(*[minima.unitary_minimum(dim, H) for dim, H in UNITARY_MINIMA]))

@@ -1,9 +1,9 @@
 """[S] §3.2, non-augmented tokens: the lower bound on the loss for any number of heads, and the minima.
 
-Lower bound (any H): L(C, p) = (κ/2)‖p_T C − M‖_F² + R(C, p) with R a sum of
+Lower bound (any H): L(C, p) = κ‖p_T C − M‖_F² + R(C, p) with R a sum of
 squares, (κ, M) = (1, I) (unitary) and (½, blockdiag(𝟙𝟙^T)) (orthogonal); since
-rank(p_T C) ≤ H, Eckart–Young gives L ≥ (κ/2) Σ_{i>H} σ_i(M)², attained by the
-minimisers below.
+rank(p_T C) ≤ H, Eckart–Young gives L ≥ κ Σ_{i>H} σ_i(M)², attained by the
+minimisers below: d − H (unitary, H < d) and max(d − 2H, 0) (orthogonal).
 """
 from __future__ import annotations
 
@@ -31,10 +31,10 @@ def _degree_in_C(term: sp.Expr) -> int:
 
 
 def target(setting: str, dim: int) -> tuple[sp.Expr, sp.ImmutableMatrix]:
-    """(κ, M) with L − (κ/2)‖p_T C − M‖_F² free of constant and C-linear terms.
+    """(κ, M) with L − κ‖p_T C − M‖_F² free of constant and C-linear terms.
 
     The C-linear part of L is −p_T ⟨B, C⟩ and its constant L(0, p) = L_0; the
-    square matches both iff κM = B and κ‖M‖²/2 = L_0: κ = ‖B‖²/(2L_0), M = B/κ.
+    square matches both iff 2κM = B and κ‖M‖² = L_0: κ = ‖B‖²/(4L_0), M = B/(2κ).
     """
     L0, B = sp.Integer(0), sp.zeros(dim, dim)
     for term in sp.Add.make_args(loss_of(setting, dim)):
@@ -46,10 +46,10 @@ def target(setting: str, dim: int) -> tuple[sp.Expr, sp.ImmutableMatrix]:
             B[entry.indices] -= term / (entry * p[T])
     if L0.free_symbols or any(v.free_symbols for v in B):
         raise ValueError("the C-linear part of the loss is not −p_T ⟨B, C⟩ with a constant B")
-    kappa = sum(v**2 for v in B) / (2 * L0)
+    kappa = sum(v**2 for v in B) / (4 * L0)
     if not kappa > 0:
-        raise ValueError(f"κ = {kappa}: no square (κ/2)‖p_T C − M‖² with κ > 0 carries the loss's linear part")
-    return kappa, sp.ImmutableMatrix(B / kappa)
+        raise ValueError(f"κ = {kappa}: no square κ‖p_T C − M‖² with κ > 0 carries the loss's linear part")
+    return kappa, sp.ImmutableMatrix(B / (2 * kappa))
 
 
 def _squares(G: sp.Matrix, z: list) -> list[tuple[sp.Expr, sp.Expr]]:
@@ -69,7 +69,7 @@ def _squares(G: sp.Matrix, z: list) -> list[tuple[sp.Expr, sp.Expr]]:
 
 @lru_cache(maxsize=None)
 def _gram_blocks(setting: str, dim: int) -> dict:
-    """Per output row k, (G, A, z): ½ of the quadratic part of L is Σ_k [z_k^T G_k z_k + Σ_{τ∈MID} p_τ² c_k^T A_k c_k],
+    """Per output row k, (G, A, z): the quadratic part of L is Σ_k [z_k^T G_k z_k + Σ_{τ∈MID} p_τ² c_k^T A_k c_k],
     z_k = (C_kj · s)_{j, s}, s ∈ (p_1, p_{T−1}, p_T, Σ_{τ∈MID} p_τ), c_k = (C_kj)_j; read off the part of
     E[⟨ŝ(C, p), ŝ(C', p')⟩] bilinear in (C, p) and (C', p'), its sums over 1..T split at 1, T − 1, T."""
     sig, sig_, vs = sp.symbols("sigma sigma' varsigma", real=True)
@@ -109,21 +109,21 @@ def _gram_blocks(setting: str, dim: int) -> dict:
 
 @dataclass(frozen=True)
 class Decomposition:
-    """L(C, p) = (κ/2)‖p_T C − M‖_F² + R(C, p), R a sum of squares with positive weights."""
+    """L(C, p) = κ‖p_T C − M‖_F² + R(C, p), R a sum of squares with positive weights."""
 
     kappa: sp.Expr
     M: sp.ImmutableMatrix
     remainder: sp.Expr
 
     def square(self) -> sp.Expr:
-        """(κ/2)‖p_T C − M‖_F²."""
+        """κ‖p_T C − M‖_F²."""
         d = self.M.rows
-        return self.kappa / 2 * sum((p[T] * C[r, c] - self.M[r, c]) ** 2 for r in range(d) for c in range(d))
+        return self.kappa * sum((p[T] * C[r, c] - self.M[r, c]) ** 2 for r in range(d) for c in range(d))
 
     def bound(self, heads: int) -> sp.Expr:
-        """Eckart–Young: min over rank(p_T C) ≤ H of (κ/2)‖p_T C − M‖_F² = (κ/2) Σ_{i>H} σ_i(M)²."""
+        """Eckart–Young: min over rank(p_T C) ≤ H of κ‖p_T C − M‖_F² = κ Σ_{i>H} σ_i(M)²."""
         values = sorted(self.M.singular_values(), key=lambda v: -v)
-        return sp.nsimplify(self.kappa / 2 * sum(v**2 for v in values[heads:]))
+        return sp.nsimplify(self.kappa * sum(v**2 for v in values[heads:]))
 
 
 def manifestly_nonnegative(expr: sp.Expr) -> bool:
@@ -142,7 +142,7 @@ def manifestly_nonnegative(expr: sp.Expr) -> bool:
 
 @lru_cache(maxsize=None)
 def decomposition(setting: str, dim: int) -> Decomposition:
-    """L(C, p) = (κ/2)‖p_T C − M‖_F² + R with R = ½ Σ_k [Σ D_i (ℓ_i·z_k)² + Σ_{τ∈MID} Σ D'_i (ℓ'_i·c_k)² p_τ²].
+    """L(C, p) = κ‖p_T C − M‖_F² + R with R = Σ_k [Σ D_i (ℓ_i·z_k)² + Σ_{τ∈MID} Σ D'_i (ℓ'_i·c_k)² p_τ²].
 
     (κ, M) from `target`; the Gram blocks of each output row k, less κ on the
     p_T slots, written as sums of squares by an exact LDL^T (which fails unless
@@ -154,25 +154,25 @@ def decomposition(setting: str, dim: int) -> Decomposition:
     for row, (G, A, z) in _gram_blocks(setting, dim).items():
         G = G.copy()
         for c in range(dim):
-            G[4 * c + 2, 4 * c + 2] -= kappa  # the p_T slots: (κ/2) p_T² ‖C‖² is the square's
-        squares += [w / 2 * base**2 for w, base in _squares(G, z)]
-        squares += [w / 2 * sp.Sum((base * p[tau]) ** 2, MID)
+            G[4 * c + 2, 4 * c + 2] -= kappa  # the p_T slots: κ p_T² ‖C‖² is the square's
+        squares += [w * base**2 for w, base in _squares(G, z)]
+        squares += [w * sp.Sum((base * p[tau]) ** 2, MID)
                     for w, base in _squares(A, [C[row, c] for c in range(dim)])]
     out = Decomposition(kappa, M, sp.Add(*squares))
     if pull_out(split_positions(loss_of(setting, dim)) - out.square() - out.remainder) != 0:
-        raise ValueError(f"L ≠ (κ/2)‖p_T C − M‖² + R in the {setting} case, d = {dim}")
+        raise ValueError(f"L ≠ κ‖p_T C − M‖² + R in the {setting} case, d = {dim}")
     if not manifestly_nonnegative(out.remainder):
         raise ValueError("the remainder is not a sum of squares")
     return out
 
 
 def minimum_bound(setting: str, dim: int, heads: int) -> sp.Expr:
-    """L ≥ (κ/2)‖p_T C − M‖² ≥ (κ/2) Σ_{i>H} σ_i(M)² since rank(p_T C) ≤ rank C ≤ H (C = Σ_h b_h a_h^T)."""
+    """L ≥ κ‖p_T C − M‖² ≥ κ Σ_{i>H} σ_i(M)² since rank(p_T C) ≤ rank C ≤ H (C = Σ_h b_h a_h^T)."""
     return decomposition(setting, dim).bound(heads)
 
 
 def unitary_minimum(dim: int, heads: int) -> sp.Expr:
-    """L at the minimiser below, for symbolic T: ½‖p_T C − I‖_F² with p_T C a rank-min(H, d) projector.
+    """L at the minimiser below, for symbolic T: ‖p_T C − I‖_F² = d − min(H, d) with p_T C a rank-min(H, d) projector.
 
     That it is the minimum is `minimum_bound("unitary", d, H)`, the Eckart–Young bound of the decomposition.
     """
@@ -241,7 +241,8 @@ def orthogonal_minimiser(dim: int, heads: int) -> dict:
 
 
 def orthogonal_minimum(dim: int, heads: int) -> sp.Expr:
-    """L at the minimiser above: zero for H ≥ d/2; (d/2 − H) · L(0, p) per unfitted block for H < d/2.
+    """L at the minimiser above: zero for H ≥ d/2; for H < d/2 the loss L(0, p) = 2 of each of the d/2 − H
+    unfitted blocks, d − 2H in all.
 
     Evaluated on the derived loss for symbolic T (the value must not depend on T).
     """

@@ -116,7 +116,7 @@ def _phase_average(setting: str, r: int = 0) -> list:
 
 @lru_cache(maxsize=None)
 def polarised_loss(setting: str, dim: int) -> sp.Expr:
-    """E[⟨ŝ(C, p) − s_{T+1}, ŝ(C', p') − s_{T+1}⟩]: the loss 2L(C, p) at (C', p') = (C, p), and the
+    """E[⟨ŝ(C, p) − s_{T+1}, ŝ(C', p') − s_{T+1}⟩]: the loss L(C, p) at (C', p') = (C, p), and the
     features' Gram matrix as its part bilinear in (C, p) and (C', p'); symbolic T, numeric d.
 
     The expectation operator in its two stages (`derivations.expectation.expect`): the phase average,
@@ -131,13 +131,13 @@ def polarised_loss(setting: str, dim: int) -> sp.Expr:
 
 
 def _loss(setting: str, dim: int) -> sp.Expr:
-    """L(C, p) = ½ E‖ŝ_{T+1} − s_{T+1}‖²: the polarised loss at (C', p') = (C, p), halved."""
-    return sp.expand(polarised_loss(setting, dim).xreplace({C_: C, p_: p}) / 2)
+    """L(C, p): the polarised loss at (C', p') = (C, p)."""
+    return sp.expand(polarised_loss(setting, dim).xreplace({C_: C, p_: p}))
 
 
 @lru_cache(maxsize=None)
 def unitary_loss(dim: int) -> sp.Expr:
-    """L(C, p) = E[½‖ŝ_{T+1} − s_{T+1}‖²], unitary case, symbolic T, numeric d (C[k, j], p[t])."""
+    """L(C, p), unitary case W = diag(λ), s_1 = 𝟙, symbolic T, numeric d (C[k, j], p[t])."""
     return _loss("unitary", dim)
 
 

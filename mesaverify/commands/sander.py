@@ -156,7 +156,7 @@ def run_minima(args) -> int:
                  "M": [[str(v) for v in row] for row in dec.M.tolist()]}
     _print({"minimum": str(value), "minimiser": minimiser, **extra}, args.json,
            f"min L = {value} ≈ {sp.N(value, 20)}; minimiser {minimiser}"
-           + (f"; lower bound (κ/2) Σ_{{i>H}} σ_i(M)² = {extra['lower_bound']} with κ = {extra['kappa']}, "
+           + (f"; lower bound κ Σ_{{i>H}} σ_i(M)² = {extra['lower_bound']} with κ = {extra['kappa']}, "
               f"M = {extra['M']}" if extra else ""))
     return 0
 

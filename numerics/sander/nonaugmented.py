@@ -30,7 +30,7 @@ def tokens(lam: np.ndarray, T: int) -> np.ndarray:
 
 
 def loss_and_gradient(Ah, Bh, p, s, T):
-    """L = mean ½‖ŝ_{T+1} − s_{T+1}‖² over the grid, and its gradient in (A_h, B_h, p) (all real)."""
+    """L = mean ‖ŝ_{T+1} − s_{T+1}‖² over the grid, and its gradient in (A_h, B_h, p) (all real)."""
     q = s[:, T - 2].conj()  # s_{T−1}^*
     ctx = s[:, :T]  # s_1..s_T
     score = np.einsum("nj,hj,ntj->nth", q, Ah, ctx)  # s_{T−1}^* A_h s_t
@@ -38,11 +38,11 @@ def loss_and_gradient(Ah, Bh, p, s, T):
     pred = np.einsum("t,nth,nthk->nk", p, score, vals)
     r = pred - s[:, T]
     n = len(s)
-    L = 0.5 * np.sum(abs(r) ** 2) / n
-    rc = r.conj()
-    gp = np.real(np.einsum("nk,nth,nthk->t", rc, score, vals)) / n
-    gB = np.real(np.einsum("nk,t,nth,ntk->hk", rc, p, score, ctx)) / n
-    gA = np.real(np.einsum("nk,t,nthk,nj,ntj->hj", rc, p, vals, q, ctx)) / n
+    L = np.sum(abs(r) ** 2) / n
+    rc = r.conj()  # ∂|r|²/∂θ = 2 Re(r̄ ∂r/∂θ)
+    gp = 2 * np.real(np.einsum("nk,nth,nthk->t", rc, score, vals)) / n
+    gB = 2 * np.real(np.einsum("nk,t,nth,ntk->hk", rc, p, score, ctx)) / n
+    gA = 2 * np.real(np.einsum("nk,t,nthk,nj,ntj->hj", rc, p, vals, q, ctx)) / n
     return L, gA, gB, gp
 
 
@@ -96,5 +96,5 @@ def loss_mp(C, p, d: int, dps: int):
         for s, u in grid:
             for k in range(d):
                 pred = mpmath.fsum(p[n] * mpmath.fdot(C[k], u[n]) * s[n][k] for n in range(T))
-                total += abs(pred - s[T][k]) ** 2 / 2
+                total += abs(pred - s[T][k]) ** 2
         return total / count

@@ -85,5 +85,5 @@ def loss_mp(C, p, d: int, dps: int):
         for s, u in grid:
             for k in range(d):
                 pred = mpmath.fsum(p[n] * mpmath.fdot(C[k], u[n]) * s[n][k] for n in range(T))
-                total += (pred - s[T][k]) ** 2 / 2
+                total += (pred - s[T][k]) ** 2
         return total / count
