@@ -144,6 +144,18 @@ def test_decomposition_is_a_certificate(setting, dim):
         minima._squares(sp.Matrix([[0, 1], [1, 1]]), list(sp.symbols("x y")))
 
 
+def test_condition_that_never_holds_drops_the_term():
+    """E[λ^{2t − 2T − 1}] = 0 for every t and T (an odd exponent never vanishes); λ^{2t − T} depends on the parity of
+    T, which the operator refuses rather than guess."""
+    from mesaverify.derivations.expectation import Term, expect_phases
+    from mesaverify.derivations.sander.symbols import HORIZON, j, t
+
+    never = Term(sp.Integer(1), phase=((j, 2 * t - 2 * T - 1),), time=((t, 1, T),))
+    assert expect_phases([never], HORIZON) == []
+    with pytest.raises(NotImplementedError, match="parity"):
+        expect_phases([Term(sp.Integer(1), phase=((j, 2 * t - T),), time=((t, 1, T),))], HORIZON)
+
+
 def _cli(*args):
     return subprocess.run([sys.executable, "-m", "mesaverify.cli", *args], capture_output=True, text=True)
 

@@ -10,19 +10,48 @@ W = blockdiag(R(φ_1), …), R(φ) = Q diag(μ, μ̄) Q^{−1} with μ = e^{iφ}
 coordinate r of block i is s_{t,(i,r)} = Σ_{σ=±1} κ_{rσ} μ_i^{σ(t−1)}, with κ
 from the eigen-decomposition of R(φ) applied to (1, 1).  Both losses are
 computed by the expectation operator over the phases, for symbolic T.
+
+The orthogonal model can be read in other ways (`Reading`): s_1 = r·𝟙 for another r, the query
+s_T instead of s_{T−1}, or everything — tokens, s_1 = 𝟙 and the diagonal heads — written in the
+eigenbasis of W, where block i carries the conjugate pair of phases (μ_i, μ̄_i).  Only the
+coefficients κ change, so every reading is derived by the same expectation.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 
 import sympy as sp
 
 from mesaverify.derivations.expectation import Term, conj, expect_phases, mul, sum_coordinates
 from mesaverify.derivations.moments import Ones
-from mesaverify.derivations.sander.symbols import HORIZON, C, C_, T, j, k, p, p_, t, tau
-
+from mesaverify.derivations.sander.symbols import HORIZON, C, C_, T, d, j, k, p, p_, t, tau
 
 SETTINGS = ("unitary", "orthogonal")
+BASES = ("real", "eigen")
+
+
+@dataclass(frozen=True)
+class Reading:
+    """How the orthogonal model is read: the coordinates of tokens and heads ("real": W = blockdiag(R(φ_i))
+    on real tokens; "eigen": W's eigenbasis, block i the phase pair (μ_i, μ̄_i)), s_1 = scale·𝟙 in them (scale
+    may hold the symbol d), and the query s_{T−lag} every token is compared with."""
+
+    basis: str = "real"
+    scale: sp.Expr = sp.Integer(1)
+    lag: int = 1
+
+    def __post_init__(self):
+        if self.basis not in BASES or self.lag not in (0, 1):
+            raise ValueError(f"a reading has a basis in {BASES} and the query s_(T−1) or s_T: {self}")
+
+    def label(self) -> str:
+        start = "𝟙" if self.scale == 1 else "𝟙/√d" if self.scale == 1 / sp.sqrt(d) else f"{self.scale}·𝟙"
+        coords = "real rotation coordinates" if self.basis == "real" else "W's eigen-coordinates (μ_i, μ̄_i)"
+        return f"{coords}, s_1 = {start}, query s_{{T−{self.lag}}}" if self.lag else f"{coords}, s_1 = {start}, query s_T"
+
+
+SUITE = Reading()  # the suite's orthogonal model: real rotations, s_1 = 𝟙, query s_{T−1}
 
 
 def unitary_model(Cb=C, pb=p) -> list[Term]:
@@ -37,8 +66,11 @@ def unitary_target() -> list[Term]:
 
 
 @lru_cache(maxsize=None)
-def rotation_coefficients() -> dict:
-    """κ_{rσ}: s_{t,r} = Σ_σ κ_{rσ} μ^{σ(t−1)} for s_{t+1} = R(φ) s_t, s_1 = (1, 1), μ = e^{iφ}."""
+def rotation_coefficients(basis: str = "real", scale: sp.Expr = sp.Integer(1)) -> dict:
+    """κ_{rσ}: s_{t,r} = Σ_σ κ_{rσ} μ^{σ(t−1)} for s_{t+1} = R(φ) s_t, s_1 = scale·(1, 1), μ = e^{iφ}; in the
+    eigenbasis ("eigen") the coordinates are scale·μ^{t−1} and scale·μ̄^{t−1} themselves."""
+    if basis == "eigen":
+        return {(0, 1): scale, (0, -1): sp.Integer(0), (1, 1): sp.Integer(0), (1, -1): scale}
     mu = sp.Symbol("mu", nonzero=True)  # e^{iφ}; cos φ = (μ + 1/μ)/2, sin φ = (μ − 1/μ)/(2i)
     cos, sin = (mu + 1 / mu) / 2, (mu - 1 / mu) / (2 * sp.I)
     R = sp.Matrix([[cos, -sin], [sin, cos]])
@@ -47,7 +79,7 @@ def rotation_coefficients() -> dict:
         (v,) = (R - mu**sigma * sp.eye(2)).applyfunc(sp.simplify).nullspace()
         vectors.append(v.applyfunc(sp.simplify))
     Q = sp.Matrix.hstack(*vectors)
-    w = Q.inv() * sp.Matrix([1, 1])
+    w = Q.inv() * sp.Matrix([scale, scale])
     out = {}
     for col, sigma in enumerate((1, -1)):
         for r in range(2):
@@ -57,82 +89,90 @@ def rotation_coefficients() -> dict:
 
 _i, _i2 = sp.symbols("i i2", integer=True)  # blocks of the output and of the attended coordinate
 _w = sp.IndexedBase("w")  # w[i, i2, n]: the coefficient of the n-th phase monomial (a placeholder while averaging)
+_v = sp.IndexedBase("v")  # v[r, σ] = κ_{rσ}: the target's coefficients (placeholders while averaging)
 _MONOMIALS = tuple((Cb, r, s1, s2, s3) for Cb in (C, C_) for r in range(2)
                    for s1 in (1, -1) for s2 in (1, -1) for s3 in (1, -1))
 
 
-def _weight(n: int, i: int, i2: int) -> sp.Expr:
+def _weight(n: int, i: int, i2: int, kappa: dict) -> sp.Expr:
     """w[i, i2, n] = κ_{r s3} Σ_{r2} C_{(i,r),(i2,r2)} conj(κ_{r2 s1}) κ_{r2 s2} for the n-th (C, r, s1, s2, s3);
     the attended coordinate r2 of block i2 only enters this coefficient."""
     Cb, r, s1, s2, s3 = _MONOMIALS[n]
-    kappa = rotation_coefficients()
     return sp.expand(kappa[(r, s3)] * sum(Cb[2 * i + r, 2 * i2 + r2] * sp.conjugate(kappa[(r2, s1)])
                                           * kappa[(r2, s2)] for r2 in range(2)))
 
 
-def orthogonal_model(r: int, Cb=C, pb=p) -> list[Term]:
-    """ŝ_{T+1} at coordinate r of block i for W = blockdiag(R(φ_i)), s_1 = 𝟙, in the phases μ_i = e^{iφ_i}:
-    Σ_t p_t Σ_{σ1,σ2,σ3} w[i, i2, n] μ_{i2}^{−σ1(T−2) + σ2(t−1)} μ_i^{σ3(t−1)}, summed over blocks i2."""
+def orthogonal_model(r: int, Cb=C, pb=p, lag: int = 1) -> list[Term]:
+    """ŝ_{T+1} at coordinate r of block i for W = blockdiag(R(φ_i)), query s_{T−lag}, in the phases μ_i = e^{iφ_i}:
+    Σ_t p_t Σ_{σ1,σ2,σ3} w[i, i2, n] μ_{i2}^{−σ1(T−1−lag) + σ2(t−1)} μ_i^{σ3(t−1)}, summed over blocks i2."""
     terms = []
     for s1 in (1, -1):
         for s2 in (1, -1):
             for s3 in (1, -1):
                 n = _MONOMIALS.index((Cb, r, s1, s2, s3))
                 terms.append(Term(pb[t] * _w[_i, _i2, n], x=((_i, 0, 0), (_i2, 0, 0)),
-                                  phase=((_i2, -s1 * (T - 2)), (_i2, s2 * (t - 1)), (_i, s3 * (t - 1))),
+                                  phase=((_i2, -s1 * (T - 1 - lag)), (_i2, s2 * (t - 1)), (_i, s3 * (t - 1))),
                                   time=((t, 1, T),)))
     return terms
 
 
-def _fill_weights(expr: sp.Expr) -> sp.Expr:
-    """Every placeholder w[i, i2, n] (and its conjugate) replaced by its value `_weight(n, i, i2)`."""
+def _fill_weights(expr: sp.Expr, kappa: dict) -> sp.Expr:
+    """Every placeholder w[i, i2, n], v[r, σ] (and its conjugate) replaced by its value for the coefficients κ."""
     values = {}
     for w in expr.atoms(sp.Indexed):
         if w.base == _w:
             i, i2, n = map(int, w.indices)
-            values[w] = _weight(n, i, i2)
-            values[sp.conjugate(w)] = sp.conjugate(values[w])
+            values[w] = _weight(n, i, i2, kappa)
+        elif w.base == _v:
+            values[w] = kappa[tuple(map(int, w.indices))]
+        else:
+            continue
+        values[sp.conjugate(w)] = sp.conjugate(values[w])
     return sp.expand(expr.xreplace(values))
 
 
 def orthogonal_target(r: int) -> list[Term]:
-    """−s_{T+1} at coordinate r of block i."""
-    kappa = rotation_coefficients()
-    return [Term(-kappa[(r, s)], x=((_i, 0, 0),), phase=((_i, s * T),)) for s in (1, -1)]
+    """−s_{T+1} at coordinate r of block i: −Σ_σ κ_{rσ} μ_i^{σT}."""
+    return [Term(-_v[r, s], x=((_i, 0, 0),), phase=((_i, s * T),)) for s in (1, -1)]
 
 
 @lru_cache(maxsize=None)
-def _phase_average(setting: str, r: int = 0) -> list:
+def _phase_average(setting: str, r: int = 0, lag: int = 1) -> list:
     """E over the phases of ⟨ŝ(C, p) − s_{T+1}, ŝ(C', p') − s_{T+1}⟩ at output coordinate k (unitary) or
-    coordinate r of block i (orthogonal): the part of the expectation that depends neither on d nor on s_1."""
+    coordinate r of block i (orthogonal, query s_{T−lag}): the part of the expectation that depends neither on d
+    nor on s_1 (nor, orthogonal, on the coordinates: κ stays a placeholder)."""
     if setting == "unitary":
         error, keep = (lambda Cb, pb: unitary_model(Cb, pb) + unitary_target()), k
     elif setting == "orthogonal":
-        error, keep = (lambda Cb, pb: orthogonal_model(r, Cb, pb) + orthogonal_target(r)), _i
+        error, keep = (lambda Cb, pb: orthogonal_model(r, Cb, pb, lag) + orthogonal_target(r)), _i
     else:
         raise ValueError(f"unknown setting {setting!r}")
     return expect_phases([mul(s, conj(u), keep=(keep,)) for s in error(C, p) for u in error(C_, p_)], HORIZON)
 
 
 @lru_cache(maxsize=None)
-def polarised_loss(setting: str, dim: int) -> sp.Expr:
+def polarised_loss(setting: str, dim: int, reading: Reading = SUITE) -> sp.Expr:
     """E[⟨ŝ(C, p) − s_{T+1}, ŝ(C', p') − s_{T+1}⟩]: the loss L(C, p) at (C', p') = (C, p), and the
     features' Gram matrix as its part bilinear in (C, p) and (C', p'); symbolic T, numeric d.
 
     The expectation operator in its two stages (`derivations.expectation.expect`): the phase average,
-    shared by every d, then the sum over coordinates with s_1 = 𝟙.
+    shared by every d (and, orthogonal, by every reading with the same query), then the sum over coordinates.
     """
     if setting == "unitary":
+        if reading != SUITE:
+            raise ValueError("the unitary case has one reading: s_1 = 𝟙, query s_(T−1)")
         return sp.expand(sum_coordinates(_phase_average(setting), Ones(dim), dim))
     if dim % 2:
         raise ValueError("the orthogonal case needs an even dimension")
     blocks = dim // 2
-    return _fill_weights(sum(sum_coordinates(_phase_average(setting, r), Ones(blocks), blocks) for r in range(2)))
+    kappa = rotation_coefficients(reading.basis, sp.sympify(reading.scale).subs(d, dim))
+    return _fill_weights(sum(sum_coordinates(_phase_average(setting, r, reading.lag), Ones(blocks), blocks)
+                             for r in range(2)), kappa)
 
 
-def _loss(setting: str, dim: int) -> sp.Expr:
+def _loss(setting: str, dim: int, reading: Reading = SUITE) -> sp.Expr:
     """L(C, p): the polarised loss at (C', p') = (C, p)."""
-    return sp.expand(polarised_loss(setting, dim).xreplace({C_: C, p_: p}))
+    return sp.expand(polarised_loss(setting, dim, reading).xreplace({C_: C, p_: p}))
 
 
 @lru_cache(maxsize=None)
@@ -142,14 +182,19 @@ def unitary_loss(dim: int) -> sp.Expr:
 
 
 @lru_cache(maxsize=None)
-def orthogonal_loss(dim: int) -> sp.Expr:
-    """L(C, p), orthogonal case W = blockdiag(R(φ_i)), s_1 = 𝟙, symbolic T, numeric even d."""
-    return _loss("orthogonal", dim)
+def orthogonal_loss(dim: int, reading: Reading = SUITE) -> sp.Expr:
+    """L(C, p), orthogonal case W = blockdiag(R(φ_i)) (s_1 = 𝟙, query s_{T−1} unless `reading` says otherwise),
+    symbolic T, numeric even d."""
+    return _loss("orthogonal", dim, reading)
 
 
-def loss_of(setting: str, dim: int) -> sp.Expr:
-    """The non-augmented loss of a setting ("unitary" or "orthogonal")."""
-    return unitary_loss(dim) if setting == "unitary" else orthogonal_loss(dim)
+def loss_of(setting: str, dim: int, reading: Reading = SUITE) -> sp.Expr:
+    """The non-augmented loss of a setting ("unitary" or "orthogonal") under a reading."""
+    if setting == "orthogonal":
+        return orthogonal_loss(dim, reading)
+    if reading != SUITE:
+        raise ValueError("the unitary case has one reading: s_1 = 𝟙, query s_(T−1)")
+    return unitary_loss(dim)
 
 
 # --- positions: sums over t = 1..T split at 1, T − 1 and T ---------------------------------------

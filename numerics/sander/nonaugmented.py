@@ -72,26 +72,31 @@ def train_on(s, d: int, H: int, T: int, starts: int = 3, seed: int = 0):
 
 
 @lru_cache(maxsize=None)
-def _grid_tokens_mp(d: int, T: int, dps: int):
+def _grid_tokens_mp(d: int, T: int, dps: int, paired: bool = False):
     """Per point of the exact phase grid at `dps` digits: (s_1..s_{T+1}, u) with u[n][c] = conj(s_{T−1,c}) s_{n+1,c}
-    (the attended products, shared by every C and p); and the number of grid points."""
+    (the attended products, shared by every C and p); and the number of grid points.
+
+    paired: W = diag(μ_1, μ̄_1, μ_2, μ̄_2, …) (an orthogonal W in its eigenbasis), the grid over the d/2 phases μ_i;
+    in each μ_i the error's exponents stay within [2 − 2T, 2T − 2], so N = 4T + 1 roots still average exactly."""
     with mpmath.workdps(dps):
         N = 4 * T + 1
         roots = [mpmath.expjpi(mpmath.mpf(2 * q) / N) for q in range(N)]
         out = []
-        for lam in itertools.product(roots, repeat=d):
+        for phases in itertools.product(roots, repeat=d // 2 if paired else d):
+            lam = [v for mu in phases for v in (mu, mpmath.conj(mu))] if paired else phases
             s = [[lam[c] ** n for c in range(d)] for n in range(T + 1)]
             out.append((s, [[mpmath.conj(s[T - 2][c]) * s[n][c] for c in range(d)] for n in range(T)]))
-        return tuple(out), N**d
+        return tuple(out), len(out)
 
 
-def loss_mp(C, p, d: int, dps: int):
+def loss_mp(C, p, d: int, dps: int, paired: bool = False):
     """The population loss at C (d×d) and p (length T) at working precision `dps`, exact phase average.
 
-    ŝ_{T+1,k} = Σ_n p_n (Σ_c C_kc conj(s_{T−1,c}) s_{n,c}) s_{n,k}; the grid's tokens are computed once per (d, T, dps)."""
+    ŝ_{T+1,k} = Σ_n p_n (Σ_c C_kc conj(s_{T−1,c}) s_{n,c}) s_{n,k}; the grid's tokens are computed once per (d, T, dps).
+    paired: the phases of W come in conjugate pairs (μ_i, μ̄_i) (even d)."""
     T = len(p)
     with mpmath.workdps(dps):
-        grid, count = _grid_tokens_mp(d, T, dps)
+        grid, count = _grid_tokens_mp(d, T, dps, paired)
         total = mpmath.mpf(0)
         for s, u in grid:
             for k in range(d):
