@@ -71,6 +71,15 @@ CORRUPTIONS = {
                                  lambda e: e.subs(T, T + 1),
                                  lambda e: sp.Tuple(e[0] * EPS, e[1]),
                                  lambda e: sp.Tuple(e[0], e[1] * EPS)],
+    "S.official.unitary": [lambda e: sp.Tuple(e[0] * EPS, e[1]), lambda e: sp.Tuple(e[0], first_term(sp.expand(e[1]))),
+                           lambda e: sp.Tuple(sp.Integer(0), e[1]), lambda e: e.subs(T, T + 1),
+                           lambda e: sp.Tuple(e[0].subs(p[T - 1], p[T]), e[1])],
+    "S.official.orthogonal": [lambda e: sp.Tuple(first_term(sp.expand(e[0])), *e[1:]),
+                              lambda e: sp.Tuple(*e[:2], e[2] * EPS, *e[3:]),
+                              lambda e: sp.Tuple(*e[:4], e[0], e[5]),  # the eigen reading given the suite's difference
+                              lambda e: sp.Tuple(e[4], *e[1:]),  # the suite's reading given the eigen reading's 0
+                              lambda e: sp.Tuple(*e[:5], sp.Rational(1, 10**6) * p[T] ** 2),
+                              lambda e: e.subs(T, T + 1)],
     "S.noncommuting.nonaugmented": [lambda e: sp.Tuple(-e[0], *e[1:]), lambda e: sp.Tuple(e[0], e[1] * 2, e[2]),
                                     lambda e: sp.Tuple(e[0] * EPS, *e[1:]),
                                     lambda e: sp.Tuple(e[0], scale_entry(e[1], 3), e[2])],

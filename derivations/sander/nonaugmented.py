@@ -25,7 +25,7 @@ import sympy as sp
 
 from mesaverify.derivations.expectation import Term, conj, expect_phases, mul, sum_coordinates
 from mesaverify.derivations.moments import Ones
-from mesaverify.derivations.sander.symbols import HORIZON, C, C_, T, d, j, k, p, p_, t, tau
+from mesaverify.derivations.sander.symbols import C_, HORIZON, C, T, d, j, k, p, p_, t, tau
 
 SETTINGS = ("unitary", "orthogonal")
 BASES = ("real", "eigen")
