@@ -58,5 +58,9 @@ def family_loss(spec, horizon, x, y, times=None):
 def numeric_star(spec, horizon):
     """u* from the model alone: the minimiser along a = 1, b = u of the loss, a quadratic in u
     (ŷ is linear in b), from its exact values at u = 0, 1, 2."""
-    L = [family_loss(spec, horizon, 1, u) for u in (0, 1, 2)]
+    return vertex([family_loss(spec, horizon, 1, u) for u in (0, 1, 2)])
+
+
+def vertex(L):
+    """The minimiser of the quadratic through (0, L[0]), (1, L[1]), (2, L[2])."""
     return (L[0] - L[2]) / (2 * (L[0] - 2 * L[1] + L[2])) + 1
