@@ -193,7 +193,7 @@ def _minimiser_note() -> str:
     return ("The official form keeps the suite's minimisers (p_T C = blockdiag(𝟙𝟙^T) on min(H, d/2) blocks, "
             "p_(T−1)/p_T = −1/2) as stationary points with the derived minimum max(d − 2H, 0) as value: "
             + "; ".join(parts) + f"; at the trained (d, H, T) = ({trained['d']}, {trained['H']}, {trained['T']}) official "
-            f"{value} = the derived minimum 0 there, a global minimum of both (the official form is a mean square). But "
+            f"{value} = the derived minimum 0 there, a global minimum of both (the official form is a mean square: the loss of the eigen-coordinate reading). But "
             f"with H ≥ d heads it has zeros the model lacks: at C = I, p = e_T (d = 2, T = 4) official "
             f"{official.at('orthogonal', 2, eye, e_T)}, the model's loss (real coordinates) "
             f"{nonaug.evaluate(nonaug.orthogonal_loss(2), eye, e_T)}, more than predicting 0 (loss d = 2).")
