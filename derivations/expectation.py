@@ -132,11 +132,12 @@ def _decide_zero(expr: sp.Expr, horizon: dict) -> bool | None:
     return None
 
 
-def _primitive(con: sp.Expr, time) -> sp.Expr:
+def _primitive(con: sp.Expr, time) -> sp.Expr | None:
     """Divide a condition by the gcd of its time coefficients (2t − 2t' = 0 → t − t' = 0).
 
-    If the rest is not divisible, the condition holds for one parity of the
-    horizon only, which this operator does not split: it refuses.
+    None if it can never hold: the rest's horizon coefficients are divisible and its constant is not
+    (2t − 2T − 1 = 0).  If the rest's horizon coefficients are not divisible, the condition holds for one
+    parity of the horizon only, which this operator does not split: it refuses.
     """
     indices = [i for i, _, _ in time if con.has(i)]
     if not indices:
@@ -147,6 +148,10 @@ def _primitive(con: sp.Expr, time) -> sp.Expr:
         return con
     rest = sp.expand(con - sum(c * i for c, i in zip(coeffs, indices)))
     reduced = sp.expand(rest / g)
+    constant, symbolic = reduced.as_coeff_Add()
+    if all(c.is_integer for c in sp.Poly(symbolic, *(symbolic.free_symbols or {sp.Dummy()})).coeffs()) \
+            and not constant.is_integer:
+        return None
     if any(not c.is_integer for c in sp.Poly(reduced, *(reduced.free_symbols or {sp.Dummy()})).coeffs()):
         raise NotImplementedError(f"condition {con} = 0 depends on the parity of the horizon")
     return sp.expand(con / g)
@@ -160,6 +165,8 @@ def _solve_deltas(coeff, constraints, time, horizon):
         # eliminated before it could be expressed through another on a partial range
         pending.sort(key=lambda c: sum(1 for i, _, _ in time if c.has(i)))
         con = _primitive(pending.pop(0), time)
+        if con is None:
+            return None  # never holds
         idx = [i for i, _, _ in time if con.has(i)]
         if not idx:
             decided = _decide_zero(con, horizon)

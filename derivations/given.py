@@ -6,8 +6,16 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from mesaverify.derivations.moments import (NONZERO, InvalidLaw, Law, canonical, check_dimension, exact,
-                                            moment_symbol, pattern_from_name)
+from mesaverify.derivations.moments import (
+    NONZERO,
+    InvalidLaw,
+    Law,
+    canonical,
+    check_dimension,
+    exact,
+    moment_symbol,
+    pattern_from_name,
+)
 
 
 class MissingMoment(InvalidLaw):

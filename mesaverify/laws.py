@@ -10,8 +10,8 @@ law (SymPy moments) and the numeric one (finite support, sampler, quadrature) fr
 """
 from __future__ import annotations
 
-from mesaverify.checks.core.laws import LawSpec
 from mesaverify import numbers as _numbers
+from mesaverify.checks.core.laws import LawSpec
 from mesaverify.derivations import moments as _moments
 from mesaverify.derivations.zheng.symbols import d as _d
 

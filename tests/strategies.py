@@ -4,7 +4,8 @@ from __future__ import annotations
 import json
 
 import sympy as sp
-from hypothesis import assume, strategies as st
+from hypothesis import assume
+from hypothesis import strategies as st
 
 from mesaverify.checks.core.laws import LawSpec
 

@@ -7,7 +7,7 @@ import pytest
 import sympy as sp
 
 from mesaverify.cli import main
-from mesaverify.derivations.moments import RealGaussian, Sparse, Discrete
+from mesaverify.derivations.moments import Discrete, RealGaussian, Sparse
 from mesaverify.derivations.zheng.stationary import ab_limit
 
 

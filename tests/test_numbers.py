@@ -6,12 +6,13 @@ from fractions import Fraction
 
 import pytest
 import sympy as sp
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from mesaverify import jsonio, numbers, outputs
 from mesaverify.derivations.moments import InvalidLaw, exact
 from mesaverify.errors import UsageError
-from mesaverify.numbers import ExactComplex, MAX_DIGITS, MAX_EXPONENT
+from mesaverify.numbers import MAX_DIGITS, MAX_EXPONENT, ExactComplex
 
 F = Fraction
 

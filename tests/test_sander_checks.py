@@ -5,14 +5,16 @@ import sys
 
 import pytest
 import sympy as sp
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mesaverify.checks.core.registry import all_checks, select
 from mesaverify.derivations.moments import ComplexGaussian, Ones, UniformPhase
 from mesaverify.derivations.sander import augmented as aug
+from mesaverify.derivations.sander import minima
 from mesaverify.derivations.sander import nonaugmented as nonaug
 from mesaverify.derivations.sander.laws import Scaled
-from mesaverify.derivations.sander.symbols import C, T, a, b, d, p
+from mesaverify.derivations.sander.symbols import T, d, p
 
 SANDER = select(all_checks(), tags=("sander",))
 EPS = 1 + sp.Rational(1, 10**6)
@@ -70,6 +72,15 @@ CORRUPTIONS = {
                                  lambda e: e.subs(T, T + 1),
                                  lambda e: sp.Tuple(e[0] * EPS, e[1]),
                                  lambda e: sp.Tuple(e[0], e[1] * EPS)],
+    "S.official.unitary": [lambda e: sp.Tuple(e[0] * EPS, e[1]), lambda e: sp.Tuple(e[0], first_term(sp.expand(e[1]))),
+                           lambda e: sp.Tuple(sp.Integer(0), e[1]), lambda e: e.subs(T, T + 1),
+                           lambda e: sp.Tuple(e[0].subs(p[T - 1], p[T]), e[1])],
+    "S.official.orthogonal": [lambda e: sp.Tuple(first_term(sp.expand(e[0])), *e[1:]),
+                              lambda e: sp.Tuple(*e[:2], e[2] * EPS, *e[3:]),
+                              lambda e: sp.Tuple(*e[:4], e[0], e[5]),  # the eigen reading given the suite's difference
+                              lambda e: sp.Tuple(e[4], *e[1:]),  # the suite's reading given the eigen reading's 0
+                              lambda e: sp.Tuple(*e[:5], sp.Rational(1, 10**6) * p[T] ** 2),
+                              lambda e: e.subs(T, T + 1)],
     "S.noncommuting.nonaugmented": [lambda e: sp.Tuple(-e[0], *e[1:]), lambda e: sp.Tuple(e[0], e[1] * 2, e[2]),
                                     lambda e: sp.Tuple(e[0] * EPS, *e[1:]),
                                     lambda e: sp.Tuple(e[0], scale_entry(e[1], 3), e[2])],
@@ -116,31 +127,43 @@ def test_scalar_loss_depends_on_ab_only(law):
 @pytest.mark.parametrize("setting,dims", [("unitary", (1, 2, 3)), ("orthogonal", (2, 4))])
 def test_minimiser_attains_the_eckart_young_bound(setting, dims):
     """Upper bound (the loss at the derived minimiser) = lower bound (the decomposition), for every H."""
-    minimum = nonaug.unitary_minimum if setting == "unitary" else nonaug.orthogonal_minimum
+    minimum = minima.unitary_minimum if setting == "unitary" else minima.orthogonal_minimum
     for dim in dims:
         for H in range(1, dim + 2):
-            assert minimum(dim, H) == nonaug.minimum_bound(setting, dim, H)
+            assert minimum(dim, H) == minima.minimum_bound(setting, dim, H)
 
 
 def test_unitary_minimiser_attains_minimum():
     for dim, H in ((2, 1), (3, 2), (2, 3)):
-        m = nonaug.unitary_minimiser(dim, H)
+        m = minima.unitary_minimiser(dim, H)
         Cm = (sp.Matrix(m["B"]).T * sp.Matrix(m["A"])).tolist()
         value = nonaug.evaluate(nonaug.unitary_loss(dim), Cm, [0, 0, 0, m["p_last"]])
-        assert value == nonaug.unitary_minimum(dim, H)
+        assert value == minima.unitary_minimum(dim, H)
 
 
 @pytest.mark.parametrize("setting,dim", [("unitary", 2), ("orthogonal", 2)])
 def test_decomposition_is_a_certificate(setting, dim):
     """The remainder is a sum of squares; R + the square is the loss; an indefinite Gram matrix is refused."""
-    dec = nonaug.decomposition(setting, dim)
-    assert nonaug.manifestly_nonnegative(dec.remainder)
-    assert not nonaug.manifestly_nonnegative(dec.remainder - 2 * sp.Add.make_args(dec.remainder)[0])
-    assert nonaug._pull_out(nonaug.split_positions(nonaug.loss_of(setting, dim)) - dec.square() - dec.remainder) == 0
+    dec = minima.decomposition(setting, dim)
+    assert minima.manifestly_nonnegative(dec.remainder)
+    assert not minima.manifestly_nonnegative(dec.remainder - 2 * sp.Add.make_args(dec.remainder)[0])
+    assert nonaug.pull_out(nonaug.split_positions(nonaug.loss_of(setting, dim)) - dec.square() - dec.remainder) == 0
     with pytest.raises(ValueError, match="not positive semi-definite"):
-        nonaug._squares(sp.Matrix([[1, 2], [2, 1]]), list(sp.symbols("x y")))
+        minima._squares(sp.Matrix([[1, 2], [2, 1]]), list(sp.symbols("x y")))
     with pytest.raises(ValueError, match="not positive semi-definite"):
-        nonaug._squares(sp.Matrix([[0, 1], [1, 1]]), list(sp.symbols("x y")))
+        minima._squares(sp.Matrix([[0, 1], [1, 1]]), list(sp.symbols("x y")))
+
+
+def test_condition_that_never_holds_drops_the_term():
+    """E[λ^{2t − 2T − 1}] = 0 for every t and T (an odd exponent never vanishes); λ^{2t − T} depends on the parity of
+    T, which the operator refuses rather than guess."""
+    from mesaverify.derivations.expectation import Term, expect_phases
+    from mesaverify.derivations.sander.symbols import HORIZON, j, t
+
+    never = Term(sp.Integer(1), phase=((j, 2 * t - 2 * T - 1),), time=((t, 1, T),))
+    assert expect_phases([never], HORIZON) == []
+    with pytest.raises(NotImplementedError, match="parity"):
+        expect_phases([Term(sp.Integer(1), phase=((j, 2 * t - T),), time=((t, 1, T),))], HORIZON)
 
 
 def _cli(*args):
@@ -152,10 +175,10 @@ def test_cli_loss_and_minima(tmp_path):
     f.write_text(json.dumps({"A": [[1, 0]], "B": [[1, 0]], "p": [0, 0, 1]}))
     out = _cli("sander-loss", "--setting", "unitary", "--T", "3", "--params", str(f), "--json")
     assert out.returncode == 0, out.stderr
-    assert json.loads(out.stdout)["loss"] == "1/2"
+    assert json.loads(out.stdout)["loss"] == "1"
     out = _cli("sander-minima", "--setting", "unitary", "--d", "2", "--H", "1", "--T", "3", "--json")
     result = json.loads(out.stdout)
-    assert result["minimum"] == "1/2" == result["lower_bound"]
+    assert result["minimum"] == "1" == result["lower_bound"]
 
 
 def test_cli_augmented_P_and_law(tmp_path):
@@ -205,7 +228,7 @@ def test_cli_bad_shapes(tmp_path):
 def test_orthogonal_minimiser_attains_minimum():
     """The CLI minimiser has zero loss for H ≥ d/2 (d = 2), at several T, on the derived loss."""
     for horizon in (3, 4, 6):
-        m = nonaug.orthogonal_minimiser(2, 1)
+        m = minima.orthogonal_minimiser(2, 1)
         Cm = (sp.Matrix(m["B"]).T * sp.Matrix(m["A"])).tolist()
         value = nonaug.evaluate(nonaug.orthogonal_loss(2), Cm, [0] * (horizon - 2) + list(m["p_last_two"]))
         assert value == 0

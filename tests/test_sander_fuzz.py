@@ -5,7 +5,7 @@ the model built from its definition with the phases of W averaged exactly on roo
 or against another derived fact; no expected value is typed in.  Float64 agreement is held to
 16 · ε_mach · n_ops · scale, n_ops the floating-point operations accumulated into one summand
 (T·d products, plus log₂ of the number of quadrature nodes for the average) and scale a bound on the
-summands ½‖ŝ_{T+1}‖² + ½‖s_{T+1}‖² from the norms of the parameters.  A failing example is noted as a
+summands ‖ŝ_{T+1}‖² + ‖s_{T+1}‖² from the norms of the parameters.  A failing example is noted as a
 `mesaverify sander-loss` parameter file that can be pasted back.
 """
 import json
@@ -15,17 +15,19 @@ from functools import lru_cache
 import numpy as np
 import pytest
 import sympy as sp
-from hypothesis import given, note, settings, strategies as st
+from hypothesis import given, note, settings
+from hypothesis import strategies as st
 
 from mesaverify.derivations.moments import UniformPhase
 from mesaverify.derivations.sander import augmented as aug
+from mesaverify.derivations.sander import minima
 from mesaverify.derivations.sander import nonaugmented as nonaug
 from mesaverify.derivations.sander.laws import Scaled
 from mesaverify.derivations.sander.symbols import T
 from mesaverify.numerics import laws as nlaws
 from mesaverify.numerics.sander import augmented as naug
-from mesaverify.numerics.sander import noncommuting as nnc
 from mesaverify.numerics.sander import nonaugmented as nnonaug
+from mesaverify.numerics.sander import noncommuting as nnc
 from mesaverify.numerics.sander import orthogonal as northo
 from tests.strategies import budget, finite_laws, gaussian_rationals, small_rationals
 
@@ -146,7 +148,7 @@ def numeric_augmented(dim, horizon, A, B, P, law):
     s, w = naug.dataset(pts, prs, to_complex(P), horizon)
     L, _, _ = naug.loss_and_gradient(to_complex(A), to_complex(B), s, w, horizon)
     rho = max(float(np.linalg.norm(x)) for x in pts)
-    scale = 0.5 * (norm(A) * norm(B) * rho**3 + rho) ** 2
+    scale = (norm(A) * norm(B) * rho**3 + rho) ** 2
     return L, float_tolerance(scale, horizon * dim * (dim + 1) + math.log2(len(s)))
 
 
@@ -260,7 +262,7 @@ def numeric_loss(setting, Ah, Bh, p):
     rho = 1.0 if setting == "unitary" else math.sqrt(2)  # largest |s_{t,j}|
     C = np.abs(to_float(Bh.T * Ah))
     pabs = sum(abs(float(v)) for v in p)
-    scale = 0.5 * sum((pabs * C[r].sum() * rho**3 + rho) ** 2 for r in range(dim))
+    scale = sum((pabs * C[r].sum() * rho**3 + rho) ** 2 for r in range(dim))
     return L, float_tolerance(scale, horizon * dim * (Ah.rows + 2) + math.log2(len(s)))
 
 
@@ -294,7 +296,7 @@ def test_nonaugmented_loss_matches_quadrature_and_bound(setting, data):
     numeric, tol = numeric_loss(setting, Ah, Bh, p)
     note(f"derived {derived} ≈ {float(derived)!r}, numeric {numeric!r}, tolerance {tol:.2e}")
     assert abs(float(derived) - numeric) <= tol
-    assert derived >= nonaug.minimum_bound(setting, dim, H)
+    assert derived >= minima.minimum_bound(setting, dim, H)
 
 
 @pytest.mark.parametrize("setting", nonaug.SETTINGS)
@@ -308,14 +310,14 @@ def test_minimiser_attains_the_derived_minimum(setting, data):
         dim, horizon = data.draw(st.sampled_from([2, 4])), data.draw(st.integers(3, 8))
     H = data.draw(st.integers(1, 4))
     if setting == "unitary":
-        m = nonaug.unitary_minimiser(dim, H)
+        m = minima.unitary_minimiser(dim, H)
         p = [0] * (horizon - 1) + [m["p_last"]]
     else:
-        m = nonaug.orthogonal_minimiser(dim, H)
+        m = minima.orthogonal_minimiser(dim, H)
         p = [0] * (horizon - 2) + list(m["p_last_two"])
     Ah, Bh = sp.Matrix(m["A"]), sp.Matrix(m["B"])
     note(nonaugmented_paste(setting, Ah, Bh, p))
-    bound = nonaug.minimum_bound(setting, dim, H)
+    bound = minima.minimum_bound(setting, dim, H)
     assert derived_loss(setting, Bh.T * Ah, p) == bound
     numeric, tol = numeric_loss(setting, Ah, Bh, p)
     assert abs(numeric - float(bound)) <= tol
@@ -327,7 +329,7 @@ def test_orthogonal_positional_relation(horizon, phi):
     """The derived block minimiser (p_{T−1}/p_T, p_T C) = (ρ*, 𝟙𝟙^T): numerically, the model predicts s_{T+1}
     exactly at every angle (2cos φ s_T − s_{T−1}), and the quadrature loss along p_{T−1} (a quadratic) has
     its vertex at ρ*."""
-    rho, Cstar, L_star = nonaug.orthogonal_block_minimisers()
+    rho, Cstar, L_star = minima.orthogonal_block_minimisers()
     left, right = Cstar.rank_decomposition()  # C* = left · right = B^T A: rows of A are a_h, rows of B are b_h
     Ah, Bh = to_float(right), to_float(left.T)
     p = np.zeros(horizon)

@@ -7,10 +7,11 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from mesaverify.cli import main
 from mesaverify.checks.core.registry import all_checks, select
-from mesaverify.derivations.zheng.symbols import a0, b0, tau
-from mesaverify.numerics.zheng import reference, train as tr
+from mesaverify.cli import main
+from mesaverify.derivations.zheng.symbols import a0, tau
+from mesaverify.numerics.zheng import reference
+from mesaverify.numerics.zheng import train as tr
 
 SIM = select(all_checks(), tags=("zheng", "training"))
 
@@ -105,8 +106,8 @@ def test_dirichlet_kernel_small_angles():
 
 
 def test_training_is_seeded_and_stops_on_divergence():
-    from mesaverify.commands.simulate import simulate
     from mesaverify.checks.core.laws import LawSpec
+    from mesaverify.commands.simulate import simulate
 
     spec = LawSpec("gaussian", 2)
     one = simulate(spec, 5, 30, lr=0.02, epochs=3, test_m=10, seed=7)

@@ -3,6 +3,7 @@ import pytest
 import sympy as sp
 
 from mesaverify.checks.core.registry import all_checks, select
+from mesaverify.derivations.zheng.official import sigma
 from mesaverify.derivations.zheng.symbols import T, a, b, d
 
 ZHENG = {cid: c for cid, c in select(all_checks(), tags=("zheng",)).items() if "training" not in c.tags}
@@ -64,6 +65,11 @@ CORRUPTIONS = {
         lambda e: sp.Tuple(*[sp.Tuple(p, v, sp.Symbol("saddle" if str(k) == "minimum" else "minimum")) for p, v, k in e]),
         lambda e: sp.Tuple(*e[1:])],  # the minimum dropped
     "Z.beyond4_1.masked": [lambda e: e * (1 + sp.Rational(1, 10**6)), lambda e: e.subs(T, T + 1)],
+    "Z.official.plot_lines": [in_tuple(0, lambda e: e * (1 + sp.Rational(1, 10**6))),
+                              in_tuple(1, lambda e: e * (1 + sp.Rational(1, 10**6))),
+                              in_tuple(2, lambda e: e * (1 + sp.Rational(1, 10**6))),
+                              in_tuple(0, lambda e: e * sigma**2),  # the gap without its 1/σ²
+                              lambda e: sp.Tuple(0, 0, 0)],  # the plotted lines taken as the limit
     "Z.mesa.one_step_gd": [lambda e: e * (1 + sp.Rational(1, 10**6)), lambda e: e.subs(T, T + 1)],
 }
 

@@ -14,7 +14,8 @@ from functools import lru_cache
 import numpy as np
 import pytest
 import sympy as sp
-from hypothesis import assume, given, note, settings, strategies as st
+from hypothesis import assume, given, note, settings
+from hypothesis import strategies as st
 
 from mesaverify.checks.core.lawbuild import identities_41, values_41
 from mesaverify.checks.core.laws import LawSpec, numeric_law
@@ -23,8 +24,7 @@ from mesaverify.derivations.zheng import capability, stationary
 from mesaverify.derivations.zheng.symbols import T, d, t
 from mesaverify.numerics.zheng.flow import diagonal_init
 from mesaverify.numerics.zheng.population import loss_and_gradient
-from tests.strategies import (budget, gaussian_rationals, laws_breaking_one_41, laws_breaking_one_42, paste,
-                              small_rationals)
+from tests.strategies import budget, gaussian_rationals, laws_breaking_one_41, laws_breaking_one_42, paste, small_rationals
 
 pytestmark = pytest.mark.fuzz
 EPS = np.finfo(float).eps

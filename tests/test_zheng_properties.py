@@ -4,7 +4,8 @@ import math
 import numpy as np
 import pytest
 import sympy as sp
-from hypothesis import given, note, strategies as st
+from hypothesis import given, note
+from hypothesis import strategies as st
 from scipy.integrate import solve_ivp
 
 from mesaverify.checks.core.laws import numeric_law
@@ -12,7 +13,7 @@ from mesaverify.derivations.moments import SymbolicExchangeable, with_moments
 from mesaverify.derivations.zheng import flow, loss, stationary
 from mesaverify.derivations.zheng.symbols import T, a, a0, a_k, b, b0, b_k, d, tau
 from mesaverify.numerics.zheng.flow import diagonal_init
-from mesaverify.numerics.zheng.population import loss_and_gradient
+from mesaverify.numerics.zheng.population import loss_and_gradient, losses_along, ratio_sparse
 from tests.strategies import builtin_laws, finite_laws, paste, small_rationals
 
 SYMBOLIC = SymbolicExchangeable(d)
@@ -112,3 +113,38 @@ def test_gaussian_limit_tends_to_paper_line(sigma):
     star = stationary.ab_limit(RealGaussian(5, sigma), 5)
     assert sp.limit(star, T, sp.oo) == 1 / (5 * sp.sympify(sigma) ** 2)
     assert star.subs(T, 100) < 1 / (5 * sp.sympify(sigma) ** 2)
+
+
+@given(st.integers(1, 3), st.integers(3, 6), st.integers(0, 2**32 - 1))
+def test_sparse_loss_is_the_loss(D, horizon, seed):
+    """losses_along (zero parameters left out, coefficients scaled) = loss_and_gradient at each scale, with some
+    entries of K and whole columns of V zero."""
+    rng = np.random.default_rng(seed)
+    K = (rng.standard_normal((2 * D, 2 * D)) + 1j * rng.standard_normal((2 * D, 2 * D))) * (rng.random((2 * D, 2 * D)) < .6)
+    V = (rng.standard_normal((D, 2 * D)) + 1j * rng.standard_normal((D, 2 * D))) * (rng.random(2 * D) < .6)
+    x = rng.standard_normal((5, D)) + 1j * rng.standard_normal((5, D))
+    w = rng.random(5)
+    w /= w.sum()
+    scales = (0.0, 1.0, -1.5)
+    expected = [loss_and_gradient(K, s * V, x, w, horizon, gradient=False)[0] for s in scales]
+    for got, want in zip(losses_along(K, V, x, w, horizon, scales, chunk=2), expected):
+        assert math.isclose(got, want, rel_tol=1e-12, abs_tol=1e-12)
+
+
+def test_sparse_ratio_is_the_phase_average():
+    """ratio_sparse = E[ŷ_{t,k}/x_{t+1,k}] averaged over k, the phases on the roots of unity of order 2t + 1 (the
+    ratio's exponents lie in (−2t, 2t)), the model built from its block form."""
+    rng = np.random.default_rng(3)
+    D, t, u = 2, 4, 0.7
+    x = rng.standard_normal((3, D)) + 1j * rng.standard_normal((3, D))
+    w = np.full(3, 1 / 3)
+    K, V = diagonal_init(D, 1.0, u)
+    roots = np.exp(2j * np.pi * np.arange(2 * t + 1) / (2 * t + 1))
+    lam = np.array(np.meshgrid(*[roots] * D, indexing="ij")).reshape(D, -1).T
+    total = 0.0
+    for x1, wn in zip(x, w):
+        xs = [np.zeros_like(lam)] + [lam ** (s - 1) * x1 for s in range(1, t + 2)]
+        pred = sum(xs[i + 1] * np.sum(np.conj(xs[i]) * xs[t], axis=1, keepdims=True) for i in range(1, t)) * u / (t - 1)
+        total += wn * np.mean(pred / xs[t + 1]).real
+    assert math.isclose(ratio_sparse(K, V, x, w, t), total, rel_tol=1e-12)
+

@@ -1,7 +1,7 @@
 """The claims of [S] (Sander et al., ICML 2024), one module per part of the paper; `CHECKS` lists them."""
 from __future__ import annotations
 
-from mesaverify.checks.sander import augmented, noncommuting, orthogonal, unitary
+from mesaverify.checks.sander import augmented, noncommuting, official, orthogonal, unitary
 
 CHECKS = (
     augmented.aug_loss,
@@ -20,4 +20,6 @@ CHECKS = (
     orthogonal.nonaug_orthogonal_heads,
     noncommuting.noncommuting_augmented,
     noncommuting.noncommuting_nonaugmented,
+    official.official_unitary,
+    official.official_orthogonal,
 )

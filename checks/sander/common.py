@@ -9,6 +9,7 @@ import sympy as sp
 from mesaverify.checks.core.numeric import DIGITS, EXACT_TOL, FLOAT_EPS, case, exact_comparison, mp, rel
 from mesaverify.checks.core.registry import Comparison
 from mesaverify.derivations.moments import Ones, UniformPhase
+from mesaverify.derivations.sander import minima
 from mesaverify.derivations.sander import nonaugmented as nonaug
 from mesaverify.derivations.sander.laws import Scaled
 from mesaverify.derivations.sander.symbols import d
@@ -91,38 +92,38 @@ def loss_at_cases(expr, cases, numeric_loss, what) -> Comparison:
 
 
 def decomposition_tuple(setting, dim) -> sp.Tuple:
-    """(κ, M, R) of the derived decomposition L = (κ/2)‖p_T C − M‖_F² + R."""
-    dec = nonaug.decomposition(setting, dim)
+    """(κ, M, R) of the derived decomposition L = κ‖p_T C − M‖_F² + R."""
+    dec = minima.decomposition(setting, dim)
     return sp.Tuple(dec.kappa, dec.M, dec.remainder)
 
 
 def bound_compare(expr, cases, numeric_loss) -> Comparison:
-    """(κ, M, R): R must be a sum of squares, and (κ/2)‖p_T C − M‖² + R the model's loss at each (C, p) case."""
+    """(κ, M, R): R must be a sum of squares, and κ‖p_T C − M‖² + R the model's loss at each (C, p) case."""
     kappa, M, R = expr
-    if not nonaug.manifestly_nonnegative(R):
+    if not minima.manifestly_nonnegative(R):
         return Comparison(float("inf"), EXACT_TOL, f"the remainder is not a sum of squares with positive weights: {R}")
-    return loss_at_cases(nonaug.Decomposition(kappa, M, R).square() + R, cases, numeric_loss,
-                          "(C, p) cases of (κ/2)‖p_T C − M‖² + R against the model's loss")
+    return loss_at_cases(minima.Decomposition(kappa, M, R).square() + R, cases, numeric_loss,
+                          "(C, p) cases of κ‖p_T C − M‖² + R against the model's loss")
 
 
 def bound_note(setting, dims) -> str:
     """The derived (κ, M), σ(M) and the Eckart–Young bound for each d, in words."""
     parts = []
     for dim in dims:
-        dec = nonaug.decomposition(setting, dim)
+        dec = minima.decomposition(setting, dim)
         sv = sorted(dec.M.singular_values(), key=lambda v: -v)
         parts.append(f"d = {dim}: κ = {dec.kappa}, M = {dec.M.tolist()}, σ(M) = {sv}, "
                      f"bound for H = 1..{dim}: {[dec.bound(H) for H in range(1, dim + 1)]}")
     return "; ".join(parts)
 
 
-def minimum_compare(expr, setting, minima, train, numeric_loss, horizon) -> Comparison:
+def minimum_compare(expr, setting, cases, train, numeric_loss, horizon) -> Comparison:
     """Each derived minimum against (a) the model's loss, by definition at 50 digits, at the derived minimiser
     (heads realising C = B^T A, positional weights p), and (b) the best loss of L-BFGS from random starts (exact
     phase quadrature, float64) within √ε_mach: the numeric sides read no derived value but the point of (a)."""
     lines, exact_err, train_err = [], 0.0, 0.0
-    for (dim, H), value in zip(minima, expr):
-        point = (nonaug.unitary_minimiser if setting == "unitary" else nonaug.orthogonal_minimiser)(dim, H)
+    for (dim, H), value in zip(cases, expr):
+        point = (minima.unitary_minimiser if setting == "unitary" else minima.orthogonal_minimiser)(dim, H)
         last = (point["p_last"],) if setting == "unitary" else point["p_last_two"]
         p_ = [0] * (3 - len(last)) + list(last)  # T = 3, the cheapest horizon: the minimiser is the same for every T
         C_ = (sp.Matrix(point["B"]).T * sp.Matrix(point["A"])).tolist()

@@ -10,7 +10,7 @@ from mesaverify.checks.core.registry import Comparison, check
 from mesaverify.checks.sander.common import PHASED, central_gradient, stationary_comparison
 from mesaverify.checks.sander.orthogonal import orthogonal_block_exact
 from mesaverify.derivations.sander import augmented as aug
-from mesaverify.derivations.sander import nonaugmented as nonaug
+from mesaverify.derivations.sander import minima
 from mesaverify.derivations.sander.symbols import T, d
 from mesaverify.numerics import laws as nlaws
 from mesaverify.numerics.sander import augmented as naug
@@ -100,7 +100,7 @@ def _heads_from(Cblock, dim):
              "blockdiag(𝟙𝟙^T), p_{T−1}/p_T = −1/2) is far from optimal — training (A_h, B_h, p) lowers the test loss "
              "by more than 4 standard errors; on commuting W it has zero loss (Monte Carlo at T = 4; exactly, with zero "
              "gradient in every b_h entry and p_t, at T = 3).",
-       derive=nonaug.orthogonal_block_minimisers)
+       derive=minima.orthogonal_block_minimisers)
 def noncommuting_nonaugmented(expr) -> Comparison:
     exact = orthogonal_block_exact(expr, NC_D, NC_EXACT_T, "commuting W = blockdiag(R(φ_1), R(φ_2)), heads realising "
                                     "the derived blockdiag(p_T C, p_T C) (exact rank factorisation), p = (0, ρ, 1)")
@@ -122,7 +122,7 @@ def _noncommuting_nonaugmented_mc(expr) -> Comparison:
     err = max(abs(comm - float(L_star)) / tol_a, MC_SIGMAS / worst)
     (tr, _), (cm, _), (gap, gap_se) = rows[0]
     note = (f"The commuting-case minimiser relies on s_{{T−1}}·s_T = Σ_i 2cos φ_i, which has no analogue for Haar W: "
-            f"its loss there is {cm:.3f} (worse than predicting 0, loss ‖𝟙‖²/2 = {NC_D / 2:g}), the trained optimum "
+            f"its loss there is {cm:.3f} (worse than predicting 0, loss ‖𝟙‖² = {NC_D:g}), the trained optimum "
             f"{tr:.3f}; gap {gap:.3f} ± {gap_se:.3f}.")
     return Comparison(err, 1.0,
                       f"commuting W (sampled angles, 4000): minimiser's loss {comm:.2e} ± {comm_se:.1e} vs derived "

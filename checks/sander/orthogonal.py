@@ -17,6 +17,7 @@ from mesaverify.checks.sander.common import (
     minimum_compare,
     stationary_comparison,
 )
+from mesaverify.derivations.sander import minima
 from mesaverify.derivations.sander import nonaugmented as nonaug
 from mesaverify.numerics.sander import orthogonal as northo
 
@@ -43,7 +44,7 @@ def nonaug_orthogonal_loss(expr) -> Comparison:
              "gives p_{T−1}/p_T = −1/2, p_T C = 𝟙𝟙^T and zero loss: ŝ_{T+1} = p_T (s_{T−1}·s_T) s_T + "
              "p_{T−1} ‖s_{T−1}‖² s_{T−1} = 2cos φ s_T − s_{T−1}. Exactly: the loss at the derived (ρ, C) is the derived "
              "L* with zero gradient in every C entry and every p_t (T = 4); training all of p from random starts finds it.",
-       derive=nonaug.orthogonal_block_minimisers)
+       derive=minima.orthogonal_block_minimisers)
 def nonaug_orthogonal_trig(expr) -> Comparison:
     return both(orthogonal_block_exact(expr, 2, 4, "derived (p_(T−1)/p_T, p_T C) of one rotation block, p_T = 1"),
                 _orthogonal_trig_trained(expr), label="training")
@@ -117,35 +118,35 @@ def _orthogonal_trig_trained(expr) -> Comparison:
 
 @check("S.nonaug.orthogonal.bound", kinds=("exact",), cost="slow", reference="[S] §3.2, orthogonal W: lower bound on the loss for any number "
                                               "of heads",
-       claim="L(C, p) = ¼‖p_T C − M‖_F² + R(C, p), M = blockdiag(𝟙𝟙^T, …) (one 2×2 block of ones per rotation), "
+       claim="L(C, p) = ½‖p_T C − M‖_F² + R(C, p), M = blockdiag(𝟙𝟙^T, …) (one 2×2 block of ones per rotation), "
              "R a sum of squares, for every C, p and symbolic T; σ(M) = (2, …, 2, 0, …, 0) (d/2 twos), so "
-             "L ≥ ¼ Σ_{i>H} σ_i(M)² = max(d/2 − H, 0) when rank C ≤ H (Eckart–Young). Derived (κ, M, R) for d = 2.",
+             "L ≥ ½ Σ_{i>H} σ_i(M)² = max(d − 2H, 0) when rank C ≤ H (Eckart–Young). Derived (κ, M, R) for d = 2.",
        derive=lambda: decomposition_tuple("orthogonal", 2))
 def nonaug_orthogonal_bound(expr) -> Comparison:
     out = bound_compare(expr, ORTHO_CASES, northo.loss_mp)
     note = ("Unlike the unitary case the square has weight κ = ½: matching the C-linear part "
-            "−(p_T/2)⟨blockdiag(𝟙𝟙^T), C⟩ and the constant L(0, p) = d/2 gives κ = ½, M = blockdiag(𝟙𝟙^T), i.e. "
-            "½‖p_T C/√2 − M/√2‖² with σ(M/√2) = √2. Weight 1 (½‖p_T C − M'‖², M' = blockdiag(𝟙𝟙^T)/2) would leave "
-            "the constant d/4 in R and bound the minimum by (d/2 − H)/2, half its value. R involves p_{T−1} and "
+            "−p_T⟨blockdiag(𝟙𝟙^T), C⟩ and the constant L(0, p) = d gives κ = ½, M = blockdiag(𝟙𝟙^T). "
+            "Weight 1 (‖p_T C − M'‖², M' = blockdiag(𝟙𝟙^T)/2) would leave "
+            "the constant d/2 in R and bound the minimum by (d − 2H)/2, half its value. R involves p_{T−1} and "
             "vanishes at p_T C = blockdiag(𝟙𝟙^T) only with p_{T−1} = −p_T/2 (S.nonaug.orthogonal.trig). "
             + bound_note("orthogonal", (2, 4)))
     return Comparison(out.max_error, out.tolerance, out.evidence, (note,))
 
 
 @check("S.nonaug.orthogonal.minimum", kinds=("exact", "training"), reference="[S] §3.2, orthogonal case: global minima for H ≥ d and H < d",
-       claim="min over heads and p of the orthogonal loss is max(d/2 − H, 0): zero already for H ≥ d/2 (one head "
-             "per rotation block), one unit per unfitted block below — the Eckart–Young bound of "
+       claim="min over heads and p of the orthogonal loss is max(d − 2H, 0): zero already for H ≥ d/2 (one head "
+             "per rotation block), L(0, p) = 2 per unfitted block below — the Eckart–Young bound of "
              "S.nonaug.orthogonal.bound, attained by the derived minimiser (derived for (d, H) = (2, 1), (4, 1), "
              "(4, 2); L-BFGS from random starts reaches it).",
-       derive=lambda: sp.Tuple(*[nonaug.orthogonal_minimum(dim, H) for dim, H in ORTHO_MINIMA]))
+       derive=lambda: sp.Tuple(*[minima.orthogonal_minimum(dim, H) for dim, H in ORTHO_MINIMA]))
 def nonaug_orthogonal_minimum(expr) -> Comparison:
     out = minimum_compare(expr, "orthogonal", ORTHO_MINIMA, northo.train, northo.loss_mp, 3)
-    unitary = [sp.Rational(dim - min(H, dim), 2) for dim, H in ORTHO_MINIMA]
-    note = ("Threshold differs from the unitary case: orthogonal min = max(d/2 − H, 0) (derived "
-            f"{list(expr)}) vs unitary (d − min(H, d))/2 = {unitary} at (d, H) = {list(ORTHO_MINIMA)}; "
+    unitary = [dim - min(H, dim) for dim, H in ORTHO_MINIMA]
+    note = ("Threshold differs from the unitary case: orthogonal min = max(d − 2H, 0) (derived "
+            f"{list(expr)}) vs unitary d − min(H, d) = {unitary} at (d, H) = {list(ORTHO_MINIMA)}; "
             "H ≥ d heads (the issue's split) are not needed, H = d/2 suffice, since one head "
             "(a_h = b_h = 𝟙 on a block) reproduces 2cos φ via s_{T−1}·s_T. Below d/2 the bound is derived: "
-            "L ≥ ¼‖p_T C − blockdiag(𝟙𝟙^T)‖² and rank C ≤ H leave d/2 − H singular values 2 unfitted.")
+            "L ≥ ½‖p_T C − blockdiag(𝟙𝟙^T)‖² and rank C ≤ H leave d/2 − H singular values 2 unfitted.")
     return Comparison(out.max_error, out.tolerance, out.evidence, (note,))
 
 
@@ -153,7 +154,7 @@ def nonaug_orthogonal_minimum(expr) -> Comparison:
        claim="At the minima with H = d/2 the heads are bi-orthogonal with p_T ⟨a_h, b_h'⟩ = 2 δ_hh' (p_T A B^T = "
              "U^T U = 2 I for U = [𝟙_block1, …]), and a_h, b_h are constant on each rotation block. Exactly: heads "
              "realising the derived Gram matrix sit at the derived minimum with zero gradient in every b_h, p_t.",
-       derive=lambda: nonaug.orthogonal_heads_gram(4))
+       derive=lambda: minima.orthogonal_heads_gram(4))
 def nonaug_orthogonal_heads(expr) -> Comparison:
     return both(_orthogonal_heads_exact(expr), _orthogonal_heads_trained(expr), label="training")
 
@@ -166,7 +167,7 @@ def _orthogonal_heads_exact(expr) -> Comparison:
     (so p_T A B^T = G), p = (0, …, 0, ρ*, 1) with ρ* = p_{T−1}/p_T derived (S.nonaug.orthogonal.trig); the loss
     there against the derived minimum (S.nonaug.orthogonal.minimum), with its gradient in every b_h entry and p_t."""
     dim, H, horizon = ORTHO_HEADS_EXACT
-    rho = nonaug.orthogonal_block_minimisers()[0]
+    rho = minima.orthogonal_block_minimisers()[0]
     with mpmath.workdps(DIGITS):
         G = [[mp(expr[r, c]) for c in range(H)] for r in range(H)]
         A_ = [[mpmath.mpf(int(c // 2 == h)) for c in range(dim)] for h in range(H)]
@@ -183,7 +184,7 @@ def _orthogonal_heads_exact(expr) -> Comparison:
         theta = [v for row in B0 for v in row] + p0
         names = [f"b_{h + 1},{c + 1}" for h in range(H) for c in range(dim)] + [f"p_{t + 1}" for t in range(horizon)]
         grads = dict(zip(names, central_gradient(loss, theta)))
-        minimum = mp(nonaug.minimum_bound("orthogonal", dim, H))
+        minimum = mp(minima.minimum_bound("orthogonal", dim, H))
         return stationary_comparison([(f"d={dim} H={H} T={horizon}", loss(theta), minimum, grads)],
                            "heads a_h = 𝟙_block h, b_h = Σ_h' G_h'h a_h'/2, p = (0, ρ*, 1) realising the derived G")
 

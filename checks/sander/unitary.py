@@ -17,6 +17,7 @@ from mesaverify.checks.sander.common import (
     minimum_compare,
     stationary_comparison,
 )
+from mesaverify.derivations.sander import minima
 from mesaverify.derivations.sander import nonaugmented as nonaug
 from mesaverify.numerics.sander import nonaugmented as nnonaug
 
@@ -36,8 +37,8 @@ def nonaug_unitary_loss(expr) -> Comparison:
 
 
 @check("S.nonaug.unitary.bound", kinds=("exact",), reference="[S] §3.2, unitary W: lower bound on the loss for any number of heads",
-       claim="L(C, p) = ½‖p_T C − I‖_F² + R(C, p) for every C and p, R a sum of squares (R = ½ Σ_{t ≤ T−2} p_t² ‖C‖_F² "
-             "+ ½ p_{T−1}² ‖C𝟙‖²), for symbolic T; hence, rank C ≤ H, L ≥ ½ Σ_{i>H} σ_i(I)² = (d − H)/2 for H < d "
+       claim="L(C, p) = ‖p_T C − I‖_F² + R(C, p) for every C and p, R a sum of squares (R = Σ_{t ≤ T−2} p_t² ‖C‖_F² "
+             "+ p_{T−1}² ‖C𝟙‖²), for symbolic T; hence, rank C ≤ H, L ≥ Σ_{i>H} σ_i(I)² = d − H for H < d "
              "(Eckart–Young). Derived (κ, M, R) for d = 2; κ and M are read off the loss, R by an exact LDL^T.",
        derive=lambda: decomposition_tuple("unitary", 2))
 def nonaug_unitary_bound(expr) -> Comparison:
@@ -49,10 +50,10 @@ UNITARY_MINIMA = ((3, 2), (2, 2), (3, 1))  # (d, H)
 
 
 @check("S.nonaug.unitary.minimum", kinds=("exact", "training"), reference="[S] §3.2, global minima for H ≥ d and H < d",
-       claim="min over heads and p of the unitary loss is (d − min(H, d))/2: zero for H ≥ d; for H < d the "
+       claim="min over heads and p of the unitary loss is d − min(H, d): zero for H ≥ d; for H < d the "
              "Eckart–Young bound of S.nonaug.unitary.bound, attained at p = e_T with p_T C a rank-H orthogonal "
              "projector (derived for (d, H) = (3, 2), (2, 2), (3, 1); training from random starts reaches it).",
-       derive=lambda: sp.Tuple(*[nonaug.unitary_minimum(dim, H) for dim, H in UNITARY_MINIMA]))
+       derive=lambda: sp.Tuple(*[minima.unitary_minimum(dim, H) for dim, H in UNITARY_MINIMA]))
 def nonaug_unitary_minimum(expr) -> Comparison:
     return minimum_compare(expr, "unitary", UNITARY_MINIMA, nnonaug.train, nnonaug.loss_mp, 4)
 
@@ -61,7 +62,7 @@ def nonaug_unitary_minimum(expr) -> Comparison:
        claim="At every minimiser with H ≤ d the heads are bi-orthogonal: p_T ⟨a_h, b_{h'}⟩ = δ_{hh'} "
              "(p_T A B^T = I_H); individual a_h need not be orthogonal to each other. Exactly: heads realising the derived "
              "Gram matrix (d = H = 2) sit at the derived minimum with zero gradient in every a_h, b_h, p_t.",
-       derive=nonaug.heads_gram)
+       derive=minima.heads_gram)
 def nonaug_unitary_heads(expr) -> Comparison:
     return both(_unitary_heads_exact(expr), _unitary_heads_trained(expr), label="training")
 
@@ -90,7 +91,7 @@ def _unitary_heads_exact(expr) -> Comparison:
         names = ([f"a_{h + 1},{c + 1}" for h in range(H) for c in range(dim)]
                  + [f"b_{h + 1},{c + 1}" for h in range(H) for c in range(dim)] + [f"p_{t + 1}" for t in range(horizon)])
         grads = dict(zip(names, central_gradient(loss, theta)))
-        minimum = mp(nonaug.minimum_bound("unitary", dim, H))
+        minimum = mp(minima.minimum_bound("unitary", dim, H))
         return stationary_comparison([(f"d={dim} H={H} T={horizon}", loss(theta), minimum, grads)],
                            "heads a_h = e_h, b_h = Σ_h' G_h'h e_h', p = e_T realising the derived G")
 

@@ -1,7 +1,7 @@
 """The claims of [Z] (Zheng et al., NeurIPS 2024), one module per part of the paper; `CHECKS` lists them."""
 from __future__ import annotations
 
-from mesaverify.checks.zheng import assumption, beyond, capability, convergence, flow, loss, simulation
+from mesaverify.checks.zheng import assumption, beyond, capability, convergence, flow, loss, official, simulation
 
 CHECKS = (
     loss.loss_diagonal,
@@ -27,4 +27,5 @@ CHECKS = (
     simulation.empirical_limit,
     simulation.ode,
     simulation.masked_ones,
+    official.plot_lines,
 )

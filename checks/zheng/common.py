@@ -62,5 +62,9 @@ def numeric_star(spec, horizon):
 @lru_cache(maxsize=64)
 def _numeric_star(spec, horizon, dps):
     """numeric_star, cached per working precision."""
-    L = [family_loss(spec, horizon, 1, u) for u in (0, 1, 2)]
+    return vertex([family_loss(spec, horizon, 1, u) for u in (0, 1, 2)])
+
+
+def vertex(L):
+    """The minimiser of the quadratic through (0, L[0]), (1, L[1]), (2, L[2])."""
     return (L[0] - L[2]) / (2 * (L[0] - 2 * L[1] + L[2])) + 1

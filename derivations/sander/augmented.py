@@ -54,13 +54,13 @@ def _phase_average() -> list:
 
 @lru_cache(maxsize=None)
 def population_loss(law, d: int) -> sp.Expr:
-    """L(Ã, B̃) = E[½‖ŝ_{T+1} − s_{T+1}‖²] for general complex Ã, B̃, symbolic T, numeric d.
+    """L(Ã, B̃) for general complex Ã, B̃, symbolic T, numeric d.
 
     `law` is the law of x = P^* s_1 (eigen-coordinates); the result holds
     A[l, m], B[k, j] as the entries of Ã, B̃.  The phase average is shared by
     every law and d; the moments of `law` enter in the sum over coordinates.
     """
-    return sp.expand(sum_coordinates(_phase_average(), law, d) / 2)
+    return sp.expand(sum_coordinates(_phase_average(), law, d))
 
 
 def in_parameters(loss: sp.Expr, A_mat: sp.Matrix, B_mat: sp.Matrix, P: sp.Matrix) -> sp.Expr:
@@ -78,7 +78,7 @@ def in_parameters(loss: sp.Expr, A_mat: sp.Matrix, B_mat: sp.Matrix, P: sp.Matri
 @lru_cache(maxsize=None)
 def scalar_loss(law, d) -> sp.Expr:
     """L(a, b) on A = a I, B = b I, for symbolic (or numeric) d and T; depends on ab only."""
-    loss = sp.expand(expect(abs2(scalar_error_terms(), keep=(k,)), law, d, HORIZON) / 2)
+    loss = sp.expand(expect(abs2(scalar_error_terms(), keep=(k,)), law, d, HORIZON))
     reduced = sp.expand(loss.subs(a, g / b))
     if reduced.has(b):
         raise ValueError("the scalar loss does not depend on (a, b) through ab alone")

@@ -4,14 +4,14 @@ from __future__ import annotations
 import sympy as sp
 
 from mesaverify import jsonio
-from mesaverify.errors import UsageError
 from mesaverify.commands.lawargs import add_law_arguments, law_from_args
 from mesaverify.derivations.given import derive_all
+from mesaverify.derivations.moments import SymbolicExchangeable, with_moments
 from mesaverify.derivations.zheng.assumption import assumption_4_1
 from mesaverify.derivations.zheng.capability import assumption_4_2, ratio, test_error_limit
-from mesaverify.derivations.moments import SymbolicExchangeable, with_moments
 from mesaverify.derivations.zheng.stationary import ab_limit
 from mesaverify.derivations.zheng.symbols import T, d
+from mesaverify.errors import UsageError
 
 
 def register(sub) -> None:

@@ -9,9 +9,9 @@ import sympy as sp
 
 from mesaverify import outputs, report
 from mesaverify import tex as latex
-from mesaverify.errors import UsageError
-from mesaverify.commands.lawargs import add_law_arguments, law_from_args, refuse_inapplicable
 from mesaverify.checks.core.registry import all_checks
+from mesaverify.commands.lawargs import add_law_arguments, law_from_args, refuse_inapplicable
+from mesaverify.errors import UsageError
 
 FORMATS = ("text", "latex", "srepr")
 

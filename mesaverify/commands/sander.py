@@ -4,12 +4,13 @@ from __future__ import annotations
 import sympy as sp
 
 from mesaverify import jsonio, numbers
-from mesaverify.errors import UsageError
 from mesaverify.derivations.moments import InvalidLaw, Ones, UniformPhase, exact
 from mesaverify.derivations.sander import augmented as aug
+from mesaverify.derivations.sander import minima
 from mesaverify.derivations.sander import nonaugmented as nonaug
 from mesaverify.derivations.sander.laws import Scaled
 from mesaverify.derivations.sander.symbols import T
+from mesaverify.errors import UsageError
 
 SETTINGS = ("augmented", "unitary", "orthogonal")
 KEYS = {"augmented": ("A", "B", "P", "law"), "unitary": ("A", "B", "p"), "orthogonal": ("A", "B", "p")}
@@ -139,19 +140,19 @@ def run_minima(args) -> int:
         extra = {}
     else:
         if args.setting == "orthogonal":
-            value = nonaug.orthogonal_minimum(args.d, args.H)
-            m = nonaug.orthogonal_minimiser(args.d, args.H)
+            value = minima.orthogonal_minimum(args.d, args.H)
+            m = minima.orthogonal_minimiser(args.d, args.H)
             minimiser = {"A": m["A"], "B": m["B"], "p": [0] * (args.T - 2) + [str(v) for v in m["p_last_two"]]}
         else:
-            value = nonaug.unitary_minimum(args.d, args.H)
-            m = nonaug.unitary_minimiser(args.d, args.H)
+            value = minima.unitary_minimum(args.d, args.H)
+            m = minima.unitary_minimiser(args.d, args.H)
             minimiser = {"A": m["A"], "B": m["B"], "p": [0] * (args.T - 1) + [1]}
-        dec = nonaug.decomposition(args.setting, args.d)
+        dec = minima.decomposition(args.setting, args.d)
         extra = {"lower_bound": str(dec.bound(args.H)), "kappa": str(dec.kappa),
                  "M": [[str(v) for v in row] for row in dec.M.tolist()]}
     _print({"minimum": str(value), "minimiser": minimiser, **extra}, args.json,
            f"min L = {value} ≈ {sp.N(value, 20)}; minimiser {minimiser}"
-           + (f"; lower bound (κ/2) Σ_{{i>H}} σ_i(M)² = {extra['lower_bound']} with κ = {extra['kappa']}, "
+           + (f"; lower bound κ Σ_{{i>H}} σ_i(M)² = {extra['lower_bound']} with κ = {extra['kappa']}, "
               f"M = {extra['M']}" if extra else ""))
     return 0
 

@@ -8,10 +8,10 @@ import time
 import numpy as np
 
 from mesaverify import jsonio, numbers
-from mesaverify.errors import RunFailed, UsageError
 from mesaverify.checks.core.laws import LawSpec, x1_law
 from mesaverify.commands.lawargs import add_law_arguments, law_from_args
 from mesaverify.derivations.zheng.stationary import ab_limit
+from mesaverify.errors import RunFailed, UsageError
 from mesaverify.numerics.zheng import train as tr
 from mesaverify.numerics.zheng.sweep import draw_x1
 

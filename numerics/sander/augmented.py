@@ -49,15 +49,15 @@ def context_matrix(s: np.ndarray, T: int) -> np.ndarray:
 
 
 def loss_and_gradient(A, B, s, w, T):
-    """L = Σ_n w_n ½‖B G_n A s_T/T − s_{T+1}‖² and G = ∂L/∂Re + i ∂L/∂Im for A and B."""
+    """L = Σ_n w_n ‖B G_n A s_T/T − s_{T+1}‖² and G = ∂L/∂Re + i ∂L/∂Im for A and B."""
     G = context_matrix(s, T)
     v, target = s[:, T - 1], s[:, T]
     GAv = np.einsum("nij,nj->ni", G, v @ A.T) / T
     r = GAv @ B.T - target
-    L = 0.5 * np.sum(w * np.sum(abs(r) ** 2, 1))
-    gB = np.einsum("n,ni,nj->ij", w, r, GAv.conj())
+    L = np.sum(w * np.sum(abs(r) ** 2, 1))
+    gB = 2 * np.einsum("n,ni,nj->ij", w, r, GAv.conj())  # ∂|r|²/∂Re + i ∂|r|²/∂Im = 2 r (∂r/∂B)^*
     BG = np.einsum("ij,njk->nik", B, G) / T
-    gA = np.einsum("n,nki,nk,nj->ij", w, BG.conj(), r, v.conj())
+    gA = 2 * np.einsum("n,nki,nk,nj->ij", w, BG.conj(), r, v.conj())
     return L, gA, gB
 
 
@@ -128,7 +128,7 @@ def loss_mp(A, B, P, points, probs, T: int, dps: int):
                     coef = sum(mpmath.conj(s[i - 1][c]) * q[c] for c in range(d))
                     pred += (B * s[i]) * coef
                 pred /= T
-                total += pr * weight * sum(abs(pred[c] - s[T][c]) ** 2 for c in range(d)) / 2
+                total += pr * weight * sum(abs(pred[c] - s[T][c]) ** 2 for c in range(d))
         return +total
 
 

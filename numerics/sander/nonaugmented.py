@@ -30,7 +30,7 @@ def tokens(lam: np.ndarray, T: int) -> np.ndarray:
 
 
 def loss_and_gradient(Ah, Bh, p, s, T):
-    """L = mean ½‖ŝ_{T+1} − s_{T+1}‖² over the grid, and its gradient in (A_h, B_h, p) (all real)."""
+    """L = mean ‖ŝ_{T+1} − s_{T+1}‖² over the grid, and its gradient in (A_h, B_h, p) (all real)."""
     q = s[:, T - 2].conj()  # s_{T−1}^*
     ctx = s[:, :T]  # s_1..s_T
     score = np.einsum("nj,hj,ntj->nth", q, Ah, ctx)  # s_{T−1}^* A_h s_t
@@ -38,11 +38,11 @@ def loss_and_gradient(Ah, Bh, p, s, T):
     pred = np.einsum("t,nth,nthk->nk", p, score, vals)
     r = pred - s[:, T]
     n = len(s)
-    L = 0.5 * np.sum(abs(r) ** 2) / n
-    rc = r.conj()
-    gp = np.real(np.einsum("nk,nth,nthk->t", rc, score, vals)) / n
-    gB = np.real(np.einsum("nk,t,nth,ntk->hk", rc, p, score, ctx)) / n
-    gA = np.real(np.einsum("nk,t,nthk,nj,ntj->hj", rc, p, vals, q, ctx)) / n
+    L = np.sum(abs(r) ** 2) / n
+    rc = r.conj()  # ∂|r|²/∂θ = 2 Re(r̄ ∂r/∂θ)
+    gp = 2 * np.real(np.einsum("nk,nth,nthk->t", rc, score, vals)) / n
+    gB = 2 * np.real(np.einsum("nk,t,nth,ntk->hk", rc, p, score, ctx)) / n
+    gA = 2 * np.real(np.einsum("nk,t,nthk,nj,ntj->hj", rc, p, vals, q, ctx)) / n
     return L, gA, gB, gp
 
 
@@ -72,29 +72,34 @@ def train_on(s, d: int, H: int, T: int, starts: int = 3, seed: int = 0):
 
 
 @lru_cache(maxsize=None)
-def _grid_tokens_mp(d: int, T: int, dps: int):
+def _grid_tokens_mp(d: int, T: int, dps: int, paired: bool = False):
     """Per point of the exact phase grid at `dps` digits: (s_1..s_{T+1}, u) with u[n][c] = conj(s_{T−1,c}) s_{n+1,c}
-    (the attended products, shared by every C and p); and the number of grid points."""
+    (the attended products, shared by every C and p); and the number of grid points.
+
+    paired: W = diag(μ_1, μ̄_1, μ_2, μ̄_2, …) (an orthogonal W in its eigenbasis), the grid over the d/2 phases μ_i;
+    in each μ_i the error's exponents stay within [2 − 2T, 2T − 2], so N = 4T + 1 roots still average exactly."""
     with mpmath.workdps(dps):
         N = 4 * T + 1
         roots = [mpmath.expjpi(mpmath.mpf(2 * q) / N) for q in range(N)]
         out = []
-        for lam in itertools.product(roots, repeat=d):
+        for phases in itertools.product(roots, repeat=d // 2 if paired else d):
+            lam = [v for mu in phases for v in (mu, mpmath.conj(mu))] if paired else phases
             s = [[lam[c] ** n for c in range(d)] for n in range(T + 1)]
             out.append((s, [[mpmath.conj(s[T - 2][c]) * s[n][c] for c in range(d)] for n in range(T)]))
-        return tuple(out), N**d
+        return tuple(out), len(out)
 
 
-def loss_mp(C, p, d: int, dps: int):
+def loss_mp(C, p, d: int, dps: int, paired: bool = False):
     """The population loss at C (d×d) and p (length T) at working precision `dps`, exact phase average.
 
-    ŝ_{T+1,k} = Σ_n p_n (Σ_c C_kc conj(s_{T−1,c}) s_{n,c}) s_{n,k}; the grid's tokens are computed once per (d, T, dps)."""
+    ŝ_{T+1,k} = Σ_n p_n (Σ_c C_kc conj(s_{T−1,c}) s_{n,c}) s_{n,k}; the grid's tokens are computed once per (d, T, dps).
+    paired: the phases of W come in conjugate pairs (μ_i, μ̄_i) (even d)."""
     T = len(p)
     with mpmath.workdps(dps):
-        grid, count = _grid_tokens_mp(d, T, dps)
+        grid, count = _grid_tokens_mp(d, T, dps, paired)
         total = mpmath.mpf(0)
         for s, u in grid:
             for k in range(d):
                 pred = mpmath.fsum(p[n] * mpmath.fdot(C[k], u[n]) * s[n][k] for n in range(T))
-                total += abs(pred - s[T][k]) ** 2 / 2
+                total += abs(pred - s[T][k]) ** 2
         return total / count

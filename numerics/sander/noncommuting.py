@@ -43,18 +43,18 @@ def aug_sequences(W: np.ndarray, s1: np.ndarray, T: int) -> np.ndarray:
 
 
 def aug_per_sample(A, B, s, T) -> np.ndarray:
-    """½‖ŝ_{T+1} − s_{T+1}‖² per sequence, augmented model (1/T) B G A s_T."""
+    """‖ŝ_{T+1} − s_{T+1}‖² per sequence, augmented model (1/T) B G A s_T."""
     G = aug.context_matrix(s, T)
     r = np.einsum("nij,nj->ni", G, s[:, T - 1] @ A.T) @ B.T / T - s[:, T]
-    return 0.5 * np.sum(abs(r) ** 2, 1)
+    return np.sum(abs(r) ** 2, 1)
 
 
 def nonaug_per_sample(Ah, Bh, p, s, T) -> np.ndarray:
-    """½‖ŝ_{T+1} − s_{T+1}‖² per sequence, non-augmented multi-head model."""
+    """‖ŝ_{T+1} − s_{T+1}‖² per sequence, non-augmented multi-head model."""
     q, ctx = s[:, T - 2].conj(), s[:, :T]
     score = np.einsum("nj,hj,ntj->nth", q, Ah, ctx)
     pred = np.einsum("t,nth,hk,ntk->nk", p, score, Bh, ctx)
-    return 0.5 * np.sum(abs(pred - s[:, T]) ** 2, 1)
+    return np.sum(abs(pred - s[:, T]) ** 2, 1)
 
 
 def mean_se(x: np.ndarray) -> tuple[float, float]:

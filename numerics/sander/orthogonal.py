@@ -2,9 +2,9 @@
 
 Tokens are built by repeated multiplication by the real rotation matrix W.
 In block i every coordinate of ŝ_{T+1} − s_{T+1} is a trigonometric
-polynomial of degree ≤ 3T − 4 in φ_i and ≤ 2T − 3 in every other φ_{i'}, so
-its square has degree ≤ 6T − 8 per angle and the average over N = 6T equally
-spaced angles per block is the exact average over the torus.
+polynomial of degree ≤ 3T − 4 in φ_i and ≤ 2T − 3 in every other φ_{i'} (3T − 3 and
+2T − 2 with the query s_T), so its square has degree ≤ 6T − 6 per angle and the
+average over N = 6T equally spaced angles per block is the exact average over the torus.
 """
 from __future__ import annotations
 
@@ -54,15 +54,16 @@ def train(d: int, H: int, T: int, starts: int = 3, seed: int = 0):
 
 
 @lru_cache(maxsize=None)
-def _grid_tokens_mp(d: int, T: int, dps: int):
-    """Per point of the exact angle grid at `dps` digits: (s_1..s_{T+1}, u) with u[n][c] = s_{T−1,c} s_{n+1,c} (the
-    attended products, shared by every C and p); and the number of grid points."""
+def _grid_tokens_mp(d: int, T: int, dps: int, unit: bool = False, lag: int = 1):
+    """Per point of the exact angle grid at `dps` digits: (s_1..s_{T+1}, u) with u[n][c] = s_{T−lag,c} s_{n+1,c} (the
+    attended products, shared by every C and p); and the number of grid points.  s_1 = 𝟙, or 𝟙/√d if `unit`."""
     with mpmath.workdps(dps):
         N = 6 * T
         grid = [2 * mpmath.pi * q / N for q in range(N)]
+        start = mpmath.mpf(1) / mpmath.sqrt(d) if unit else mpmath.mpf(1)
         out = []
         for phi in itertools.product(grid, repeat=d // 2):
-            s = [[mpmath.mpf(1)] * d]
+            s = [[start] * d]
             for _ in range(T):
                 prev, nxt = s[-1], [None] * d
                 for i, f in enumerate(phi):
@@ -70,20 +71,21 @@ def _grid_tokens_mp(d: int, T: int, dps: int):
                     nxt[2 * i] = c * prev[2 * i] - sn * prev[2 * i + 1]
                     nxt[2 * i + 1] = sn * prev[2 * i] + c * prev[2 * i + 1]
                 s.append(nxt)
-            out.append((s, [[s[T - 2][c] * s[n][c] for c in range(d)] for n in range(T)]))
+            out.append((s, [[s[T - 1 - lag][c] * s[n][c] for c in range(d)] for n in range(T)]))
         return tuple(out), N ** (d // 2)
 
 
-def loss_mp(C, p, d: int, dps: int):
+def loss_mp(C, p, d: int, dps: int, unit: bool = False, lag: int = 1):
     """The population loss at C (d×d) and p (length T) at `dps` digits: exact quadrature, model by definition.
 
-    ŝ_{T+1,k} = Σ_n p_n (Σ_c C_kc s_{T−1,c} s_{n,c}) s_{n,k}; the tokens of the grid are computed once per (d, T, dps)."""
+    ŝ_{T+1,k} = Σ_n p_n (Σ_c C_kc s_{T−lag,c} s_{n,c}) s_{n,k} (query s_{T−1} by default, s_T with lag = 0), s_1 = 𝟙
+    (𝟙/√d if `unit`); the tokens of the grid are computed once per (d, T, dps, unit, lag)."""
     T = len(p)
     with mpmath.workdps(dps):
-        grid, count = _grid_tokens_mp(d, T, dps)
+        grid, count = _grid_tokens_mp(d, T, dps, unit, lag)
         total = mpmath.mpf(0)
         for s, u in grid:
             for k in range(d):
                 pred = mpmath.fsum(p[n] * mpmath.fdot(C[k], u[n]) * s[n][k] for n in range(T))
-                total += (pred - s[T][k]) ** 2 / 2
+                total += (pred - s[T][k]) ** 2
         return total / count

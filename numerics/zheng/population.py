@@ -42,7 +42,21 @@ class Characters:
 def characters(d: int, t: int) -> Characters:
     """Enumerate the terms of ŷ_t for dimension d; e_s = (x_s ; x_{s−1}), x_0 = 0."""
     i, s, j, r = np.meshgrid(np.arange(1, t + 1), *(np.arange(2 * d),) * 3, indexing="ij")
-    i, s, j, r = (v.ravel() for v in (i, s, j, r))
+    return _characters(d, t, *(v.ravel() for v in (i, s, j, r)))
+
+
+def sparse_characters(d: int, t: int, K, V) -> Characters:
+    """The terms of ŷ_t whose parameters W^{KQ}_{jr} and column s of W^{PV} are not zero: for the diagonal family
+    (d entries (j, r), d columns s) t·d² terms instead of t·(2d)³."""
+    jr = np.argwhere(np.asarray(K) != 0)
+    cols = np.nonzero(np.any(np.asarray(V) != 0, axis=0))[0]
+    i, s, n = np.meshgrid(np.arange(1, t + 1), cols, np.arange(len(jr)), indexing="ij")
+    i, s, n = (v.ravel() for v in (i, s, n))
+    return _characters(d, t, i, s, jr[n, 0], jr[n, 1])
+
+
+def _characters(d: int, t: int, i, s, j, r) -> Characters:
+    """Group the terms (i, s, j, r) of ŷ_t by their character; the targets λ_k^t x_k are groups too."""
     ps, pj, pr = i - 1 - s // d, i - 1 - j // d, t - 1 - r // d  # powers of λ in each entry
     keep = (ps >= 0) & (pj >= 0) & (pr >= 0)  # entries holding x_0 = 0 drop out
     i, s, j, r, ps, pj, pr = (v[keep] for v in (i, s, j, r, ps, pj, pr))
@@ -98,6 +112,43 @@ def loss_and_gradient(K, V, x, weights, T: int, gradient: bool = True):
         mix = np.einsum("kt,kts->ts", np.conj(V[:, ch.s]), cg)
         np.add.at(gK, (ch.j, ch.r), (np.conj(X) * mix) @ weights / (t - 1))
     return float(per_sample @ weights), gK, gV, per_sample
+
+
+def losses_along(K, V, x, weights, T: int, scales, chunk: int = 256) -> list[float]:
+    """L(W^{KQ}, s·W^{PV}) = Σ_{t=2}^{T−1} E[½‖ŷ_t − x_{t+1}‖²] for each s in `scales`, float64.
+
+    For sparse parameters at sizes `loss_and_gradient` cannot hold (d = 5, T = 100): terms with a zero parameter
+    are left out (`sparse_characters`), output coordinate k sums only the characters its own terms reach, the
+    samples go in chunks, and since ŷ_t is linear in W^{PV} its coefficients are computed once and scaled.
+    """
+    d, totals = V.shape[0], np.zeros(len(scales))
+    for t in range(2, T):
+        ch = sparse_characters(d, t, K, V)
+        rows = []
+        for k in range(d):
+            idx = np.nonzero(V[k, ch.s] != 0)[0]
+            groups = np.unique(np.append(ch.group[idx], ch.target[k]))
+            rows.append((idx, ch.gather[groups][:, idx], int(np.searchsorted(groups, ch.target[k]))))
+        for a in range(0, len(x), chunk):
+            xs, w = x[a:a + chunk], weights[a:a + chunk]
+            P = K[ch.j, ch.r][:, None] * _monomials(ch, xs)
+            for k, (idx, gather, target) in enumerate(rows):
+                model = gather @ (V[k, ch.s[idx]][:, None] * P[idx]) / (t - 1)
+                for n, s in enumerate(scales):
+                    c = s * model
+                    c[target] -= xs[:, k]
+                    totals[n] += 0.5 * np.sum(np.abs(c) ** 2, axis=0) @ w
+    return [float(v) for v in totals]
+
+
+def ratio_sparse(K, V, x, weights, t: int) -> float:
+    """E[ŷ_{t,k} / x_{t+1,k}] averaged over k, float64, for x with no zero coordinate: the phases average the
+    ratio to the coefficient of λ_k^t in ŷ_{t,k} (the character of x_{t+1,k}) over x_k, then x_1 is averaged."""
+    ch = sparse_characters(V.shape[0], t, K, V)
+    c, _ = _coefficients(ch, K, V, _monomials(ch, x), x, t)
+    d = V.shape[0]
+    per = (c[np.arange(d), ch.target, :] + x.T) / x.T  # the model's coefficient of λ_k^t, over x_k
+    return float(np.real(per.mean(axis=0) @ weights))
 
 
 def loss_mp(K, V, points, probs, T: int, times=None):
