@@ -6,7 +6,7 @@ import json
 import sympy as sp
 
 from mesaverify.commands.lawargs import add_law_arguments, law_from_args
-from mesaverify.derivations.zheng.stationary import ab_limit
+from mesaverify.derivations.zheng.closed import ab_limit
 
 
 def register(sub) -> None:
@@ -19,11 +19,12 @@ def register(sub) -> None:
 def run(args) -> int:
     spec = law_from_args(args)
     value = ab_limit(spec.exact(), spec.d, args.T)
+    approx = sp.N(value, 30)  # mpmath: also H_n = ψ(n + 1) + γ where n is too large to be written out
     if args.json:
         print(json.dumps({
             "law": spec.label(), "d": spec.d, "T": args.T,
-            "ab": str(value), "ab_float": float(value), "ab_latex": sp.latex(value),
+            "ab": str(value), "ab_float": float(approx), "ab_latex": sp.latex(value),
         }))
     else:
-        print(f"lim ab = {value} ≈ {sp.N(value, 20)}   [{spec.label()}, T={args.T}]")
+        print(f"lim ab = {value} ≈ {sp.N(approx, 20)}   [{spec.label()}, T={args.T}]")
     return 0
