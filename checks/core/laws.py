@@ -61,6 +61,12 @@ def numeric_law(spec: LawSpec):
     return None
 
 
+def sampled_support(spec: LawSpec) -> int:
+    """The number of support points numeric_law(spec) writes out, counted without building it (0: none)."""
+    return {"sparse": 2 * spec.d, "ones": 1, "rademacher": 2**spec.d, "phase": nlaws.PHASE_ORDER**spec.d,
+            "discrete": len(spec.support or ())}.get(spec.name, 0)
+
+
 @lru_cache(maxsize=64)  # exact_loss asks for it at every evaluation of the loss
 def quadrature_law(spec: LawSpec, degree: int = 3):
     """A FiniteLaw with the law's moments E[Π x_k^{p_k} x̄_k^{q_k}] for all p_k, q_k ≤ `degree`:

@@ -5,6 +5,7 @@ import json
 
 import sympy as sp
 
+from mesaverify import limits
 from mesaverify.commands.lawargs import add_law_arguments, law_from_args
 from mesaverify.derivations.zheng.closed import ab_limit
 
@@ -18,6 +19,7 @@ def register(sub) -> None:
 
 def run(args) -> int:
     spec = law_from_args(args)
+    limits.per_coordinate(spec.exact(), spec.d)
     value = ab_limit(spec.exact(), spec.d, args.T)
     approx = sp.N(value, 30)  # mpmath: also H_n = ψ(n + 1) + γ where n is too large to be written out
     if args.json:

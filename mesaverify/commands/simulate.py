@@ -9,10 +9,11 @@ import time
 import numpy as np
 import sympy as sp
 
+from mesaverify import limits
 from mesaverify.errors import UsageError
 from mesaverify.checks.core.laws import LawSpec, x1_law
 from mesaverify.commands.lawargs import add_law_arguments, law_from_args
-from mesaverify.derivations.zheng.stationary import ab_limit
+from mesaverify.derivations.zheng.closed import ab_limit
 from mesaverify.numerics.zheng import train as tr
 from mesaverify.numerics.zheng.sweep import draw_x1
 
@@ -102,6 +103,8 @@ def simulate(spec: LawSpec, T: int, m: int, *, a0=0.1, b0=0.1, lr, epochs, mask=
 def run(args) -> int:
     spec = law_from_args(args)
     _validate(args)
+    limits.simulate(spec, args.T, args.m, args.test_m)  # memory, work of an epoch, support: before any work
+    limits.per_coordinate(spec.exact(), spec.d)  # the exact limit at the end
     record = simulate(spec, args.T, args.m, a0=args.a0, b0=args.b0, lr=args.lr, epochs=args.epochs,
                       mask=args.mask, init=args.init, init_std=args.init_std, seed=args.seed,
                       test_m=args.test_m, progress=ProgressBar())

@@ -1,0 +1,77 @@
+"""The sizes the commands answer within seconds, in one place, each checked before any work.
+
+Where a closed form exists a command uses it and needs no limit: [Z]'s results for an exchangeable
+law at any d and T (the symbolic derivation specialised; harmonic numbers past 1000 kept exact and
+unevaluated), [S]'s non-augmented losses in matrix terms and their minima.  What remains is bounded
+here; an input over a bound is refused with one line naming the limit and the size asked for (exit 2).
+The README's command-line section lists them.
+"""
+from __future__ import annotations
+
+import math
+
+from mesaverify.errors import UsageError
+
+# [Z] for a law that is not exchangeable: the loss is summed over the d² pairs of coordinates, each pair's
+# moments over the support points (fixed-point, simulate's exact limit).
+PER_COORDINATE_D = 64
+PER_COORDINATE_WORK = 4 * 10**5  # d² × support points
+
+# simulate: the arrays of the data set and of one epoch, and the work of one epoch.
+SIMULATE_BYTES = 2 * 2**30
+SIMULATE_EPOCH_WORK = 5 * 10**8  # m · d² · (T + d), about 20 s per epoch (the [Z] Figure 1 runs: 2.6·10⁷)
+SAMPLED_SUPPORT = 2 * 10**5  # support points × d of a finite law that simulate samples from
+
+# [S] augmented loss at given (A, B, P): a sum over assignments of up to five distinct coordinates, each with
+# a moment over the support of P^* s_1.
+AUGMENTED_D = 6
+AUGMENTED_WORK = 2 * 10**5  # d⁵ × support points
+
+# [S] non-augmented: C = Σ_h b_h a_h^T in exact arithmetic (rational entries as integers, others in SymPy).
+NONAUGMENTED_WORK = 3 * 10**7  # H · d² products, rational entries
+NONAUGMENTED_SYMBOLIC_WORK = 10**5  # the same with an entry that is not rational (SymPy arithmetic)
+PRINTED = 10**6  # entries of the matrices and vectors sander-minima prints
+
+
+def at_most(what: str, value: int, limit: int, why: str) -> None:
+    """Refuse (exit 2) when `value` exceeds `limit`; the message names the quantity, the limit and why."""
+    if value > limit:
+        raise UsageError(f"{what} = {value} exceeds the limit {limit} ({why})")
+
+
+def per_coordinate(law, d: int) -> None:
+    """A law that is not exchangeable is derived coordinate by coordinate: bound d and d² × support points."""
+    if law.exchangeable:
+        return
+    at_most("d for a law that is not exchangeable", d, PER_COORDINATE_D,
+            "its derivation sums over coordinate pairs; exchangeable laws have no limit")
+    at_most("d² × support points of a law that is not exchangeable", d * d * len(law.support), PER_COORDINATE_WORK,
+            "each coordinate pair needs the moments over the support")
+
+
+def simulate_bytes(m: int, test_m: int, T: int, d: int) -> int:
+    """Peak bytes of simulate's arrays: x_1 and phases, λ^t for every sequence and t, per sequence either the
+    geometric-sum matrices (A, B) or the running sums g_t (the fraction f of sequences with two phases closer
+    than GAP), the test set, and the larger of one block's working arrays and the empirical limit's."""
+    from mesaverify.numerics.zheng.train import GAP, SPAN
+
+    near = min(1.0, d * (d - 1) / 2 * GAP / math.pi)
+    data = 40 * m * d + 16 * m * d * (T - 2) + m * d * d * (32 * (1 - near) + 16 * near * (T - 2))
+    test = 64 * test_m * T * d + 64 * test_m * d * d
+    working = max(240 * min(m, SPAN) * d * d, 100 * min(m, 500) * d * d)
+    return int(data + test + working)
+
+
+def simulate(spec, T: int, m: int, test_m: int) -> None:
+    """simulate: memory of the data set and of an epoch, the work of an epoch, the support it samples from."""
+    from mesaverify.checks.core.laws import sampled_support
+
+    need = simulate_bytes(m, test_m, T, spec.d)
+    if need > SIMULATE_BYTES:
+        raise UsageError(f"simulate would hold about {need / 2**30:.3g} GiB of arrays for m = {m}, test-m = {test_m}, "
+                         f"T = {T}, d = {spec.d}; the limit is {SIMULATE_BYTES / 2**30:g} GiB "
+                         f"(about 16·m·T·d bytes of data plus d² per sequence): use a smaller m, T or d")
+    at_most("the work of an epoch, m·d²·(T + d)", m * spec.d**2 * (T + spec.d), SIMULATE_EPOCH_WORK,
+            "about 20 s per epoch")
+    at_most("support points × d of the law sampled", sampled_support(spec) * spec.d, SAMPLED_SUPPORT,
+            "simulate draws x_1 from the law's support written out: 2^d points for rademacher, 7^d for phase")
