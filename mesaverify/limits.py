@@ -15,7 +15,7 @@ from mesaverify.errors import UsageError
 # [Z] for a law that is not exchangeable: the loss is summed over the d² pairs of coordinates, each pair's
 # moments over the support points (fixed-point, simulate's exact limit).
 PER_COORDINATE_D = 64
-PER_COORDINATE_WORK = 4 * 10**5  # d² × support points
+PER_COORDINATE_WORK = 2 * 10**5  # d² × support points
 
 # simulate: the arrays of the data set and of one epoch, and the work of one epoch.
 SIMULATE_BYTES = 2 * 2**30
@@ -24,12 +24,13 @@ SAMPLED_SUPPORT = 2 * 10**5  # support points × d of a finite law that simulate
 
 # [S] augmented loss at given (A, B, P): a sum over assignments of up to five distinct coordinates, each with
 # a moment over the support of P^* s_1.
-AUGMENTED_D = 6
-AUGMENTED_WORK = 2 * 10**5  # d⁵ × support points
+AUGMENTED_D = 5
+AUGMENTED_WORK = 5000  # d⁵ × support points
 
 # [S] non-augmented: C = Σ_h b_h a_h^T in exact arithmetic (rational entries as integers, others in SymPy).
 NONAUGMENTED_WORK = 3 * 10**7  # H · d² products, rational entries
-NONAUGMENTED_SYMBOLIC_WORK = 10**5  # the same with an entry that is not rational (SymPy arithmetic)
+NONAUGMENTED_SYMBOLIC_WORK = 10**5  # H · d² + T with an entry that is not rational (SymPy arithmetic)
+POSITIONS = 10**7  # T, the length of p
 PRINTED = 10**6  # entries of the matrices and vectors sander-minima prints
 
 
@@ -75,3 +76,43 @@ def simulate(spec, T: int, m: int, test_m: int) -> None:
             "about 20 s per epoch")
     at_most("support points × d of the law sampled", sampled_support(spec) * spec.d, SAMPLED_SUPPORT,
             "simulate draws x_1 from the law's support written out: 2^d points for rademacher, 7^d for phase")
+
+
+def _length(value) -> int:
+    """len of a JSON list, else 0 (a value of the wrong type is reported where it is read)."""
+    return len(value) if isinstance(value, list) else 0
+
+
+def sander_loss(setting: str, data: dict, T: int) -> None:
+    """sander-loss: d (and the support of s_1) for the augmented loss, H·d² and T for the others, read off the
+    parameter file's lists before any of its numbers is parsed."""
+    A = data.get("A")
+    rows = _length(A)
+    if setting == "augmented":
+        law = data.get("law")
+        points = _length(law.get("support")) if isinstance(law, dict) else 1
+        at_most("d of the augmented loss", rows, AUGMENTED_D, "at given A, B it sums over assignments of up to "
+                "five distinct coordinates; no cheaper closed form is derived")
+        at_most("d⁵ × support points of s_1", rows**5 * max(points, 1), AUGMENTED_WORK,
+                "each assignment needs a moment over the support")
+        return
+    cols = _length(A[0]) if rows else 0
+    at_most("H·d², the products of C = Σ_h b_h a_hᵀ", rows * cols * cols, NONAUGMENTED_WORK, "exact arithmetic")
+    at_most("T, the length of p", T, POSITIONS, "p is read and summed exactly")
+
+
+def sander_exact_arithmetic(A: list, B: list, p: list) -> None:
+    """Entries that are not rational are multiplied in SymPy, about a hundred times slower: bound H·d² + T."""
+    from mesaverify.derivations.sander.closed import rational
+
+    if not (rational(A) and rational(B) and rational([p])):
+        dim = len(A[0])
+        at_most("H·d² + T with an entry that is not rational", len(A) * dim * dim + len(p),
+                NONAUGMENTED_SYMBOLIC_WORK, "SymPy arithmetic; rational entries are computed as integers")
+
+
+def sander_minima(setting: str, d: int, H: int, T: int) -> None:
+    """sander-minima prints M (d×d), the minimiser's A and B (H×d, augmented d×d) and p (length T) entry by
+    entry: bound their number (the values themselves are closed forms)."""
+    printed = 2 * d * d if setting == "augmented" else d * d + 2 * H * d + T
+    at_most("entries printed (M, A, B, p)", printed, PRINTED, "the minimiser and M are printed in full")

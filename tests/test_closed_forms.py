@@ -109,3 +109,86 @@ def test_exchangeability_by_orbits_is_invariance_under_every_permutation():
         definition = all({tuple(p[i] for i in perm): w for p, w in merged.items()} == merged
                          for perm in itertools.permutations(range(dim)))
         assert law.exchangeable == definition, (points, weights)
+
+
+# --- [S] non-augmented losses in closed form ---------------------------------------------------------------
+from mesaverify.derivations.sander import closed as sclosed  # noqa: E402
+from mesaverify.derivations.sander import nonaugmented as nonaug  # noqa: E402
+from mesaverify.derivations.sander.symbols import C as Centry, T as TS, p as pw  # noqa: E402
+
+
+def _symbolic_features(derived):
+    """The features of p as the derived loss writes them: its sums Σ p_t, Σ p_t², and p_1, p_{T−1}, p_T."""
+    sums = {2 if s.function.is_Pow else 1: s for s in derived.atoms(sp.Sum)}  # Σ p_τ² and Σ p_τ
+    return {"S1": sums.get(1, sp.Integer(0)), "S2": sums[2], "p1": pw[1], "pm": pw[TS - 1], "pT": pw[TS]}
+
+
+@pytest.mark.parametrize("setting,dim", [("unitary", 1), ("unitary", 2), ("unitary", 3), ("unitary", 4),
+                                         ("orthogonal", 2), ("orthogonal", 4), ("orthogonal", 6)])
+def test_nonaugmented_closed_form_is_the_derived_loss(setting, dim):
+    """Equal as polynomials in every entry of C and in p, for symbolic T."""
+    derived = nonaug.loss_of(setting, dim)
+    rows = [[Centry[r, c] for c in range(dim)] for r in range(dim)]
+    assert sp.expand(sclosed.loss_at(setting, rows, 1, _symbolic_features(derived)) - derived) == 0
+
+
+@pytest.mark.parametrize("setting,dim,heads", [("unitary", 3, 2), ("orthogonal", 4, 3), ("orthogonal", 2, 1)])
+def test_nonaugmented_loss_at_numbers_is_the_derived_loss(setting, dim, heads):
+    rng = random.Random(dim)
+    for horizon in (3, 5):
+        A = [[R(rng.randint(-9, 9), rng.randint(1, 4)) for _ in range(dim)] for _ in range(heads)]
+        B = [[R(rng.randint(-9, 9), rng.randint(1, 4)) for _ in range(dim)] for _ in range(heads)]
+        p = [R(rng.randint(-9, 9), 5) for _ in range(horizon)]
+        C = (sp.Matrix(B).T * sp.Matrix(A)).tolist()
+        assert sclosed.loss(setting, A, B, p) == nonaug.evaluate(nonaug.loss_of(setting, dim), C, p)
+        assert sclosed.loss(setting, [[sp.sqrt(2) * v for v in row] for row in A], B, p) \
+            .equals(nonaug.evaluate(nonaug.loss_of(setting, dim), (sp.sqrt(2) * sp.Matrix(C)).tolist(), p))
+
+
+@pytest.mark.parametrize("setting,dims", [("unitary", (1, 2, 3, 4)), ("orthogonal", (2, 4))])
+def test_nonaugmented_minima_target_and_bound_are_the_derived_ones(setting, dims):
+    for dim in dims:
+        kappa, M = nonaug.target(setting, dim)
+        assert sclosed.target(setting, dim) == (kappa, M.tolist())
+        for heads in range(1, dim + 2):
+            assert sclosed.bound(setting, dim, heads) == nonaug.minimum_bound(setting, dim, heads)
+            derived = nonaug.unitary_minimum(dim, heads) if setting == "unitary" else nonaug.orthogonal_minimum(dim, heads)
+            assert sclosed.minimiser(setting, dim, heads)["minimum"] == derived
+
+
+def test_block_minimiser_from_the_closed_form_is_the_derived_one():
+    rho, Cstar, value = sclosed.block_minimisers()
+    assert (rho, Cstar, value) == tuple(nonaug.orthogonal_block_minimisers())
+
+
+# --- [S] augmented loss at numbers ---------------------------------------------------------------------------
+from mesaverify.derivations.sander import augmented as aug  # noqa: E402
+from mesaverify.derivations.sander.laws import Scaled  # noqa: E402
+
+
+@pytest.mark.parametrize("dim", [1, 2, 3])
+def test_augmented_loss_at_numbers_is_the_derived_polynomial_evaluated(dim):
+    """Entries and T substituted before the sum over assignments = the derived polynomial in Ã, B̃ evaluated."""
+    rng = random.Random(dim)
+
+    def entry():
+        return R(rng.randint(-5, 5), rng.randint(1, 3)) + sp.I * R(rng.randint(-2, 2), 2)
+
+    A, B = (sp.Matrix(dim, dim, lambda r, c: entry()) for _ in range(2))
+    rotation = sp.Matrix(dim, dim, lambda r, c: sp.I ** (r + c) if (r + c) % dim == 0 else 0) if dim > 1 else sp.eye(1)
+    support = [tuple(entry() for _ in range(dim)) for _ in range(3)]
+    for P in (sp.eye(dim), rotation)[dim // 3:]:  # at d = 3 the derived polynomial takes seconds: one case
+        assert sp.simplify(P.H * P - sp.eye(dim)) == sp.zeros(dim, dim)
+        for law in (aug.eigen_law([(1 / sp.sqrt(dim),) * dim], [1], P),
+                    aug.eigen_law(support, [R(1, 2), R(1, 3), R(1, 6)], P))[dim // 3:]:
+            for horizon in (3, 6)[dim // 3:]:
+                slow = aug.in_parameters(aug.population_loss(law, dim), A, B, P).subs(aug.T, horizon)
+                assert sp.simplify(aug.loss_at(law, A, B, P, horizon) - slow) == 0
+
+
+@pytest.mark.parametrize("dim", [1, 2, 3, 4])
+def test_augmented_uniform_start_minimum_is_the_numeric_d_derivation(dim):
+    law = Scaled(Ones(dim), 1 / sp.sqrt(dim))
+    value, gstar = aug.uniform_start_minimum(dim)
+    assert sp.simplify(value - aug.scalar_minimum(law, dim)) == 0
+    assert sp.simplify(gstar - aug.optimal_product(law, dim)) == 0

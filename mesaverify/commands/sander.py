@@ -5,10 +5,11 @@ import json
 
 import sympy as sp
 
+from mesaverify import limits
 from mesaverify.errors import UsageError
-from mesaverify.derivations.moments import Ones, UniformPhase, exact
+from mesaverify.derivations.moments import UniformPhase, exact
 from mesaverify.derivations.sander import augmented as aug
-from mesaverify.derivations.sander import nonaugmented as nonaug
+from mesaverify.derivations.sander import closed as sclosed
 from mesaverify.derivations.sander.laws import Scaled
 from mesaverify.derivations.sander.symbols import T
 
@@ -88,6 +89,7 @@ def _eigen_law(law, P):
 def run_loss(args) -> int:
     _check_T(args.T)
     data = _load(args.params)
+    limits.sander_loss(args.setting, data, args.T)  # sizes of the file, before its numbers are read
     for key in ("A", "B"):
         if key not in data:
             raise UsageError(f"parameter file lacks {key!r}")
@@ -101,8 +103,7 @@ def run_loss(args) -> int:
         if sp.simplify(P.H * P - sp.eye(dim)) != sp.zeros(dim, dim):
             raise UsageError("P must be unitary (P^* P = I, exactly)")
         law = _eigen_law(data.get("law", "ones"), P)
-        value = aug.in_parameters(aug.population_loss(law, dim), sp.Matrix(A_), sp.Matrix(B_), P)
-        value = sp.nsimplify(sp.expand(value.subs(T, args.T)))
+        value = sp.nsimplify(aug.loss_at(law, sp.Matrix(A_), sp.Matrix(B_), P, args.T))
     else:
         A_ = _matrix(data["A"], "A")
         H, dim = len(A_), len(A_[0])
@@ -115,9 +116,8 @@ def run_loss(args) -> int:
             p_ = [exact(v) for v in data["p"]]
         except ValueError as err:
             raise UsageError(f"p: {err}") from None
-        Cm = (sp.Matrix(B_).T * sp.Matrix(A_)).tolist()
-        loss = nonaug.unitary_loss(dim) if args.setting == "unitary" else nonaug.orthogonal_loss(dim)
-        value = nonaug.evaluate(loss, Cm, p_)
+        limits.sander_exact_arithmetic(A_, B_, p_)
+        value = sclosed.loss(args.setting, A_, B_, p_)
     _print({"loss": str(value), "loss_float": float(sp.re(sp.N(value, 30)))}, args.json,
            f"L = {value} ≈ {sp.N(value, 20)}   [{args.setting}, T={args.T}]")
     return 0
@@ -132,27 +132,21 @@ def run_minima(args) -> int:
     if args.setting == "orthogonal":
         if args.d % 2:
             raise UsageError(f"the orthogonal setting needs an even d, got --d {args.d}")
+    limits.sander_minima(args.setting, args.d, args.H, args.T)  # what is printed, before any work
     if args.setting == "augmented":
-        law = Scaled(Ones(args.d), 1 / sp.sqrt(args.d))
-        value = aug.scalar_minimum(law, args.d).subs(T, args.T)
-        gstar = aug.optimal_product(law, args.d).subs(T, args.T)
+        value, gstar = (e.subs(T, args.T) for e in aug.uniform_start_minimum(args.d))
         eye = [[1 if r == c else 0 for c in range(args.d)] for r in range(args.d)]
         minimiser = {"A": eye, "B": [[str(gstar) if r == c else 0 for c in range(args.d)] for r in range(args.d)],
                      "p": None, "eta": str(gstar / args.T),
                      "scope": "A = aI, B = bI, s_1 = 1/sqrt(d); unrestricted (A, B) can do better for fixed s_1"}
         extra = {}
     else:
-        if args.setting == "orthogonal":
-            value = nonaug.orthogonal_minimum(args.d, args.H)
-            m = nonaug.orthogonal_minimiser(args.d, args.H)
-            minimiser = {"A": m["A"], "B": m["B"], "p": [0] * (args.T - 2) + [str(v) for v in m["p_last_two"]]}
-        else:
-            value = nonaug.unitary_minimum(args.d, args.H)
-            m = nonaug.unitary_minimiser(args.d, args.H)
-            minimiser = {"A": m["A"], "B": m["B"], "p": [0] * (args.T - 1) + [1]}
-        dec = nonaug.decomposition(args.setting, args.d)
-        extra = {"lower_bound": str(dec.bound(args.H)), "kappa": str(dec.kappa),
-                 "M": [[str(v) for v in row] for row in dec.M.tolist()]}
+        m = sclosed.minimiser(args.setting, args.d, args.H)
+        value, last = m["minimum"], [str(v) for v in m["p_last_two"]] if args.setting == "orthogonal" else [0, 1]
+        minimiser = {"A": m["A"], "B": m["B"], "p": [0] * (args.T - 2) + last}
+        kappa, M = sclosed.target(args.setting, args.d)
+        extra = {"lower_bound": str(sclosed.bound(args.setting, args.d, args.H)), "kappa": str(kappa),
+                 "M": [[str(v) for v in row] for row in M]}
     _print({"minimum": str(value), "minimiser": minimiser, **extra}, args.json,
            f"min L = {value} ≈ {sp.N(value, 20)}; minimiser {minimiser}"
            + (f"; lower bound (κ/2) Σ_{{i>H}} σ_i(M)² = {extra['lower_bound']} with κ = {extra['kappa']}, "
