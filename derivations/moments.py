@@ -183,11 +183,6 @@ def _gaussian_rational(v: sp.Expr):
     return None
 
 
-def _rearrangements(values: tuple) -> int:
-    """n!/Π(multiplicity!): the number of distinct orderings of a multiset."""
-    return math.factorial(len(values)) // math.prod(math.factorial(k) for k in Counter(values).values())
-
-
 @dataclass(frozen=True)
 class Discrete(Law):
     """A finite law: support points in C^d with probabilities, exact."""
@@ -220,17 +215,16 @@ class Discrete(Law):
 
     @cached_property
     def exchangeable(self):
-        """Invariant under permutations of the coordinates: the law's points (probability > 0) fall into orbits,
-        the distinct rearrangements of one multiset of coordinates; the law is exchangeable iff each orbit is
-        present in full, d!/Π(multiplicity!) points, with one probability.  O(n d log d), not d! comparisons."""
-        weights = {}
+        """Invariant under permutations of the coordinates: every orbit of the law's points (probability > 0), the
+        rearrangements of one multiset of coordinates, present in full with one probability; O(n d log d)."""
+        weights, orbits = {}, {}
         for pt, pr in zip(self.support, self.probs):
             if pr != 0:
                 weights[pt] = weights.get(pt, 0) + pr
-        orbits = {}
         for pt, w in weights.items():
             orbits.setdefault(tuple(sorted(pt, key=sp.default_sort_key)), []).append(w)
-        return all(len(set(ws)) == 1 and len(ws) == _rearrangements(key) for key, ws in orbits.items())
+        return all(len(set(ws)) == 1 and len(ws) == math.factorial(self.d) // math.prod(
+            math.factorial(k) for k in Counter(key).values()) for key, ws in orbits.items())
 
     def nonzero_probability(self):
         if not self.exchangeable:

@@ -30,7 +30,7 @@ AUGMENTED_WORK = 5000  # d⁵ × support points
 # [S] non-augmented: C = Σ_h b_h a_h^T in exact arithmetic (rational entries as integers, others in SymPy).
 NONAUGMENTED_WORK = 3 * 10**7  # H · d² products, rational entries
 NONAUGMENTED_SYMBOLIC_WORK = 10**5  # H · d² + T with an entry that is not rational (SymPy arithmetic)
-POSITIONS = 10**7  # T, the length of p
+NUMBERS = 10**7  # 2·H·d + T numbers read from a non-augmented parameter file (A, B, p)
 PRINTED = 10**6  # entries of the matrices and vectors sander-minima prints
 
 
@@ -98,7 +98,7 @@ def sander_loss(setting: str, data: dict, T: int) -> None:
         return
     cols = _length(A[0]) if rows else 0
     at_most("H·d², the products of C = Σ_h b_h a_hᵀ", rows * cols * cols, NONAUGMENTED_WORK, "exact arithmetic")
-    at_most("T, the length of p", T, POSITIONS, "p is read and summed exactly")
+    at_most("2·H·d + T, the numbers of A, B and p", 2 * rows * cols + T, NUMBERS, "each is read exactly")
 
 
 def sander_exact_arithmetic(A: list, B: list, p: list) -> None:

@@ -399,21 +399,15 @@ def on_last_two(loss: sp.Expr, values: dict) -> sp.Expr:
 
 @lru_cache(maxsize=None)
 def orthogonal_block_minimisers() -> sp.Tuple:
-    """(p_{T−1}/p_T, p_T C) at the minimum of one rotation block (d = 2) with p_t = 0 for t < T − 1.
-
-    Scaling (C, p) → (C/α, αp) leaves the loss unchanged, so p_T = 1; `block_minimisers` solves the rest.
-    """
+    """(p_{T−1}/p_T, p_T C, L*) for one rotation block (d = 2), p_t = 0 for t < T − 1; p_T = 1 (scale invariance)."""
     rho = sp.Symbol("rho", real=True)
     loss = on_last_two(orthogonal_loss(2), {p[T - 1]: rho, p[T]: 1})
     return block_minimisers(loss, [C[r, c] for r in range(2) for c in range(2)], rho)
 
 
 def block_minimisers(loss: sp.Expr, entries: list, rho: sp.Symbol) -> sp.Tuple:
-    """(ρ*, C(ρ*), L*) for a block's loss in its four entries of C and ρ = p_{T−1} (p_T = 1).
-
-    For fixed ρ the loss is a quadratic in each row of C: its unique minimiser C(ρ) is solved, then
-    L(C(ρ), ρ) minimised over ρ.
-    """
+    """(ρ*, C(ρ*), L*) of a block's loss in its entries of C and ρ = p_{T−1} (p_T = 1): for fixed ρ a quadratic
+    in each row of C with a unique minimiser C(ρ), then L(C(ρ), ρ) minimised over ρ."""
     (solution,) = sp.linsolve([sp.diff(loss, x) for x in entries], entries)  # one solution, else this raises
     best = dict(zip(entries, solution))
     profile = sp.factor(sp.simplify(loss.xreplace(best)))
@@ -424,8 +418,7 @@ def block_minimisers(loss: sp.Expr, entries: list, rho: sp.Symbol) -> sp.Tuple:
 
 
 def orthogonal_minimiser(dim: int, heads: int, block: sp.Tuple | None = None) -> dict:
-    """A minimiser: min(H, d/2) heads, head h reading and writing 𝟙 on block h; p = (0, …, 0, ρ*, 1), with
-    (ρ*, C*) from `block` or else `orthogonal_block_minimisers`."""
+    """A minimiser: min(H, d/2) heads, head h reading and writing 𝟙 on block h; p = (0, …, 0, ρ*, 1) (`block`)."""
     rho, Cblock, _ = block if block is not None else orthogonal_block_minimisers()
     if Cblock != sp.ones(2, 2):
         raise ValueError(f"the block minimiser is not rank one with 𝟙𝟙^T: {Cblock}")
