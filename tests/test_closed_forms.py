@@ -1,5 +1,7 @@
 """The fast paths equal the derivations they replace: [Z]'s symbolic-d results specialised to a law, d and T
-against the sum over coordinate assignments at that numeric d; harmonic numbers kept unevaluated."""
+against the sum over coordinate assignments at that numeric d (harmonic numbers kept unevaluated past 1000);
+[S]'s closed forms in (C, p) against the derived losses, minima and bounds; the augmented loss at numbers
+against the derived polynomial evaluated."""
 import itertools
 import random
 
@@ -8,6 +10,11 @@ import pytest
 import sympy as sp
 
 from mesaverify.derivations import specialise
+from mesaverify.derivations.sander import augmented as aug
+from mesaverify.derivations.sander import closed as sclosed
+from mesaverify.derivations.sander import nonaugmented as nonaug
+from mesaverify.derivations.sander.laws import Scaled
+from mesaverify.derivations.sander.symbols import C as Centry, T as TS, p as pw
 from mesaverify.derivations.moments import (ComplexGaussian, Discrete, Ones, Rademacher, RealGaussian, Sparse,
                                             UniformPhase)
 from mesaverify.derivations.zheng import capability, closed, stationary
@@ -76,14 +83,14 @@ def test_large_horizons_keep_the_harmonic_number_and_evaluate_it_through_mpmath(
 
 
 def test_generalised_harmonic_numbers_are_held_too():
-    Tsym = sp.Symbol("T", integer=True, positive=True)
-    expr = sp.harmonic(Tsym - 2, 2) + sp.harmonic(Tsym - 2)
-    small = specialise.at_horizon(expr, 7, Tsym)
+    """H_n^{(2)} + H_n: exact rationals for n ≤ 1000, held past it and evaluated as ζ(2) − ζ(2, n+1) + ψ(n+1) + γ."""
+    expr = sp.harmonic(T - 2, 2) + sp.harmonic(T - 2)
+    small = specialise.at_horizon(expr, 7, T)
     assert small == sp.harmonic(5, 2) + sp.harmonic(5) and small.is_Rational
-    big = specialise.at_horizon(expr, 10**6, Tsym)
-    assert big.atoms(sp.harmonic) == {sp.harmonic(10**6 - 2, 2, evaluate=False), sp.harmonic(10**6 - 2, evaluate=False)}
+    n = 10**6 - 2
+    big = specialise.at_horizon(expr, n + 2, T)
+    assert big.atoms(sp.harmonic) == {sp.harmonic(n, 2, evaluate=False), sp.harmonic(n, evaluate=False)}
     with mpmath.workdps(40):
-        n = 10**6 - 2
         want = mpmath.zeta(2) - mpmath.zeta(2, n + 1) + mpmath.psi(0, n + 1) + mpmath.euler
         assert abs(mpmath.mpf(sp.N(big, 40)) - want) < mpmath.mpf(10) ** -35
 
@@ -112,9 +119,6 @@ def test_exchangeability_by_orbits_is_invariance_under_every_permutation():
 
 
 # --- [S] non-augmented losses in closed form ---------------------------------------------------------------
-from mesaverify.derivations.sander import closed as sclosed  # noqa: E402
-from mesaverify.derivations.sander import nonaugmented as nonaug  # noqa: E402
-from mesaverify.derivations.sander.symbols import C as Centry, T as TS, p as pw  # noqa: E402
 
 
 def _symbolic_features(derived):
@@ -162,8 +166,6 @@ def test_block_minimiser_from_the_closed_form_is_the_derived_one():
 
 
 # --- [S] augmented loss at numbers ---------------------------------------------------------------------------
-from mesaverify.derivations.sander import augmented as aug  # noqa: E402
-from mesaverify.derivations.sander.laws import Scaled  # noqa: E402
 
 
 @pytest.mark.parametrize("dim", [1, 2, 3])

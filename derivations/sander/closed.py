@@ -14,7 +14,7 @@ the derived loss at d = 3 (unitary) and d = 6 (orthogonal, three blocks, every p
            + (p_{T−1}²/2) (x + y) Σ' + p_{T−1}S₁ x Σ' − (p_T/2)(x + y)] + d/2.
 
 tests/test_closed_forms.py holds both equal to the derived loss as polynomials in C and p (symbolic T)
-at every d up to 4, resp. 8.  Rational entries are computed as integers over a common denominator.
+at every d up to 4, resp. 6.  Rational entries are computed as integers over a common denominator.
 """
 from __future__ import annotations
 
