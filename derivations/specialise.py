@@ -20,11 +20,15 @@ from mesaverify.derivations.moments import pattern_of, with_moments
 EXACT_MAX = 1000  # largest n of an H_n^{(r)} (and number of terms of a sum) evaluated exactly
 
 
+def moment_symbols(expr: sp.Expr) -> set:
+    """The moment symbols m_{...} in expr."""
+    return {s for s in expr.free_symbols if s.name.startswith("m_{")}
+
+
 def at_dimension(expr: sp.Expr, dim: int, d: sp.Symbol) -> sp.Expr:
     """expr at d = dim, the moments m_{...} on more than dim distinct coordinates set to 0 (count d(d−1)⋯ = 0)."""
     expr = expr.subs(d, dim)
-    beyond = {s: sp.S.Zero for s in expr.free_symbols if s.name.startswith("m_{") and len(pattern_of(s)) > dim}
-    return expr.xreplace(beyond)
+    return expr.xreplace({s: sp.S.Zero for s in moment_symbols(expr) if len(pattern_of(s)) > dim})
 
 
 def at_horizon(expr: sp.Expr, horizon: int, T: sp.Symbol, tidy=None) -> sp.Expr:

@@ -77,7 +77,7 @@ def specialise(expr, args):
     """Substitute --law (its moments m_{...}), --d and --T into a derived expression; harmonic numbers and
     sums too long to write out stay unevaluated (`derivations.specialise`)."""
     from mesaverify.derivations.moments import with_moments
-    from mesaverify.derivations.specialise import at_dimension, at_horizon, written_out
+    from mesaverify.derivations.specialise import at_dimension, at_horizon, moment_symbols, written_out
 
     law = None
     if args.law is not None:
@@ -85,7 +85,7 @@ def specialise(expr, args):
 
         spec = law_from_args(args)
         args.d, law = spec.d, spec.exact()
-        if not law.exchangeable:
+        if not law.exchangeable and moment_symbols(expr):
             raise UsageError("derive substitutes the moments m_{...} of an exchangeable law; this law's "
                              "coordinates are not exchangeable")
     for name, value, least in (("d", args.d, 1), ("T", args.T, 3)):
