@@ -50,24 +50,27 @@ def per_coordinate(law, d: int) -> None:
             "each coordinate pair needs the moments over the support")
 
 
-def simulate_bytes(m: int, test_m: int, T: int, d: int) -> int:
-    """Peak bytes of simulate's arrays: x_1 and phases, λ^t for every sequence and t, per sequence either the
-    geometric-sum matrices (A, B) or the running sums g_t (the fraction f of sequences with two phases closer
-    than GAP), the test set, and the larger of one block's working arrays and the empirical limit's."""
+def simulate_bytes(m: int, test_m: int, T: int, d: int, width: int | None = None) -> int:
+    """Peak bytes of simulate's arrays.  Each training sequence is computed on the s = `width` (≤ d) non-zero
+    coordinates of its x_1: λ^t for every t, and either the geometric-sum matrices (A, B) or, for the fraction f
+    with two phases closer than GAP, the running sums g_t (s×s per t); one block of SPAN sequences' working
+    arrays (d×s per sequence); x_1 and its phases; the test set (tokens, S_t: d² per sequence); the empirical
+    limit's d×d arrays per 500 sequences."""
     from mesaverify.numerics.zheng.train import GAP, SPAN
 
-    near = min(1.0, d * (d - 1) / 2 * GAP / math.pi)
-    data = 40 * m * d + 16 * m * d * (T - 2) + m * d * d * (32 * (1 - near) + 16 * near * (T - 2))
+    s = d if width is None else width
+    near = min(1.0, s * (s - 1) / 2 * GAP / math.pi)
+    data = 40 * m * d + 16 * m * s * (T - 2) + m * s * s * (32 * (1 - near) + 16 * near * (T - 2))
     test = 64 * test_m * T * d + 64 * test_m * d * d
-    working = max(240 * min(m, SPAN) * d * d, 100 * min(m, 500) * d * d)
+    working = max(min(m, SPAN) * (160 * d * s + 112 * s * s), 100 * min(m, 500) * d * d)
     return int(data + test + working)
 
 
 def simulate(spec, T: int, m: int, test_m: int) -> None:
     """simulate: memory of the data set and of an epoch, the work of an epoch, the support it samples from."""
-    from mesaverify.checks.core.laws import sampled_support
+    from mesaverify.checks.core.laws import sampled_support, support_width
 
-    need = simulate_bytes(m, test_m, T, spec.d)
+    need = simulate_bytes(m, test_m, T, spec.d, support_width(spec))
     if need > SIMULATE_BYTES:
         raise UsageError(f"simulate would hold about {need / 2**30:.3g} GiB of arrays for m = {m}, test-m = {test_m}, "
                          f"T = {T}, d = {spec.d}; the limit is {SIMULATE_BYTES / 2**30:g} GiB "
