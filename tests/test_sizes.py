@@ -125,6 +125,8 @@ def test_simulate_answers_with_the_closed_form_limit(capsys):
 def test_memory_estimate_grows_with_the_data():
     assert limits.simulate_bytes(10000, 1000, 100, 5) < 2 * 10**8  # the [Z] Figure 1 runs
     assert limits.simulate_bytes(10**6, 1000, 100, 5) > limits.SIMULATE_BYTES
+    # a draw of the sparse law has one non-zero coordinate: each sequence is computed on it alone
+    assert limits.simulate_bytes(1000, 1000, 100, 50, width=1) < limits.SIMULATE_BYTES < limits.simulate_bytes(1000, 1000, 100, 50)
 
 
 def params(tmp_path, **data):
