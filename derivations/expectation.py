@@ -318,7 +318,7 @@ def sum_coordinates(averaged, law, d, fixed: dict | None = None) -> sp.Expr:
     (symbolic d: distinct fixed symbols stand for distinct coordinates).
     """
     fixed = fixed or {}
-    total = sp.Integer(0)
+    terms = []  # added up once at the end: repeated + re-sorts a growing sum
     for coeff, blocks in averaged:
         pinned = [[s for s in fixed if s == blk.index] for blk in blocks]
         if isinstance(d, int):
@@ -331,7 +331,7 @@ def sum_coordinates(averaged, law, d, fixed: dict | None = None) -> sp.Expr:
                 values.update(zip(free, assignment))
                 mapping = {blk.index: sp.Integer(values[n]) for n, blk in enumerate(blocks)}
                 powers = {values[n]: (blk.p, blk.q) for n, blk in enumerate(blocks)}
-                total += coeff.xreplace(mapping) * law.moment(powers)
+                terms.append(coeff.xreplace(mapping) * law.moment(powers))
         else:
             summed = {blk.index for blk, p in zip(blocks, pinned) if not p}
             if coeff.free_symbols & summed:
@@ -339,8 +339,8 @@ def sum_coordinates(averaged, law, d, fixed: dict | None = None) -> sp.Expr:
             n_fixed = sum(1 for p in pinned if p)
             pattern = tuple((b.p, b.q) for b in blocks)
             count = sp.ff(d - n_fixed, len(blocks) - n_fixed)
-            total += coeff * count * law.exchangeable_moment(pattern)
-    return total
+            terms.append(coeff * count * law.exchangeable_moment(pattern))
+    return sp.Add(*terms)
 
 
 def expect(terms: list[Term], law, d, horizon: dict, fixed: dict | None = None) -> sp.Expr:

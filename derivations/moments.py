@@ -7,9 +7,9 @@ the given powers, which is what a derivation for symbolic d needs.
 """
 from __future__ import annotations
 
-import itertools
 import math
 import numbers
+from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
@@ -224,14 +224,16 @@ class Discrete(Law):
 
     @cached_property
     def exchangeable(self):
-        """Moments invariant under permutations of the coordinates (checked on the support)."""
-        pts = {tuple(p): 0 for p in self.support}
+        """Invariant under permutations of the coordinates: every orbit of the law's points (probability > 0), the
+        rearrangements of one multiset of coordinates, present in full with one probability; O(n d log d)."""
+        weights, orbits = {}, {}
         for pt, pr in zip(self.support, self.probs):
-            pts[tuple(pt)] += pr
-        return all(
-            {tuple(p[i] for i in perm): w for p, w in pts.items()} == pts
-            for perm in itertools.permutations(range(self.d))
-        )
+            if pr != 0:
+                weights[pt] = weights.get(pt, 0) + pr
+        for pt, w in weights.items():
+            orbits.setdefault(tuple(sorted(pt, key=sp.default_sort_key)), []).append(w)
+        return all(len(set(ws)) == 1 and len(ws) == math.factorial(self.d) // math.prod(
+            math.factorial(k) for k in Counter(key).values()) for key, ws in orbits.items())
 
     def nonzero_probability(self):
         if not self.exchangeable:

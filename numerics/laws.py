@@ -55,7 +55,10 @@ def rademacher(d: int) -> FiniteLaw:
     return finite(pts, [mpmath.mpf(1) / len(pts)] * len(pts))
 
 
-def phase(d: int, order: int = 7) -> FiniteLaw:
+PHASE_ORDER = 7  # roots of unity standing in for the uniform phase
+
+
+def phase(d: int, order: int = PHASE_ORDER) -> FiniteLaw:
     """Uniform phases on the circle via roots of unity of `order`: exact for moments with |p−q| < order."""
     roots = [mpmath.expjpi(mpmath.mpf(2 * n) / order) for n in range(order)]
     pts = list(itertools.product(roots, repeat=d))

@@ -62,6 +62,21 @@ def numeric_law(spec: LawSpec):
     return None
 
 
+def sampled_support(spec: LawSpec) -> int:
+    """The number of support points numeric_law(spec) writes out, counted without building it (0: none)."""
+    return {"sparse": 2 * spec.d, "ones": 1, "rademacher": 2**spec.d, "phase": nlaws.PHASE_ORDER**spec.d,
+            "discrete": len(spec.support or ())}.get(spec.name, 0)
+
+
+def support_width(spec: LawSpec) -> int:
+    """The most non-zero coordinates a draw of x_1 has: 1 for the sparse law, d for laws without zeros."""
+    if spec.name == "sparse":
+        return 1
+    if spec.name == "discrete":
+        return max(sum(1 for v in point if v != 0) for point in spec.exact().support)
+    return spec.d
+
+
 @lru_cache(maxsize=64)  # exact_loss asks for it at every evaluation of the loss
 def quadrature_law(spec: LawSpec, degree: int = 3):
     """A FiniteLaw with the law's moments E[Π x_k^{p_k} x̄_k^{q_k}] for all p_k, q_k ≤ `degree`:

@@ -18,7 +18,7 @@ from functools import lru_cache
 import sympy as sp
 
 from mesaverify.derivations.expectation import Term, abs2, expect, expect_phases, sum_coordinates
-from mesaverify.derivations.sander.symbols import HORIZON, A, B, T, a, b, eta, g, j, k, l, m, t
+from mesaverify.derivations.sander.symbols import HORIZON, A, B, T, a, b, d, eta, g, j, k, l, m, t
 
 
 def error_terms(A_=A, B_=B) -> list[Term]:
@@ -63,6 +63,36 @@ def population_loss(law, d: int) -> sp.Expr:
     return sp.expand(sum_coordinates(_phase_average(), law, d))
 
 
+def loss_at(law, A_mat: sp.Matrix, B_mat: sp.Matrix, P: sp.Matrix, horizon: int) -> sp.Expr:
+    """L at numbers: A, B (original basis), unitary P, T, with `law` that of x = P^* s_1.
+
+    `population_loss` then `in_parameters` build a polynomial in the 2d² entries first (seconds at d = 3,
+    minutes at d = 5); here the entries of Ã, B̃ and T enter the shared phase average before the sum over
+    coordinate assignments, so that every term of that sum is a number.
+    """
+    tilde = {A: _entries(P.H * A_mat * P), B: _entries(P.H * B_mat * P)}
+
+    def numeric(coeff):
+        return coeff.subs(T, horizon).replace(lambda e: isinstance(e, sp.Indexed) and e.base in tilde,
+                                              lambda e: tilde[e.base](*e.indices))
+
+    averaged = [(numeric(coeff), blocks) for coeff, blocks in _phase_average()]
+    return sp.expand(sum_coordinates(averaged, law, P.rows) / 2)
+
+
+def _entries(M: sp.Matrix):
+    """A function M(r, c) that is the entry of M once r and c are integers (symbolic until then)."""
+    M = M.applyfunc(sp.expand)
+
+    class entry(sp.Function):
+        @classmethod
+        def eval(cls, r, c):
+            if r.is_Integer and c.is_Integer:
+                return M[int(r), int(c)]
+
+    return entry
+
+
 def in_parameters(loss: sp.Expr, A_mat: sp.Matrix, B_mat: sp.Matrix, P: sp.Matrix) -> sp.Expr:
     """Evaluate L at A, B (original basis) for a unitary P: Ã = P^* A P, B̃ = P^* B P."""
     At, Bt = (P.H * A_mat * P).applyfunc(sp.expand), (P.H * B_mat * P).applyfunc(sp.expand)
@@ -92,6 +122,22 @@ def optimal_product(law, d) -> sp.Expr:
         raise ValueError("the scalar loss is not quadratic in ab")
     root, = sp.solve(sp.diff(loss, g), g)
     return sp.factor(sp.simplify(root))
+
+
+@lru_cache(maxsize=None)
+def _uniform_start_symbolic() -> tuple[sp.Expr, sp.Expr]:
+    """(min_g L, g*) for s_1 = 𝟙/√d (P = I), derived once for symbolic d."""
+    from mesaverify.derivations.moments import Ones
+    from mesaverify.derivations.sander.laws import Scaled
+
+    law = Scaled(Ones(d), 1 / sp.sqrt(d))
+    return scalar_minimum(law, d), optimal_product(law, d)
+
+
+def uniform_start_minimum(dim: int) -> tuple[sp.Expr, sp.Expr]:
+    """(min_g L, g*) on the scalar family for s_1 = 𝟙/√d at a numeric d: the symbolic-d result at d, where
+    summing over the coordinate assignments at that d takes time growing like d³."""
+    return tuple(sp.factor(e.subs(d, dim)) for e in _uniform_start_symbolic())
 
 
 def step_size(law, d) -> sp.Expr:

@@ -210,30 +210,32 @@ def heads_gram() -> sp.Matrix:
 
 
 # --- orthogonal case: minima and the trigonometric relation ---------------------------------
-# --- orthogonal case: minima and the trigonometric relation ---------------------------------
 
 @lru_cache(maxsize=None)
 def orthogonal_block_minimisers() -> sp.Tuple:
-    """(p_{T−1}/p_T, p_T C) at the minimum of one rotation block (d = 2) with p_t = 0 for t < T − 1.
+    """(p_{T−1}/p_T, p_T C, L*) at the minimum of one rotation block (d = 2) with p_t = 0 for t < T − 1.
 
-    Scaling (C, p) → (C/α, αp) leaves the loss unchanged, so p_T = 1.  For fixed
-    ρ = p_{T−1} the loss is a quadratic in each row of C: its unique minimiser
-    C(ρ) is solved, then L(C(ρ), ρ) minimised over ρ.  Returns (ρ*, C(ρ*), L*).
-    """
+    Scaling (C, p) → (C/α, αp) leaves the loss unchanged, so p_T = 1."""
     rho = sp.Symbol("rho", real=True)
     loss = on_last_two(orthogonal_loss(2), {p[T - 1]: rho, p[T]: 1})
-    entries = [C[r, c] for r in range(2) for c in range(2)]
-    solution = sp.solve([sp.diff(loss, x) for x in entries], entries, dict=True)
-    (best,) = solution
+    return block_minimisers(loss, [C[r, c] for r in range(2) for c in range(2)], rho)
+
+
+def block_minimisers(loss: sp.Expr, entries: list, rho: sp.Symbol) -> sp.Tuple:
+    """(ρ*, C(ρ*), L*) of a block's loss in its entries of C and ρ = p_{T−1} (p_T = 1): for fixed ρ a quadratic
+    in each row of C with a unique minimiser C(ρ), then L(C(ρ), ρ) minimised over ρ."""
+    (solution,) = sp.linsolve([sp.diff(loss, x) for x in entries], entries)  # one solution, else this raises
+    best = dict(zip(entries, solution))
     profile = sp.factor(sp.simplify(loss.xreplace(best)))
-    (rho_star,) = [r for r in sp.solve(sp.diff(profile, rho), rho) if r.is_real]
-    Cstar = sp.Matrix(2, 2, lambda r, c: sp.simplify(best[C[r, c]].subs(rho, rho_star)))
+    slope, poles = sp.fraction(sp.together(sp.diff(profile, rho)))
+    (rho_star,) = [r for r, _ in sp.Poly(slope, rho).real_roots(multiple=False) if poles.subs(rho, r) != 0]
+    Cstar = sp.Matrix(2, 2, lambda r, c: sp.simplify(best[entries[2 * r + c]].subs(rho, rho_star)))
     return sp.Tuple(rho_star, Cstar, sp.simplify(profile.subs(rho, rho_star)))
 
 
-def orthogonal_minimiser(dim: int, heads: int) -> dict:
-    """A minimiser: min(H, d/2) heads, head h reading and writing 𝟙 on block h; p = (0, …, 0, ρ*, 1)."""
-    rho, Cblock, _ = orthogonal_block_minimisers()
+def orthogonal_minimiser(dim: int, heads: int, block: sp.Tuple | None = None) -> dict:
+    """A minimiser: min(H, d/2) heads, head h reading and writing 𝟙 on block h; p = (0, …, 0, ρ*, 1) (`block`)."""
+    rho, Cblock, _ = block if block is not None else orthogonal_block_minimisers()
     if Cblock != sp.ones(2, 2):
         raise ValueError(f"the block minimiser is not rank one with 𝟙𝟙^T: {Cblock}")
     rows = [[1 if h < dim // 2 and c // 2 == h else 0 for c in range(dim)] for h in range(heads)]

@@ -24,8 +24,14 @@ def test_error(law, d, horizon=T) -> sp.Expr:
 
 
 def test_error_limit(law, d, horizon=T) -> sp.Expr:
-    """lim_{t→∞} of the test error at the trained limit."""
-    return sp.simplify(sp.limit(test_error(law, d, horizon), t, sp.oo))
+    """lim_{t→∞} of the test error at the trained limit: the per-t loss is a quadratic in u = ab whose
+    coefficients have limits in t, and u* does not depend on t (else the limit of the whole)."""
+    per_t = in_u(loss_at_t(diagonal_family(), law, d))
+    limits = [sp.limit(c, t, sp.oo) for c in sp.Poly(per_t, u).all_coeffs()]
+    if not all(c.is_finite for c in limits):
+        return sp.simplify(sp.limit(test_error(law, d, horizon), t, sp.oo))
+    star = ab_limit(law, d, horizon)
+    return sp.factor(sp.together(sum(c * star**n for n, c in enumerate(reversed(limits)))))
 
 
 def ratio(law, d, horizon=T) -> sp.Expr:

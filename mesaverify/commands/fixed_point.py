@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import sympy as sp
 
-from mesaverify import jsonio
+from mesaverify import jsonio, limits
 from mesaverify.commands.lawargs import add_law_arguments, law_from_args
 from mesaverify.derivations.given import derive_all
-from mesaverify.derivations.zheng.stationary import ab_limit
+from mesaverify.derivations.zheng.closed import ab_limit
 
 
 def register(sub) -> None:
@@ -20,12 +20,14 @@ def register(sub) -> None:
 def run(args) -> int:
     """Print lim ab for the law, d and T given (exact, and to 20 digits)."""
     spec = law_from_args(args)
+    limits.per_coordinate(spec.exact(), spec.d)
     value = derive_all(spec.exact(), lambda law: ab_limit(law, spec.d, args.T))
+    approx = sp.N(value, 30)  # mpmath: also H_n = ψ(n + 1) + γ where n is too large to be written out
     if args.json:
         print(jsonio.dumps({
             "law": spec.label(), "d": spec.d, "T": args.T,
-            "ab": str(value), "ab_float": float(value), "ab_decimal": str(sp.N(value, 20)), "ab_latex": sp.latex(value),
+            "ab": str(value), "ab_float": float(approx), "ab_decimal": str(sp.N(approx, 20)), "ab_latex": sp.latex(value),
         }))
     else:
-        print(f"lim ab = {value} ≈ {sp.N(value, 20)}   [{spec.label()}, T={args.T}]")
+        print(f"lim ab = {value} ≈ {sp.N(approx, 20)}   [{spec.label()}, T={args.T}]")
     return 0

@@ -87,22 +87,29 @@ def _by_name(expr, name):
 
 
 def specialise(expr, args, spec=None):
-    """Substitute the law `spec` (its moments m_{...}; read from args by run_derive), --d and --T."""
-    if spec is not None:
-        from mesaverify.derivations.given import derive_all
-        from mesaverify.derivations.moments import with_moments
+    """Substitute the law `spec` (its moments m_{...}; read from args by run_derive), --d and --T into a derived
+    expression; harmonic numbers and sums too long to write out stay unevaluated (`derivations.specialise`)."""
+    from mesaverify.derivations.given import derive_all
+    from mesaverify.derivations.moments import with_moments
+    from mesaverify.derivations.specialise import at_dimension, at_horizon, moment_symbols, written_out
 
-        args.d = spec.d
-        expr = derive_all(spec.exact(), lambda law: with_moments(expr, law))
+    law = None
+    if spec is not None:
+        args.d, law = spec.d, spec.exact()
+        if not law.exchangeable and moment_symbols(expr):
+            raise UsageError("derive substitutes the moments m_{...} of an exchangeable law; this law's "
+                             "coordinates are not exchangeable")
     for name, value, least in (("d", args.d, 1), ("T", args.T, 3)):
-        if value is None:
-            continue
-        if value < least:
+        if value is not None and value < least:
             raise UsageError(f"--{name} must be >= {least}, got {value}")
-        symbol = _by_name(expr, name)
-        if symbol is not None:
-            expr = expr.subs(symbol, value).doit()
-    return expr
+    d, T = _by_name(expr, "d"), _by_name(expr, "T")
+    if d is not None and args.d is not None:
+        expr = at_dimension(expr, args.d, d)  # first: moments on more than d coordinates drop out
+    if law is not None:
+        expr = derive_all(law, lambda law: with_moments(expr, law))
+    if T is not None and args.T is not None:
+        expr = at_horizon(expr, args.T, T)
+    return written_out(expr) if (args.d, args.T) != (None, None) else expr
 
 
 def run_derive(args) -> int:

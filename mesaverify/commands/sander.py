@@ -1,13 +1,14 @@
 """`mesaverify sander-loss` and `sander-minima`: [S]'s derived closed forms at given parameters."""
 from __future__ import annotations
 
+from fractions import Fraction
+
 import sympy as sp
 
-from mesaverify import jsonio, numbers
-from mesaverify.derivations.moments import InvalidLaw, Ones, UniformPhase, exact
+from mesaverify import jsonio, limits, numbers
+from mesaverify.derivations.moments import InvalidLaw, UniformPhase, exact
 from mesaverify.derivations.sander import augmented as aug
-from mesaverify.derivations.sander import minima
-from mesaverify.derivations.sander import nonaugmented as nonaug
+from mesaverify.derivations.sander import closed as sclosed
 from mesaverify.derivations.sander.laws import Scaled
 from mesaverify.derivations.sander.symbols import T
 from mesaverify.errors import UsageError
@@ -43,7 +44,12 @@ def _matrix(value, name, rows=None, cols=None):
         raise UsageError(f"{name}: rows of different lengths")
     if (rows is not None and len(value) != rows) or (cols is not None and len(value[0]) != cols):
         raise UsageError(f"{name} must be {rows or '?'}×{cols or '?'}, got {len(value)}×{len(value[0])}")
-    return [[exact(v) for v in r] for r in value]
+    return [[_fast(v) for v in r] for r in value]
+
+
+def _fast(value):
+    """A parsed number as the closed forms take it fastest: a rational stays a Fraction, any other exact."""
+    return value if isinstance(value, Fraction) else exact(value)
 
 
 def _load(path, setting):
@@ -90,6 +96,7 @@ def run_loss(args) -> int:
     """Print [S]'s derived population loss at the parameters of the file."""
     _check_T(args.T)
     data = _load(args.params, args.setting)
+    limits.sander_loss(args.setting, data, args.T)  # sizes of the file, before its numbers are read
     if args.setting == "augmented":
         A_ = _matrix(data["A"], "A")
         dim = len(A_)
@@ -100,20 +107,18 @@ def run_loss(args) -> int:
         if sp.simplify(P.H * P - sp.eye(dim)) != sp.zeros(dim, dim):
             raise UsageError("P must be unitary (P^* P = I, exactly)")
         law = _eigen_law(data.get("law", "ones"), P)
-        value = aug.in_parameters(aug.population_loss(law, dim), sp.Matrix(A_), sp.Matrix(B_), P)
-        value = sp.nsimplify(sp.expand(value.subs(T, args.T)))
+        value = sp.nsimplify(aug.loss_at(law, sp.Matrix(A_), sp.Matrix(B_), P, args.T))
     else:
         A_ = _matrix(data["A"], "A")
         H, dim = len(A_), len(A_[0])
         B_ = _matrix(data["B"], "B", H, dim)
         if args.setting == "orthogonal" and dim % 2:
             raise UsageError(f"the orthogonal setting needs an even d, got rows of length {dim}")
-        p_ = [exact(v) for v in jsonio.numbers_list(data["p"], "p")]
+        p_ = [_fast(v) for v in jsonio.numbers_list(data["p"], "p")]
         if len(p_) != args.T:
             raise UsageError(f"p must be a list of length T = {args.T}, got {len(p_)} entries")
-        Cm = (sp.Matrix(B_).T * sp.Matrix(A_)).tolist()
-        loss = nonaug.unitary_loss(dim) if args.setting == "unitary" else nonaug.orthogonal_loss(dim)
-        value = nonaug.evaluate(loss, Cm, p_)
+        limits.sander_exact_arithmetic(A_, B_, p_)
+        value = sclosed.loss(args.setting, A_, B_, p_)
     _print({"loss": str(value), "loss_float": float(sp.re(sp.N(value, 30)))}, args.json,
            f"L = {value} ≈ {sp.N(value, 20)}   [{args.setting}, T={args.T}]")
     return 0
@@ -129,27 +134,21 @@ def run_minima(args) -> int:
     if args.setting == "orthogonal":
         if args.d % 2:
             raise UsageError(f"the orthogonal setting needs an even d, got --d {args.d}")
+    limits.sander_minima(args.setting, args.d, args.H, args.T)  # what is printed, before any work
     if args.setting == "augmented":
-        law = Scaled(Ones(args.d), 1 / sp.sqrt(args.d))
-        value = aug.scalar_minimum(law, args.d).subs(T, args.T)
-        gstar = aug.optimal_product(law, args.d).subs(T, args.T)
+        value, gstar = (e.subs(T, args.T) for e in aug.uniform_start_minimum(args.d))
         eye = [[1 if r == c else 0 for c in range(args.d)] for r in range(args.d)]
         minimiser = {"A": eye, "B": [[str(gstar) if r == c else 0 for c in range(args.d)] for r in range(args.d)],
                      "p": None, "eta": str(gstar / args.T),
                      "scope": "A = aI, B = bI, s_1 = 1/sqrt(d); unrestricted (A, B) can do better for fixed s_1"}
         extra = {}
     else:
-        if args.setting == "orthogonal":
-            value = minima.orthogonal_minimum(args.d, args.H)
-            m = minima.orthogonal_minimiser(args.d, args.H)
-            minimiser = {"A": m["A"], "B": m["B"], "p": [0] * (args.T - 2) + [str(v) for v in m["p_last_two"]]}
-        else:
-            value = minima.unitary_minimum(args.d, args.H)
-            m = minima.unitary_minimiser(args.d, args.H)
-            minimiser = {"A": m["A"], "B": m["B"], "p": [0] * (args.T - 1) + [1]}
-        dec = minima.decomposition(args.setting, args.d)
-        extra = {"lower_bound": str(dec.bound(args.H)), "kappa": str(dec.kappa),
-                 "M": [[str(v) for v in row] for row in dec.M.tolist()]}
+        m = sclosed.minimiser(args.setting, args.d, args.H)
+        value, last = m["minimum"], [str(v) for v in m["p_last_two"]] if args.setting == "orthogonal" else [0, 1]
+        minimiser = {"A": m["A"], "B": m["B"], "p": [0] * (args.T - 2) + last}
+        kappa, M = sclosed.target(args.setting, args.d)
+        extra = {"lower_bound": str(sclosed.bound(args.setting, args.d, args.H)), "kappa": str(kappa),
+                 "M": [[str(v) for v in row] for row in M]}
     _print({"minimum": str(value), "minimiser": minimiser, **extra}, args.json,
            f"min L = {value} ≈ {sp.N(value, 20)}; minimiser {minimiser}"
            + (f"; lower bound κ Σ_{{i>H}} σ_i(M)² = {extra['lower_bound']} with κ = {extra['kappa']}, "

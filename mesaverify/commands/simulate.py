@@ -7,10 +7,10 @@ import time
 
 import numpy as np
 
-from mesaverify import jsonio, numbers
+from mesaverify import jsonio, limits, numbers
 from mesaverify.checks.core.laws import LawSpec, x1_law
 from mesaverify.commands.lawargs import add_law_arguments, law_from_args
-from mesaverify.derivations.zheng.stationary import ab_limit
+from mesaverify.derivations.zheng.closed import ab_limit
 from mesaverify.errors import RunFailed, UsageError
 from mesaverify.numerics.zheng import train as tr
 from mesaverify.numerics.zheng.sweep import draw_x1
@@ -122,6 +122,8 @@ def run(args) -> int:
     """Train one seeded run and print it per epoch (or as JSON)."""
     spec = law_from_args(args)
     _validate(args)
+    limits.simulate(spec, args.T, args.m, args.test_m)  # memory, work of an epoch, support: before any work
+    limits.per_coordinate(spec.exact(), spec.d)  # the exact limit at the end
     record = simulate(spec, args.T, args.m, a0=args.a0, b0=args.b0, lr=args.lr, epochs=args.epochs,
                       mask=args.mask, init=args.init, init_std=args.init_std, seed=args.seed,
                       test_m=args.test_m, progress=ProgressBar() if sys.stderr.isatty() else None)

@@ -16,7 +16,7 @@ def loss_and_gradient(K: np.ndarray, V: np.ndarray, seqs: Sequences):
     """(L̂, G^{KQ}, G^{PV}) straight from ŷ_t = W^{PV} E_t E_t^* W^{KQ} e_t / (t − 1)."""
     X = seqs.tokens()
     E = embed(X)  # (m, T, 2d)
-    m, d = seqs.m, seqs.d
+    m = seqs.m
     loss = 0.0
     GK = np.zeros_like(K, dtype=complex)
     GV = np.zeros_like(V, dtype=complex)
