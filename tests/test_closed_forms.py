@@ -13,6 +13,7 @@ from mesaverify.derivations import specialise
 from mesaverify.derivations.moments import ComplexGaussian, Discrete, Ones, Rademacher, RealGaussian, Sparse, UniformPhase
 from mesaverify.derivations.sander import augmented as aug
 from mesaverify.derivations.sander import closed as sclosed
+from mesaverify.derivations.sander import minima
 from mesaverify.derivations.sander import nonaugmented as nonaug
 from mesaverify.derivations.sander.laws import Scaled
 from mesaverify.derivations.sander.symbols import C as Centry
@@ -153,17 +154,17 @@ def test_nonaugmented_loss_at_numbers_is_the_derived_loss(setting, dim, heads):
 @pytest.mark.parametrize("setting,dims", [("unitary", (1, 2, 3, 4)), ("orthogonal", (2, 4))])
 def test_nonaugmented_minima_target_and_bound_are_the_derived_ones(setting, dims):
     for dim in dims:
-        kappa, M = nonaug.target(setting, dim)
+        kappa, M = minima.target(setting, dim)
         assert sclosed.target(setting, dim) == (kappa, M.tolist())
         for heads in range(1, dim + 2):
-            assert sclosed.bound(setting, dim, heads) == nonaug.minimum_bound(setting, dim, heads)
-            derived = nonaug.unitary_minimum(dim, heads) if setting == "unitary" else nonaug.orthogonal_minimum(dim, heads)
+            assert sclosed.bound(setting, dim, heads) == minima.minimum_bound(setting, dim, heads)
+            derived = minima.unitary_minimum(dim, heads) if setting == "unitary" else minima.orthogonal_minimum(dim, heads)
             assert sclosed.minimiser(setting, dim, heads)["minimum"] == derived
 
 
 def test_block_minimiser_from_the_closed_form_is_the_derived_one():
     rho, Cstar, value = sclosed.block_minimisers()
-    assert (rho, Cstar, value) == tuple(nonaug.orthogonal_block_minimisers())
+    assert (rho, Cstar, value) == tuple(minima.orthogonal_block_minimisers())
 
 
 # --- [S] augmented loss at numbers ---------------------------------------------------------------------------

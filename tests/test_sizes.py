@@ -171,9 +171,9 @@ def test_nonaugmented_closed_form_at_d_300_and_p_of_length_a_million():
     for setting in ("unitary", "orthogonal"):
         value = sclosed.loss(setting, A, B, p[:5])
         C = np.array(B, dtype=float).T @ np.array(A, dtype=float)
-        if setting == "unitary":  # ½ S₂‖C‖² + ½ p_{T−1}²(‖C𝟙‖² − ‖C‖²) − p_T tr C + d/2, in floats
+        if setting == "unitary":  # S₂‖C‖² + p_{T−1}²(‖C𝟙‖² − ‖C‖²) − 2 p_T tr C + d, in floats
             S2, pm, pT = sum(v * v for v in p[:5]), p[3], p[4]
-            numeric = S2 / 2 * (C**2).sum() + pm**2 / 2 * ((C.sum(1)**2).sum() - (C**2).sum()) - pT * np.trace(C) + 150
+            numeric = S2 * (C**2).sum() + pm**2 * ((C.sum(1)**2).sum() - (C**2).sum()) - 2 * pT * np.trace(C) + 300
             assert float(value) == pytest.approx(numeric, rel=1e-9)
         assert sclosed.loss(setting, [[1, 2]], [[3, 4]], p).is_Rational
 
@@ -186,10 +186,10 @@ def test_sander_loss_nonaugmented_over_its_limit(capsys, tmp_path):
 def test_sander_minima_in_closed_form(capsys):
     code, out, _ = answer(capsys, "sander-minima", "--setting", "unitary", "--d", 100, "--H", 1, "--T", 10, "--json")
     record = json.loads(out)
-    assert code == 0 and record["minimum"] == "99/2" and record["lower_bound"] == "99/2"
+    assert code == 0 and record["minimum"] == "99" and record["lower_bound"] == "99"  # d − H
     code, out, _ = answer(capsys, "sander-minima", "--setting", "orthogonal", "--d", 100, "--H", 7, "--T", 10, "--json")
     record = json.loads(out)
-    assert code == 0 and record["minimum"] == "43" and record["lower_bound"] == "43"
+    assert code == 0 and record["minimum"] == "86" and record["lower_bound"] == "86"  # d − 2H
     code, out, _ = answer(capsys, "sander-minima", "--setting", "augmented", "--d", 300, "--T", 10, "--json")
     assert code == 0 and sp.sympify(json.loads(out)["minimum"]).is_Rational
 

@@ -77,7 +77,7 @@ def loss_at(law, A_mat: sp.Matrix, B_mat: sp.Matrix, P: sp.Matrix, horizon: int)
                                               lambda e: tilde[e.base](*e.indices))
 
     averaged = [(numeric(coeff), blocks) for coeff, blocks in _phase_average()]
-    return sp.expand(sum_coordinates(averaged, law, P.rows) / 2)
+    return sp.expand(sum_coordinates(averaged, law, P.rows))
 
 
 def _entries(M: sp.Matrix):

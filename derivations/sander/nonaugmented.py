@@ -228,12 +228,13 @@ def split_positions(expr: sp.Expr) -> sp.Expr:
 
 
 def evaluate(loss: sp.Expr, C_mat, p_vec) -> sp.Expr:
-    """L at a concrete C (d×d) and p (length T): substitutes T = len(p) and every entry."""
+    """L at a concrete C (d×d) and p (length T), exact entries: substitutes T = len(p) and every entry (no
+    nsimplify: on irrational values it may return a different number)."""
     horizon = len(p_vec)
     expr = loss.subs(T, horizon).doit()
-    values = {p[n + 1]: v for n, v in enumerate(p_vec)}
-    values.update({C[r, c]: C_mat[r][c] for r in range(len(C_mat)) for c in range(len(C_mat))})
-    return sp.nsimplify(sp.expand(expr.xreplace(values)))
+    values = {p[n + 1]: sp.sympify(v) for n, v in enumerate(p_vec)}
+    values.update({C[r, c]: sp.sympify(C_mat[r][c]) for r in range(len(C_mat)) for c in range(len(C_mat))})
+    return sp.expand(expr.xreplace(values))
 
 
 def on_last_two(loss: sp.Expr, values: dict) -> sp.Expr:
