@@ -346,39 +346,3 @@ def with_moments(expr: sp.Expr, law: Law) -> sp.Expr:
     if NONZERO in expr.free_symbols:
         found[NONZERO] = law.nonzero_probability()
     return expr.xreplace(found)
-
-
-def by_name(name: str, d, *, sigma=1, c=1, support=None, probs=None, moments=None) -> Law:
-    """The built-in laws by their command-line names."""
-    makers = {
-        "gaussian": lambda: RealGaussian(d, sigma),
-        "complex-gaussian": lambda: ComplexGaussian(d, sigma),
-        "sparse": lambda: Sparse(d, c),
-        "ones": lambda: Ones(d),
-        "rademacher": lambda: Rademacher(d),
-        "phase": lambda: UniformPhase(d),
-        "discrete": lambda: _discrete(d, support, probs),
-        "moments": lambda: _given_law(d, moments),
-    }
-    if name not in makers:
-        raise InvalidLaw(f"unknown law {name!r}; choose one of {', '.join(makers)}")
-    return makers[name]()
-
-
-def _discrete(d, support, probs):
-    if support is None or probs is None:
-        raise InvalidLaw("the discrete law needs --support and --probs")
-    law = Discrete(tuple(map(tuple, support)), tuple(probs))
-    if d is not None and law.d != d:
-        raise InvalidLaw(f"support points have dimension {law.d}, but d = {d}")
-    return law
-
-
-def _given_law(d, moments) -> Law:
-    """The moments law (derivations/given.py, which builds on this module)."""
-    from mesaverify.derivations.given import given_law
-
-    return given_law(d, moments)
-
-
-LAW_NAMES = ("gaussian", "complex-gaussian", "sparse", "ones", "rademacher", "phase", "discrete", "moments")

@@ -13,8 +13,8 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from mesaverify.checks.core.laws import LAW_NAMES
 from mesaverify.cli import main
-from mesaverify.derivations.moments import LAW_NAMES
 from tests.strategies import budget
 
 pytestmark = pytest.mark.fuzz

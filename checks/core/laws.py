@@ -1,19 +1,19 @@
-"""The law table: a law named and parametrised once (`LawSpec`), handed to both layers.
-
-`LawSpec.exact()` is the law as the derivations see it, `numeric_law` and
-`quadrature_law` the same law as the numeric layer sees it (finite support,
-a sampler, or Gauss quadrature), built independently of the exact side.
+"""The law table: one row per law of x_1, saying how a law named and parametrised once (`LawSpec`) is built
+on each side — the exact law of the derivations and the numeric law (finite support, Gauss quadrature or a
+sampler) — both from the same parsed input, neither from the other. Adding a law is adding a row.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Callable
 
 import mpmath
 import sympy as sp
 
 from mesaverify.checks.core.precision import DIGITS, GUARD
 from mesaverify.derivations import moments
+from mesaverify.derivations.given import given_law
 from mesaverify.numerics import laws as nlaws
 
 
@@ -27,54 +27,94 @@ class LawSpec:
     probs: tuple | None = None
     moments: tuple | None = None  # the moments law: ((name, value), ...)
 
+    @property
+    def kind(self) -> LawKind:
+        """This law's row of the table."""
+        if self.name not in TABLE:
+            raise moments.InvalidLaw(f"unknown law {self.name!r}; choose one of {', '.join(TABLE)}")
+        return TABLE[self.name]
+
     def exact(self) -> moments.Law:
         """The law as derivations see it (built and validated once per LawSpec)."""
         return _exact_law(self)
 
     def label(self) -> str:
-        extra = {"gaussian": f", σ={self.sigma}", "complex-gaussian": f", σ={self.sigma}",
-                 "sparse": f", c={self.c}"}.get(self.name, "")
+        """name(d=…, and the scale parameters the law takes)."""
+        names = {"sigma": "σ", "c": "c"}
+        extra = "".join(f", {names[p]}={getattr(self, p)}" for p in self.kind.params if p in names)
         return f"{self.name}(d={self.d}{extra})"
+
+
+def _mp(value) -> mpmath.mpc | mpmath.mpf:
+    """An exact number of the parsed input as mpmath, at more digits than any check runs at."""
+    value = sp.sympify(value)
+    re, im = sp.N(sp.re(value), DIGITS + GUARD), sp.N(sp.im(value), DIGITS + GUARD)
+    return mpmath.mpc(re, im) if im != 0 else mpmath.mpf(re)
+
+
+def _discrete_exact(spec: LawSpec) -> moments.Law:
+    if spec.support is None or spec.probs is None:
+        raise moments.InvalidLaw("the discrete law needs --support and --probs")
+    law = moments.Discrete(tuple(map(tuple, spec.support)), tuple(spec.probs))
+    if spec.d is not None and law.d != spec.d:
+        raise moments.InvalidLaw(f"support points have dimension {law.d}, but d = {spec.d}")
+    return law
+
+
+def _discrete_numeric(spec: LawSpec) -> nlaws.FiniteLaw:
+    with mpmath.workdps(DIGITS + GUARD):
+        return nlaws.finite([[mpmath.mpc(_mp(v)) for v in point] for point in spec.support],
+                            [mpmath.mpf(_mp(p)) for p in spec.probs])
+
+
+@dataclass(frozen=True)
+class LawKind:
+    """A row of the law table."""
+
+    name: str
+    params: tuple[str, ...]  # the LawSpec fields the law takes (the options that apply to it)
+    exact: Callable[[LawSpec], moments.Law]
+    finite: Callable[[LawSpec], nlaws.FiniteLaw] | None = None  # numeric: its finite support, if it has one
+    gaussian: str | None = None  # "real" or "complex": numeric by Gauss quadrature and sampling
+    points: Callable[[LawSpec], int] = lambda spec: 0  # support points `finite` writes out, counted without it
+    width: Callable[[LawSpec], int] = lambda spec: spec.d  # the most non-zero coordinates of a draw
+
+
+TABLE: dict[str, LawKind] = {kind.name: kind for kind in (
+    LawKind("gaussian", ("sigma",), lambda s: moments.RealGaussian(s.d, s.sigma), gaussian="real"),
+    LawKind("complex-gaussian", ("sigma",), lambda s: moments.ComplexGaussian(s.d, s.sigma), gaussian="complex"),
+    LawKind("sparse", ("c",), lambda s: moments.Sparse(s.d, s.c), lambda s: nlaws.sparse(s.d, _mp(s.c)),
+            points=lambda s: 2 * s.d, width=lambda s: 1),
+    LawKind("ones", (), lambda s: moments.Ones(s.d), lambda s: nlaws.ones(s.d), points=lambda s: 1),
+    LawKind("rademacher", (), lambda s: moments.Rademacher(s.d), lambda s: nlaws.rademacher(s.d),
+            points=lambda s: 2**s.d),
+    LawKind("phase", (), lambda s: moments.UniformPhase(s.d), lambda s: nlaws.phase(s.d),
+            points=lambda s: nlaws.PHASE_ORDER**s.d),
+    LawKind("discrete", ("support", "probs"), _discrete_exact, _discrete_numeric, points=lambda s: len(s.support or ()),
+            width=lambda s: max(sum(1 for v in point if v != 0) for point in s.support)),
+    LawKind("moments", ("moments",), lambda s: given_law(s.d, s.moments)),
+)}
+LAW_NAMES = tuple(TABLE)
 
 
 @lru_cache(maxsize=256)
 def _exact_law(spec: LawSpec) -> moments.Law:
-    return moments.by_name(spec.name, spec.d, sigma=spec.sigma, c=spec.c, support=spec.support, probs=spec.probs,
-                           moments=spec.moments)
+    return spec.kind.exact(spec)
 
 
-def numeric_law(spec: LawSpec):
-    """A FiniteLaw for laws with finite support, else None (the caller samples)."""
-    if spec.name == "sparse":
-        return nlaws.sparse(spec.d, mpmath.mpf(sp.N(spec.c, DIGITS + GUARD)))
-    if spec.name == "ones":
-        return nlaws.ones(spec.d)
-    if spec.name == "rademacher":
-        return nlaws.rademacher(spec.d)
-    if spec.name == "phase":
-        return nlaws.phase(spec.d)
-    if spec.name == "discrete":
-        law = spec.exact()
-        return nlaws.finite(
-            [[mpmath.mpc(sp.N(sp.re(v), DIGITS + GUARD), sp.N(sp.im(v), DIGITS + GUARD)) for v in p] for p in law.support],
-            [mpmath.mpf(sp.N(p, DIGITS + GUARD)) for p in law.probs],
-        )
-    return None
+def numeric_law(spec: LawSpec) -> nlaws.FiniteLaw | None:
+    """A FiniteLaw for laws with finite support, else None (the caller samples or uses quadrature)."""
+    return spec.kind.finite(spec) if spec.kind.finite else None
 
 
 def sampled_support(spec: LawSpec) -> int:
     """The number of support points numeric_law(spec) writes out, counted without building it (0: none)."""
-    return {"sparse": 2 * spec.d, "ones": 1, "rademacher": 2**spec.d, "phase": nlaws.PHASE_ORDER**spec.d,
-            "discrete": len(spec.support or ())}.get(spec.name, 0)
+    return spec.kind.points(spec)
 
 
 def support_width(spec: LawSpec) -> int:
     """The most non-zero coordinates a draw of x_1 has: 1 for the sparse law, d for laws without zeros."""
-    if spec.name == "sparse":
-        return 1
-    if spec.name == "discrete":
-        return max(sum(1 for v in point if v != 0) for point in spec.exact().support)
-    return spec.d
+    return spec.kind.width(spec)
 
 
 @lru_cache(maxsize=64)  # exact_loss asks for it at every evaluation of the loss
@@ -83,17 +123,18 @@ def quadrature_law(spec: LawSpec, degree: int = 3):
     the support of a finite law, Gauss quadrature (numerics.laws.gaussian) for the Gaussians.
     The loss of [Z] is of degree 3 in x_1 and in x̄_1, so on it the quadrature is exact."""
     with mpmath.workdps(DIGITS + GUARD):  # cached: built once at more digits than any check runs at
-        if spec.name in ("gaussian", "complex-gaussian"):
-            return nlaws.gaussian(spec.d, mpmath.mpf(sp.N(spec.sigma, DIGITS + GUARD)), spec.name == "complex-gaussian", degree)
+        if spec.kind.gaussian:
+            return nlaws.gaussian(spec.d, mpmath.mpf(_mp(spec.sigma)), spec.kind.gaussian == "complex", degree)
         return numeric_law(spec)
 
 
 def x1_law(spec: LawSpec) -> dict:
     """The law of x_1 as the numeric layer samples it (finite support or a Gaussian scale)."""
-    if spec.name == "moments":
-        raise moments.InvalidLaw("a law given by its moments cannot be sampled: simulate needs a law of x_1 itself")
     finite = numeric_law(spec)
     if finite is not None:
         points, probs = finite.as_arrays()
         return {"points": points, "probs": probs}
-    return {"sigma": float(spec.sigma), "complex": spec.name == "complex-gaussian"}
+    if spec.kind.gaussian:
+        return {"sigma": float(spec.sigma), "complex": spec.kind.gaussian == "complex"}
+    raise moments.InvalidLaw(f"a law given by its {spec.kind.params[0]} cannot be sampled: "
+                             "simulate needs a law of x_1 itself")

@@ -107,7 +107,7 @@ def both(exact: Comparison, approximate: Comparison, label: str = "Monte Carlo")
 
 def gaussian_samples(spec: LawSpec, n: int, seed: int) -> np.ndarray:
     rng = np.random.default_rng(seed)
-    return sample_gaussian(spec.d, float(spec.sigma), n, rng, complex_=spec.name == "complex-gaussian")
+    return sample_gaussian(spec.d, float(spec.sigma), n, rng, complex_=spec.kind.gaussian == "complex")
 
 
 def mc_loss(spec: LawSpec, T: int, a0: float, b0: float, n: int, seed: int, chunk: int = 4000):

@@ -18,9 +18,9 @@ import mpmath
 import numpy as np
 import sympy as sp
 
+from mesaverify.checks.core.laws import LawSpec
 from mesaverify.checks.core.numeric import FLOAT_EPS, rel
 from mesaverify.checks.core.registry import Comparison, check
-from mesaverify.derivations import moments
 from mesaverify.derivations.zheng.flow import ab_solution
 from mesaverify.derivations.zheng.stationary import ab_limit
 from mesaverify.derivations.zheng.symbols import a0 as A0
@@ -36,11 +36,11 @@ ONES = np.ones((1, D))
 
 
 def _rademacher():
-    return moments.by_name("rademacher", D)
+    return LawSpec("rademacher", D).exact()
 
 
 def _ones():
-    return moments.by_name("ones", D)
+    return LawSpec("ones", D).exact()
 
 
 def _run(points, a0, b0, lr, epochs, mask=False):

@@ -4,19 +4,19 @@ one number grammar (mesaverify.numbers), an option the law does not use refused.
 from __future__ import annotations
 
 from mesaverify import jsonio, numbers
-from mesaverify.checks.core.laws import LawSpec
+from mesaverify.checks.core.laws import LAW_NAMES, TABLE, LawSpec
 from mesaverify.derivations import moments
 from mesaverify.errors import UsageError
 
 MAX_MOMENTS = 32  # entries of a moment vector (its Hankel matrices are checked exactly)
-# option → the laws it applies to
-APPLIES = {"sigma": ("gaussian", "complex-gaussian"), "c": ("sparse",), "support": ("discrete",),
-           "probs": ("discrete",), "moments": ("moments",)}
+# option → the laws it applies to, from the law table
+APPLIES = {option: tuple(name for name, kind in TABLE.items() if option in kind.params)
+           for option in ("sigma", "c", "support", "probs", "moments")}
 
 
 def add_law_arguments(parser, *, horizon: bool = True, required: bool = True) -> None:
     """Add --law and its parameters (and --d, --T) to a subcommand's parser."""
-    parser.add_argument("--law", required=required, choices=moments.LAW_NAMES, help="law of x_1")
+    parser.add_argument("--law", required=required, choices=LAW_NAMES, help="law of x_1")
     parser.add_argument("--sigma", help="scale of the Gaussian laws (exact: '1/2' stays 1/2; default 1)")
     parser.add_argument("--c", help="scale of the sparse law of [Z] Example 4.1 (default 1)")
     parser.add_argument("--support", help="discrete law: JSON list of points, e.g. '[[1,0],[0,\"1/3\"]]'")
