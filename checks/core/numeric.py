@@ -44,6 +44,11 @@ def exact_comparison(rows, what: str, how: str = "phases averaged exactly") -> C
                       cases=tuple(case(label, x, y, e) for (label, x, y), e in zip(rows, errors)))
 
 
+def vertex(L):
+    """The minimiser of the quadratic through (0, L[0]), (1, L[1]), (2, L[2])."""
+    return (L[0] - L[2]) / (2 * (L[0] - 2 * L[1] + L[2])) + 1
+
+
 def family_matrices_mp(d: int, a_values, b_values):
     """W^{KQ}, W^{PV} as nested mpmath lists, per-coordinate family (a_k, b_k)."""
     K = [[mpmath.mpf(0)] * (2 * d) for _ in range(2 * d)]

@@ -5,7 +5,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from mesaverify.checks.core.numeric import DIGITS, EXACT_TOL, FLOAT_EPS, mp
+from mesaverify.checks.core.numeric import DIGITS, EXACT_TOL, FLOAT_EPS, mp, vertex
 from mesaverify.checks.core.registry import Comparison, check
 from mesaverify.checks.sander.common import (
     AUG_PARAMS,
@@ -23,6 +23,7 @@ from mesaverify.derivations.sander import augmented as aug
 from mesaverify.derivations.sander.symbols import T, a, b, d
 from mesaverify.numerics import laws as nlaws
 from mesaverify.numerics.sander import augmented as naug
+from mesaverify.numerics.sander.augmented import loss_and_gradient
 
 
 @check("S.aug.loss", kinds=("exact",), reference="[S] §3 (augmented tokens), population loss",
@@ -129,10 +130,13 @@ def aug_global_min(expr) -> Comparison:
     # the same training with the deterministic s_1 = 𝟙/√d of the official experiments
     s1, w1 = naug.dataset([np.ones(dim) / np.sqrt(dim)], [1.0], P, horizon)
     fixed_trained, _, _ = naug.train(s1, w1, horizon, dim, starts=3, seed=2)
-    fixed_scalar = aug.scalar_minimum(FIXED, d).subs({d: dim, T: horizon})
+    # the scalar family's minimum on the same data, from the model: the loss is quadratic in g (A = I, B = gI)
+    on_family = [loss_and_gradient(np.eye(dim), g * np.eye(dim), s1, w1, horizon)[0] for g in (0.0, 1.0, 2.0)]
+    g_star = vertex(on_family)
+    fixed_scalar = loss_and_gradient(np.eye(dim), g_star * np.eye(dim), s1, w1, horizon)[0]
     notes = (f"With the deterministic s_1 = 𝟙/√2 (official experiments), unrestricted complex (A, B) reach "
-             f"L = {fixed_trained:.10f} < {sp.N(fixed_scalar, 10)} = min over A = aI, B = bI "
-             f"(= {fixed_scalar}, d = 2, T = 4): the one-GD-step minimiser is then not the global one; "
+             f"L = {fixed_trained:.10f} < {fixed_scalar:.10f} = min over A = aI, B = bI (at ab = {g_star:.10f}, "
+             "d = 2, T = 4, both from the model): the one-GD-step minimiser is then not the global one; "
              "the model exploits the known s_1 through the t = 2 term (s_{t−1} = s_1 carries no phase).",
              "Minimisers for uniform phases: B̃ A-products fix only β_k α_k = (ab)* per eigen-coordinate with "
              "|β_k/α_k| constant; phases of α_k are free, so B = P U P^* b, A = P U^* P^* a (U diagonal "

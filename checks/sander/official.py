@@ -63,7 +63,8 @@ def difference_rows(setting, dim, diff, cases, numeric_loss, label) -> list:
        claim="ical's closed form ‖p‖²‖C‖_F² + p_{T−1}² Σ_{ij}(C^T C)_{ij} − 2 tr(C) p_T + d, minus the loss of its model "
              "(unitary W, s_1 = 𝟙, query s_{T−1}), is exactly the derived difference (d = 2, 3, symbolic T), held "
              "against official − the model's loss by definition at seeded random rational (C, p).",
-       derive=lambda: sp.Tuple(*[official.difference("unitary", dim) for dim, _ in UNITARY_CASES]))
+       derive=lambda: sp.Tuple(*[official.difference("unitary", dim) for dim, _ in UNITARY_CASES]),
+       findings=lambda expr: (_unitary_note(expr),))
 def official_unitary(expr) -> Comparison:
     rows = []
     with mpmath.workdps(DIGITS):
@@ -71,8 +72,7 @@ def official_unitary(expr) -> Comparison:
             cases = random_points(SEED + dim, dim, horizons) + ([EXAMPLE] if dim == 2 else [])
             rows += difference_rows("unitary", dim, diff, cases,
                                     lambda C_, p_, dim=dim: nnonaug.loss_mp(C_, p_, dim, DIGITS), f"d={dim}")
-    out = exact_comparison(rows, "(d, C, p) cases of derived difference vs official − numeric loss")
-    return Comparison(out.max_error, out.tolerance, out.evidence, (_unitary_note(expr),))
+    return exact_comparison(rows, "(d, C, p) cases of derived difference vs official − numeric loss")
 
 
 def _frobenius(dim: int) -> sp.Expr:
@@ -129,7 +129,8 @@ def _orthogonal_numeric(dim: int, reading: Reading):
              "reading of the model: real rotation coordinates with s_1 = 𝟙 or 𝟙/√d and query s_{T−1} or s_T (d = 2), and "
              "W's eigen-coordinates (d = 2, 4); held against official − the model's loss by definition at seeded "
              "random rational (C, p).",
-       derive=lambda: sp.Tuple(*[official.difference("orthogonal", dim, reading) for dim, reading in ORTHO_READINGS]))
+       derive=lambda: sp.Tuple(*[official.difference("orthogonal", dim, reading) for dim, reading in ORTHO_READINGS]),
+       findings=lambda expr: _orthogonal_notes(expr))
 def official_orthogonal(expr) -> Comparison:
     rows = []
     with mpmath.workdps(DIGITS):
@@ -137,8 +138,7 @@ def official_orthogonal(expr) -> Comparison:
             cases = random_points(SEED + 10 * n + dim, dim, ORTHO_HORIZONS[dim])
             rows += difference_rows("orthogonal", dim, diff, cases, _orthogonal_numeric(dim, reading),
                                     f"d={dim} [{reading.label()}]")
-    out = exact_comparison(rows, "(reading, C, p) cases of derived difference vs official − numeric loss")
-    return Comparison(out.max_error, out.tolerance, out.evidence, _orthogonal_notes(expr))
+    return exact_comparison(rows, "(reading, C, p) cases of derived difference vs official − numeric loss")
 
 
 def _linear_part(expr: sp.Expr) -> sp.Expr:

@@ -5,7 +5,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from mesaverify.checks.core.numeric import DIGITS, FLOAT_EPS, both, mp
+from mesaverify.checks.core.numeric import DIGITS, FLOAT_EPS, both, mp, vertex
 from mesaverify.checks.core.registry import Comparison, check
 from mesaverify.checks.sander.common import (
     R,
@@ -121,16 +121,19 @@ def _orthogonal_trig_trained(expr) -> Comparison:
        claim="L(C, p) = ½‖p_T C − M‖_F² + R(C, p), M = blockdiag(𝟙𝟙^T, …) (one 2×2 block of ones per rotation), "
              "R a sum of squares, for every C, p and symbolic T; σ(M) = (2, …, 2, 0, …, 0) (d/2 twos), so "
              "L ≥ ½ Σ_{i>H} σ_i(M)² = max(d − 2H, 0) when rank C ≤ H (Eckart–Young). Derived (κ, M, R) for d = 2.",
-       derive=lambda: decomposition_tuple("orthogonal", 2))
+       derive=lambda: decomposition_tuple("orthogonal", 2), findings=lambda expr: _bound_findings())
 def nonaug_orthogonal_bound(expr) -> Comparison:
-    out = bound_compare(expr, ORTHO_CASES, northo.loss_mp)
-    note = ("Unlike the unitary case the square has weight κ = ½: matching the C-linear part "
+    return bound_compare(expr, ORTHO_CASES, northo.loss_mp)
+
+
+def _bound_findings() -> tuple[str, ...]:
+    """Why κ = ½ in the orthogonal case, and the derived (κ, M) and bounds at d = 2, 4."""
+    return ("Unlike the unitary case the square has weight κ = ½: matching the C-linear part "
             "−p_T⟨blockdiag(𝟙𝟙^T), C⟩ and the constant L(0, p) = d gives κ = ½, M = blockdiag(𝟙𝟙^T). "
             "Weight 1 (‖p_T C − M'‖², M' = blockdiag(𝟙𝟙^T)/2) would leave "
             "the constant d/2 in R and bound the minimum by (d − 2H)/2, half its value. R involves p_{T−1} and "
             "vanishes at p_T C = blockdiag(𝟙𝟙^T) only with p_{T−1} = −p_T/2 (S.nonaug.orthogonal.trig). "
-            + bound_note("orthogonal", (2, 4)))
-    return Comparison(out.max_error, out.tolerance, out.evidence, (note,))
+            + bound_note("orthogonal", (2, 4)),)
 
 
 @check("S.nonaug.orthogonal.minimum", kinds=("exact", "training"), reference="[S] §3.2, orthogonal case: global minima for H ≥ d and H < d",
@@ -140,11 +143,11 @@ def nonaug_orthogonal_bound(expr) -> Comparison:
              "(4, 2); L-BFGS from random starts reaches it).",
        derive=lambda: sp.Tuple(*[minima.orthogonal_minimum(dim, H) for dim, H in ORTHO_MINIMA]))
 def nonaug_orthogonal_minimum(expr) -> Comparison:
-    out = minimum_compare(expr, "orthogonal", ORTHO_MINIMA, northo.train, northo.loss_mp, 3)
+    out = minimum_compare(expr, ORTHO_MINIMA, northo.train, 3)
     unitary = [dim - min(H, dim) for dim, H in ORTHO_MINIMA]
     note = ("Threshold differs from the unitary case: orthogonal min = max(d − 2H, 0) (derived "
             f"{list(expr)}) vs unitary d − min(H, d) = {unitary} at (d, H) = {list(ORTHO_MINIMA)}; "
-            "H ≥ d heads (the issue's split) are not needed, H = d/2 suffice, since one head "
+            "H ≥ d heads are not needed, H = d/2 suffice, since one head "
             "(a_h = b_h = 𝟙 on a block) reproduces 2cos φ via s_{T−1}·s_T. Below d/2 the bound is derived: "
             "L ≥ ½‖p_T C − blockdiag(𝟙𝟙^T)‖² and rank C ≤ H leave d/2 − H singular values 2 unfitted.")
     return Comparison(out.max_error, out.tolerance, out.evidence, (note,))
@@ -153,7 +156,7 @@ def nonaug_orthogonal_minimum(expr) -> Comparison:
 @check("S.nonaug.orthogonal.heads", kinds=("exact", "training"), reference="[S] §3.2, orthogonal case: orthogonality of heads at the minima",
        claim="At the minima with H = d/2 the heads are bi-orthogonal with p_T ⟨a_h, b_h'⟩ = 2 δ_hh' (p_T A B^T = "
              "U^T U = 2 I for U = [𝟙_block1, …]), and a_h, b_h are constant on each rotation block. Exactly: heads "
-             "realising the derived Gram matrix sit at the derived minimum with zero gradient in every b_h, p_t.",
+             "realising the derived Gram matrix, with the model's best p_{T−1}, sit at a stationary point: zero gradient in every b_h, p_t.",
        derive=lambda: minima.orthogonal_heads_gram(4))
 def nonaug_orthogonal_heads(expr) -> Comparison:
     return both(_orthogonal_heads_exact(expr), _orthogonal_heads_trained(expr), label="training")
@@ -164,16 +167,14 @@ ORTHO_HEADS_EXACT = (4, 2, 3)  # (d, H, T) of the exact part
 
 def _orthogonal_heads_exact(expr) -> Comparison:
     """Heads realising the derived Gram matrix G: a_h = 𝟙 on block h (A = U^T, U^T U = 2I), B = G^T (U^T U)^{−1} U^T
-    (so p_T A B^T = G), p = (0, …, 0, ρ*, 1) with ρ* = p_{T−1}/p_T derived (S.nonaug.orthogonal.trig); the loss
-    there against the derived minimum (S.nonaug.orthogonal.minimum), with its gradient in every b_h entry and p_t."""
+    (so p_T A B^T = G), p = (0, …, 0, ρ, 1) with ρ the model's own best p_{T−1} there (the loss is quadratic in
+    p_{T−1}: the vertex through three values); a stationary point: zero gradient in every b_h entry and p_t."""
     dim, H, horizon = ORTHO_HEADS_EXACT
-    rho = minima.orthogonal_block_minimisers()[0]
     with mpmath.workdps(DIGITS):
         G = [[mp(expr[r, c]) for c in range(H)] for r in range(H)]
         A_ = [[mpmath.mpf(int(c // 2 == h)) for c in range(dim)] for h in range(H)]
         # (U^T U)^{−1} = I/2: b_h = Σ_h' G_h'h a_h' / 2
         B0 = [[sum(G[g][h] * A_[g][c] for g in range(H)) / 2 for c in range(dim)] for h in range(H)]
-        p0 = [mpmath.mpf(0)] * (horizon - 2) + [mp(rho), mpmath.mpf(1)]
         nb = H * dim
 
         def loss(theta):
@@ -181,12 +182,15 @@ def _orthogonal_heads_exact(expr) -> Comparison:
             C_ = [[sum(Bt[h * dim + k] * A_[h][c] for h in range(H)) for c in range(dim)] for k in range(dim)]
             return northo.loss_mp(C_, theta[nb:], dim, DIGITS)
 
-        theta = [v for row in B0 for v in row] + p0
+        b0 = [v for row in B0 for v in row]
+        at_rho = lambda r: b0 + [mpmath.mpf(0)] * (horizon - 2) + [mpmath.mpf(r), mpmath.mpf(1)]
+        rho = vertex([loss(at_rho(r)) for r in (0, 1, 2)])
+        theta = at_rho(rho)
         names = [f"b_{h + 1},{c + 1}" for h in range(H) for c in range(dim)] + [f"p_{t + 1}" for t in range(horizon)]
         grads = dict(zip(names, central_gradient(loss, theta)))
-        minimum = mp(minima.minimum_bound("orthogonal", dim, H))
-        return stationary_comparison([(f"d={dim} H={H} T={horizon}", loss(theta), minimum, grads)],
-                           "heads a_h = 𝟙_block h, b_h = Σ_h' G_h'h a_h'/2, p = (0, ρ*, 1) realising the derived G")
+        return stationary_comparison([(f"d={dim} H={H} T={horizon}", loss(theta), None, grads)],
+                                     "heads a_h = 𝟙_block h, b_h = Σ_h' G_h'h a_h'/2, p = (0, ρ, 1) realising the derived G, "
+                                     f"ρ = {mpmath.nstr(rho, 20)} the model's best p_(T−1)")
 
 
 def _orthogonal_heads_trained(expr) -> Comparison:

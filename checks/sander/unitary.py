@@ -40,10 +40,9 @@ def nonaug_unitary_loss(expr) -> Comparison:
        claim="L(C, p) = ‖p_T C − I‖_F² + R(C, p) for every C and p, R a sum of squares (R = Σ_{t ≤ T−2} p_t² ‖C‖_F² "
              "+ p_{T−1}² ‖C𝟙‖²), for symbolic T; hence, rank C ≤ H, L ≥ Σ_{i>H} σ_i(I)² = d − H for H < d "
              "(Eckart–Young). Derived (κ, M, R) for d = 2; κ and M are read off the loss, R by an exact LDL^T.",
-       derive=lambda: decomposition_tuple("unitary", 2))
+       derive=lambda: decomposition_tuple("unitary", 2), findings=lambda expr: (bound_note("unitary", (2, 3)),))
 def nonaug_unitary_bound(expr) -> Comparison:
-    out = bound_compare(expr, NONAUG_CASES, nnonaug.loss_mp)
-    return Comparison(out.max_error, out.tolerance, out.evidence, (bound_note("unitary", (2, 3)),))
+    return bound_compare(expr, NONAUG_CASES, nnonaug.loss_mp)
 
 
 UNITARY_MINIMA = ((3, 2), (2, 2), (3, 1))  # (d, H)
@@ -55,13 +54,13 @@ UNITARY_MINIMA = ((3, 2), (2, 2), (3, 1))  # (d, H)
              "projector (derived for (d, H) = (3, 2), (2, 2), (3, 1); training from random starts reaches it).",
        derive=lambda: sp.Tuple(*[minima.unitary_minimum(dim, H) for dim, H in UNITARY_MINIMA]))
 def nonaug_unitary_minimum(expr) -> Comparison:
-    return minimum_compare(expr, "unitary", UNITARY_MINIMA, nnonaug.train, nnonaug.loss_mp, 4)
+    return minimum_compare(expr, UNITARY_MINIMA, nnonaug.train, 4)
 
 
 @check("S.nonaug.unitary.heads", kinds=("exact", "training"), reference="[S] §3.2, orthogonality of heads at the minima",
        claim="At every minimiser with H ≤ d the heads are bi-orthogonal: p_T ⟨a_h, b_{h'}⟩ = δ_{hh'} "
              "(p_T A B^T = I_H); individual a_h need not be orthogonal to each other. Exactly: heads realising the derived "
-             "Gram matrix (d = H = 2) sit at the derived minimum with zero gradient in every a_h, b_h, p_t.",
+             "Gram matrix (d = H = 2) sit at a stationary point: zero gradient in every a_h, b_h, p_t.",
        derive=minima.heads_gram)
 def nonaug_unitary_heads(expr) -> Comparison:
     return both(_unitary_heads_exact(expr), _unitary_heads_trained(expr), label="training")
@@ -72,7 +71,7 @@ UNITARY_HEADS_EXACT = (2, 2, 4)  # (d, H, T) of the exact part
 
 def _unitary_heads_exact(expr) -> Comparison:
     """Heads realising the derived Gram matrix G: p = e_T, a_h = e_h, b_h = Σ_{h'} G_{h'h} e_{h'} (so p_T A B^T = G),
-    and the loss there against the derived minimum, with its gradient in every a_h, b_h and p_t."""
+    a stationary point: the gradient in every a_h, b_h and p_t vanishes (the value is the training part's)."""
     dim, H, horizon = UNITARY_HEADS_EXACT
     with mpmath.workdps(DIGITS):
         G = [[mp(expr[r, c]) for c in range(H)] for r in range(H)]
@@ -91,8 +90,7 @@ def _unitary_heads_exact(expr) -> Comparison:
         names = ([f"a_{h + 1},{c + 1}" for h in range(H) for c in range(dim)]
                  + [f"b_{h + 1},{c + 1}" for h in range(H) for c in range(dim)] + [f"p_{t + 1}" for t in range(horizon)])
         grads = dict(zip(names, central_gradient(loss, theta)))
-        minimum = mp(minima.minimum_bound("unitary", dim, H))
-        return stationary_comparison([(f"d={dim} H={H} T={horizon}", loss(theta), minimum, grads)],
+        return stationary_comparison([(f"d={dim} H={H} T={horizon}", loss(theta), None, grads)],
                            "heads a_h = e_h, b_h = Σ_h' G_h'h e_h', p = e_T realising the derived G")
 
 

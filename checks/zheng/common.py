@@ -9,7 +9,11 @@ import sympy as sp
 
 from mesaverify.checks.core.laws import LawSpec
 from mesaverify.checks.core.numeric import exact_comparison as core_exact_comparison
-from mesaverify.checks.core.numeric import exact_loss, family_matrices_mp
+from mesaverify.checks.core.numeric import (
+    exact_loss,
+    family_matrices_mp,
+    vertex,  # noqa: F401  (the checks of [Z] take it from here)
+)
 from mesaverify.derivations.moments import SymbolicExchangeable, with_moments
 from mesaverify.derivations.zheng.model import BLOCKS
 from mesaverify.derivations.zheng.symbols import T, a, a0, b, b0, d, t, tau
@@ -63,8 +67,3 @@ def numeric_star(spec, horizon):
 def _numeric_star(spec, horizon, dps):
     """numeric_star, cached per working precision."""
     return vertex([family_loss(spec, horizon, 1, u) for u in (0, 1, 2)])
-
-
-def vertex(L):
-    """The minimiser of the quadratic through (0, L[0]), (1, L[1]), (2, L[2])."""
-    return (L[0] - L[2]) / (2 * (L[0] - 2 * L[1] + L[2])) + 1
