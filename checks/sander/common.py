@@ -6,6 +6,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
+from mesaverify.checks.core.notation import math
 from mesaverify.checks.core.numeric import DIGITS, EXACT_TOL, FLOAT_EPS, case, exact_comparison, mp, rel
 from mesaverify.checks.core.registry import Comparison
 from mesaverify.derivations.moments import Ones, UniformPhase
@@ -100,7 +101,7 @@ def bound_compare(expr, cases, numeric_loss) -> Comparison:
     """(κ, M, R): R must be a sum of squares, and (κ/2)‖p_T C − M‖² + R the model's loss at each (C, p) case."""
     kappa, M, R = expr
     if not nonaug.manifestly_nonnegative(R):
-        return Comparison(float("inf"), EXACT_TOL, f"the remainder is not a sum of squares with positive weights: {R}")
+        return Comparison(float("inf"), EXACT_TOL, f"the remainder is not a sum of squares with positive weights: {math(R)}")
     return loss_at_cases(nonaug.Decomposition(kappa, M, R).square() + R, cases, numeric_loss,
                           "(C, p) cases of (κ/2)‖p_T C − M‖² + R against the model's loss")
 
@@ -111,8 +112,8 @@ def bound_note(setting, dims) -> str:
     for dim in dims:
         dec = nonaug.decomposition(setting, dim)
         sv = sorted(dec.M.singular_values(), key=lambda v: -v)
-        parts.append(f"d = {dim}: κ = {dec.kappa}, M = {dec.M.tolist()}, σ(M) = {sv}, "
-                     f"bound for H = 1..{dim}: {[dec.bound(H) for H in range(1, dim + 1)]}")
+        parts.append(f"d = {dim}: κ = {math(dec.kappa)}, M = {math(dec.M)}, σ(M) = {math(sv)}, "
+                     f"bound for H = 1..{dim}: {math([dec.bound(H) for H in range(1, dim + 1)])}")
     return "; ".join(parts)
 
 
@@ -139,5 +140,5 @@ def minimum_compare(expr, setting, minima, train, numeric_loss, horizon) -> Comp
                       f"(a) the model's population loss at the derived minimiser (T = 3, mpmath {DIGITS} digits, phases "
                       f"averaged exactly) = the derived minimum (largest |difference| {exact_err:.1e}, tolerance "
                       f"{EXACT_TOL:g}); (b) L-BFGS on (A_h, B_h, p), 2 random starts, T = {horizon}, exact phase "
-                      f"quadrature (float64), largest |trained − derived| {train_err:.1e}, tolerance √ε_mach = {tol:.1e}. "
+                      f"quadrature (float64), largest |trained − derived| {train_err:.1e}, tolerance $\\sqrt{{\\varepsilon_{{\\mathrm{{mach}}}}}}$ = {tol:.1e}. "
                       "Error = max((a)/10^−30, (b)/√ε), tolerance 1: " + "; ".join(lines))
