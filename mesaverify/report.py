@@ -4,8 +4,10 @@ from __future__ import annotations
 from fractions import Fraction
 from pathlib import Path
 
-from mesaverify import jsonio, outputs
-from mesaverify.checks.core.registry import Outcome
+import sympy as sp
+
+from mesaverify import equations, jsonio, outputs, prose, provenance, tex
+from mesaverify.checks.core.registry import Outcome, all_checks
 from mesaverify.errors import UsageError
 
 
@@ -22,6 +24,7 @@ def table(outcomes: list[Outcome]) -> str:
 
 
 PAPERS = {"Z": "[Z] Zheng et al., NeurIPS 2024", "S": "[S] Sander et al., ICML 2024"}
+LONG = 600  # characters of LaTeX: a longer equation is shown abbreviated, in full in latex/<check-id>.tex
 
 
 def paper(check_id: str) -> str:
@@ -47,59 +50,77 @@ def summary(outcomes: list[Outcome], total_seconds: float) -> list[str]:
         groups.setdefault((paper(o.id), claim_group(o.id)), []).append(o)
     for (name, group), members in groups.items():
         ok = sum(o.status == "pass" for o in members)
-        out.append(f"| {name} | `{group}` | {ok} | {len(members) - ok} | {sum(o.seconds for o in members):.1f} |")
+        out.append(f"| {prose.markdown(name)} | `{group}` | {ok} | {len(members) - ok} | "
+                   f"{sum(o.seconds for o in members):.1f} |")
     failed = [o.id for o in outcomes if o.status != "pass"]
     if failed:
         out += ["", "Failed: " + ", ".join(f"`{cid}`" for cid in failed)]
     return out
 
 
-def _markdown(outcomes: list[Outcome], total_seconds: float) -> str:
-    out = [
-        "# Verification report",
-        "",
-        *summary(outcomes, total_seconds),
-        "",
-        "## Checks",
-        "",
-        "| check | status | max error | tolerance | seconds |",
-        "|---|---|---|---|---|",
-    ]
-    out += [
-        f"| `{o.id}` | {o.status} | {o.max_error:.3e} | {o.tolerance:.3e} | {o.seconds:.2f} |"
-        for o in outcomes
-    ]
+def provenance_line(stamp: dict) -> str:
+    """Who computed the report, with what, when: one line of Markdown."""
+    libraries = ", ".join(f"{name} {stamp[name]}" for name in ("python", "sympy", "mpmath", "numpy", "scipy"))
+    where = stamp["machine"]
+    return (f"mesaverify {stamp['mesaverify']} ({libraries}), "
+            + (f"commit `{stamp['commit']}`, " if stamp.get("commit") else "")
+            + f"{stamp['created_utc']}, {where['system']} {where['machine']} with {where['cpus']} cores.")
+
+
+def equation(o: Outcome) -> tuple[str, bool]:
+    """The check's equation as display LaTeX, `name = expression`, and whether it was abbreviated."""
+    name = equations.inline(o.id)
+    if len(o.latex) <= LONG or not o.expression:
+        return f"{name} = {o.latex}", False
+    return f"{name} = {tex.abbreviated(sp.sympify(o.expression), LONG)}", True
+
+
+def _markdown(outcomes: list[Outcome], total_seconds: float, stamp: dict) -> tuple[str, dict]:
+    """report.md, and the abbreviated equations' full fragments {check id: expression}."""
+    out = ["# Verification report", "", *summary(outcomes, total_seconds), "", provenance_line(stamp), "",
+           "## Checks", "", "| check | status | max error | tolerance | seconds |", "|---|---|---|---|---|"]
+    out += [f"| `{o.id}` | {o.status} | {o.max_error:.3e} | {o.tolerance:.3e} | {o.seconds:.2f} |"
+            for o in outcomes]
     notes = [(o.id, n) for o in outcomes for n in o.notes]
     if notes:
         out += ["", "## Findings and disagreements with the papers", ""]
-        out += [f"- **{cid}**: {n}" for cid, n in notes]
+        out += [f"- `{cid}`: {prose.markdown(n)}" for cid, n in notes]
+    long = {}
     for o in outcomes:
-        out += [
-            "",
-            f"## `{o.id}` — {o.status}",
-            "",
-            f"*Claim* ({o.reference}): {o.claim}",
-            "",
-            "*Derived*:",
-            "",
-            f"$$ {o.latex} $$",
-            "",
-            f"*Evidence*: {o.evidence}",
-        ]
-        out += [f"\n*Note*: {n}" for n in o.notes]
-    return "\n".join(out) + "\n"
+        shown, short = equation(o)
+        out += ["", f"## `{o.id}` — {o.status}", "",
+                f"*Claim* ({prose.markdown(o.reference)}): {prose.markdown(o.claim)}", "", "*Derived*:", "",
+                "$$", prose.markdown_math(shown), "$$"]
+        if short:
+            long[o.id] = o.expression
+            out += ["", f"Abbreviated: the full expression ({len(o.latex)} characters of LaTeX) is in "
+                        f"`latex/{o.id}.tex`."]
+        out += ["", f"*Evidence*: {prose.markdown(o.evidence)}"]
+        out += [f"\n*Note*: {prose.markdown(n)}" for n in o.notes]
+    return "\n".join(out) + "\n", long
 
 
 def write(outcomes: list[Outcome], total_seconds: float, directory: Path = Path("build")) -> None:
-    """build/report.md and build/report.json, each written atomically (strict JSON: a non-finite error is null)."""
-    outputs.write_text(directory / "report.md", _markdown(outcomes, total_seconds))
-    payload = {
-        "total_seconds": round(total_seconds, 3),
-        "passed": sum(o.status == "pass" for o in outcomes),
-        "failed": sum(o.status != "pass" for o in outcomes),
-        "checks": [o.as_json() for o in outcomes],
-    }
+    """report.md, report.json (strict JSON: a non-finite error is null) and expressions.json (every derived
+    expression exactly, for `latex --all`) in `directory`, each written atomically; the full LaTeX of the
+    equations report.md abbreviates in directory/latex/<check-id>.tex."""
+    from mesaverify import document
+
+    stamp = provenance.stamp()
+    markdown, long = _markdown(outcomes, total_seconds, stamp)
+    checks = all_checks()
+    for cid, expression in long.items():
+        outputs.write_text(directory / "latex" / f"{cid}.tex", document.fragment(checks[cid], sp.sympify(expression)))
+    outputs.write_text(directory / "report.md", markdown)
+    payload = {**stamp, "total_seconds": round(total_seconds, 3),
+               "passed": sum(o.status == "pass" for o in outcomes),
+               "failed": sum(o.status != "pass" for o in outcomes),
+               "checks": [o.as_json() | {"equation": equations.inline(o.id)} for o in outcomes]}
     outputs.write_text(directory / "report.json", jsonio.dumps(payload, indent=2) + "\n")
+    document.write_expressions(directory / EXPRESSIONS, stamp, {o.id: o.expression for o in outcomes if o.expression})
+
+
+EXPRESSIONS = "expressions.json"
 
 
 FIELDS = {"id": str, "status": str, "evidence": str, "max_error": float, "tolerance": float, "seconds": float}

@@ -30,9 +30,16 @@ def groups(checks: list[Check], costs: dict[str, float]) -> list[list[str]]:
     return sorted(by_claim.values(), key=cost, reverse=True)
 
 
+def run_one(check: Check) -> Outcome:
+    """One check's outcome, its expression written by the paper-style printer (as `mesaverify latex`)."""
+    from mesaverify import tex
+
+    return check.run(render=tex.paper)
+
+
 def _run_group(ids: list[str]) -> list[Outcome]:
     known = all_checks()
-    return [known[i].run() for i in ids]
+    return [run_one(known[i]) for i in ids]
 
 
 def run(checks: list[Check], jobs: int, costs: dict[str, float],
@@ -41,7 +48,7 @@ def run(checks: list[Check], jobs: int, costs: dict[str, float],
     if jobs <= 1 or len(checks) <= 1:
         outcomes = []
         for c in checks:
-            outcomes.append(c.run())
+            outcomes.append(run_one(c))
             progress(outcomes[-1])
         return outcomes
     done: dict[str, Outcome] = {}

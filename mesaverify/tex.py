@@ -20,45 +20,15 @@ from __future__ import annotations
 
 import random
 import re
-from pathlib import Path
 
 import sympy as sp
 from sympy.core.relational import Relational
-from sympy.printing.latex import LatexPrinter
 
-from mesaverify import outputs
+from mesaverify.checks.core.notation import PaperPrinter
 
 # Tokens that are numbers in a derived expression, not symbols (no symbol in the project is named so).
 CONSTANTS = {"e": sp.E, "i": sp.I}
 LINE_CHARS = 100  # a displayed line of a long sum holds about this many characters of LaTeX
-
-
-class PaperPrinter(LatexPrinter):
-    """SymPy's LaTeX with the names of the papers and only constructs `from_latex` reads."""
-
-    def __init__(self):
-        super().__init__({"mul_symbol": None, "fold_short_frac": False, "long_frac_ratio": None,
-                          "inv_trig_style": "abbreviated", "imaginary_unit": "i"})
-
-    def _print_harmonic(self, expr, exp=None):
-        if len(expr.args) != 1:  # H^{(r)}_n = Σ_{s ≤ n} 1/s^r
-            out = r"H^{(%s)}_{%s}" % (self._print(expr.args[1]), self._print(expr.args[0]))
-            return out if exp is None else r"\left(%s\right)^{%s}" % (out, exp)
-        out = r"H_{%s}" % self._print(expr.args[0])
-        return out if exp is None else r"%s^{%s}" % (out, exp)
-
-    def _print_Indexed(self, expr):
-        return "%s_{%s}" % (self._print(expr.base.label), ",".join(self._print(i) for i in expr.indices))
-
-    def _print_Symbol(self, expr, style="plain"):
-        name = super()._print_Symbol(expr, style)
-        # a multi-letter word that is not a Greek letter or a subscripted name: a label such as 'saddle'
-        if re.fullmatch(r"[A-Za-z]{2,}", name):
-            return r"\text{%s}" % name
-        return name
-
-    def _print_Exp1(self, expr, exp=None):
-        return "e" if exp is None else "e^{%s}" % exp
 
 
 _PRINTER = PaperPrinter()
@@ -105,7 +75,12 @@ def sum_lines(expr) -> list[str]:
     return lines
 
 
-def _label(path) -> str:
+def _label(path, name) -> str:
+    """The left-hand side of a displayed equation: the name given for this component, else y, y_{1}, …"""
+    if isinstance(name, str):
+        return name
+    if isinstance(name, (tuple, list)) and path and path[0] <= len(name):
+        return _label(path[1:], name[path[0] - 1])
     return "y" if not path else "y_{%s}" % ",".join(map(str, path))
 
 
@@ -154,16 +129,18 @@ def expand_abbreviations(definitions, reduced) -> list:
     return out
 
 
-def display(expr, path=()) -> str:
-    """The derived expression as display math, laid out for reading: y = …; each component of a tuple as
-    y_{1}, y_{2}, …; long sums broken over lines; long expressions with their common subexpressions
-    named ξ_1, ξ_2, … (`abbreviate`); a matrix with long entries one entry per line."""
-    label = _label(path)
-    if isinstance(expr, sp.Tuple):
-        return "\n".join(display(x, path + (n,)) for n, x in enumerate(expr, 1))
+def display(expr, path=(), name=None) -> str:
+    """The derived expression as display math, laid out for reading: `name = …` (a tuple's components
+    named by a tuple of names; y, y_{1}, y_{2}, … where no name is given); long sums broken over lines;
+    long expressions with their common subexpressions named ξ_1, ξ_2, … (`abbreviate`); a matrix with
+    long entries one entry per line."""
+    label = _label(path, name)
+    if isinstance(expr, sp.Tuple) and not (isinstance(name, str) and not path):
+        return "\n".join(display(x, path + (n,), name) for n, x in enumerate(expr, 1))
+    if isinstance(expr, sp.Tuple) or isinstance(expr, sp.MatrixBase) and \
+            max(len(to_latex(x)) for x in expr) <= LINE_CHARS // 2:
+        return _equation(f"{label} = ", expr)
     if isinstance(expr, sp.MatrixBase):
-        if max(len(to_latex(x)) for x in expr) <= LINE_CHARS // 2:
-            return _equation(f"{label} = ", expr)
         return "\n".join(_equation(rf"\left[{label}\right]_{{{r + 1},{c + 1}}} = ", expr[r, c])
                          for r in range(expr.rows) for c in range(expr.cols))
     pieces = expr.args if isinstance(expr, sp.Piecewise) else [(expr, None)]
@@ -181,6 +158,28 @@ def display(expr, path=()) -> str:
         out.append(r"\noindent where")
         out += [_equation(f"{scalar_latex(xi)} = ", value) for xi, value in definitions]
     return "\n".join(out)
+
+
+def definitions(where) -> list[str]:
+    """The definitions of a presented expression as LaTeX, `u = a b`; a root as `r: P(r) = 0, r ≈ …`."""
+    out = []
+    for symbol, meaning in where:
+        if isinstance(meaning, sp.CRootOf):
+            x = meaning.poly.gens[0]
+            out.append(r"%s \text{ the real root of } %s = 0,\ %s \approx %s" % (
+                scalar_latex(symbol), scalar_latex(meaning.expr.subs(x, symbol)), scalar_latex(symbol),
+                sp.N(meaning, 12)))
+        else:
+            out.append(f"{scalar_latex(symbol)} = {scalar_latex(meaning)}")
+    return out
+
+
+def paper(expr) -> str:
+    """The derived expression in the form a paper prints it (`present`), on one line: what `mesaverify latex`
+    prints and the report shows; its definitions follow, `\\quad u = a b`."""
+    from mesaverify.present import present
+
+    return paper_of(present(expr))
 
 
 def unbreak(text: str) -> str:
@@ -364,131 +363,59 @@ def symbol_names(expr) -> set[str]:
     return {s.name for s in expr.free_symbols if isinstance(s, sp.Symbol)}
 
 
-# --- files ----------------------------------------------------------------------------------------
-def fragment(check, expr) -> str:
-    """build/latex/<check-id>.tex: the derived expression of one check, ready for \\input."""
-    return (f"% {check.id}: derived expression ({check.reference}); generated by `make latex`\n"
-            + display(expr) + "\n")
+# --- abbreviated ----------------------------------------------------------------------------------
+DOTS = sp.Symbol(r"\cdots")  # what an abbreviation leaves in place of the parts it drops
 
 
-_TEXT_ESCAPES = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
-                 "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
+class More(sp.Function):
+    """A sum whose later terms an abbreviation left out: printed `x + y + \\cdots`."""
+
+    nargs = 1
 
 
-def escape(text: str) -> str:
-    """Plain text (claims, evidence) for LaTeX: specials escaped; Unicode is declared in the preamble."""
-    return "".join(_TEXT_ESCAPES.get(ch, ch) for ch in text)
+def abbreviated(expr, limit: int) -> str:
+    """`paper(expr)` in at most about `limit` characters: a long sum keeps its leading terms, a tuple or
+    a Piecewise shortens each part, anything else has its smallest sufficient parts replaced by \\cdots."""
+    from mesaverify.present import Presented, present
+
+    shown = present(expr)
+    short = _shorten(shown.expr, limit)
+    return paper_of(Presented(short, shown.where))
 
 
-# Unicode in claims and evidence, as LaTeX text: declared once in the preamble.
-UNICODE = {"α": r"\alpha", "β": r"\beta", "γ": r"\gamma", "δ": r"\delta", "η": r"\eta", "θ": r"\theta",
-           "λ": r"\lambda", "μ": r"\mu", "ρ": r"\rho", "σ": r"\sigma", "τ": r"\tau", "φ": r"\phi",
-           "κ": r"\kappa", "ε": r"\varepsilon", "∇": r"\nabla", "∂": r"\partial", "Σ": r"\Sigma",
-           "−": "-", "≤": r"\le", "≥": r"\ge", "≠": r"\ne", "≈": r"\approx", "→": r"\to", "∞": r"\infty",
-           "±": r"\pm", "×": r"\times", "·": r"\cdot", "√": r"\surd", "∈": r"\in", "²": "^2", "³": "^3",
-           "⁴": "^4", "⁶": "^6", "₀": "_0", "₁": "_1", "₂": "_2", "₄": "_4", "₆": "_6", "ᵀ": "^T",
-           "‖": r"\|", "⟨": r"\langle", "⟩": r"\rangle", "∗": "*", "ŷ": r"\hat y", "ŝ": r"\hat s",
-           "𝟙": r"\mathbf{1}", "Ŵ": r"\hat W", "̃": ""}
-TEXT_UNICODE = {"—": "---", "–": "--", "’": "'", "‘": "`", "“": "``", "”": "''", "…": r"\dots{}",
-                "é": r"\'e", "è": r"\`e", "ö": r'\"o', "ü": r'\"u', "§": r"\S{}"}
+def paper_of(shown) -> str:
+    """The one-line LaTeX of a presented expression and its definitions (see `paper`)."""
+    return to_latex(shown.expr) + "".join(r", \quad " + d for d in definitions(shown.where))
 
 
-def _unicode_preamble(texts) -> str:
-    used = sorted({ch for t in texts for ch in t if ord(ch) > 127})
-    lines = []
-    for ch in used:
-        if ch in TEXT_UNICODE:
-            text = TEXT_UNICODE[ch]
-        elif ch in UNICODE:
-            text = rf"\ensuremath{{{UNICODE[ch]}}}"
-        else:
-            text = "?"
-        lines.append(rf"\DeclareUnicodeCharacter{{{ord(ch):04X}}}{{{text}}}")
-    return "\n".join(lines)
-
-
-def document(checks, derived: dict, report: dict | None) -> str:
-    """build/latex/derivations.tex: per check its claim and reference, the derived expression, and the
-    numeric evidence of the last `verify` (build/report.json), if there is one."""
-    outcomes = {c["id"]: c for c in (report or {}).get("checks", [])}
-    body, texts = [], []
-    for paper, title in (("Z", "Zheng et al., NeurIPS 2024"), ("S", "Sander et al., ICML 2024")):
-        ids = [cid for cid in checks if cid.split(".")[0] == paper]
-        if not ids:
-            continue
-        body.append(rf"\section*{{[{paper}] {escape(title)}}}")
-        for cid in ids:
-            check, outcome = checks[cid], outcomes.get(cid)
-            texts += [check.claim, check.reference]
-            body += [rf"\subsection*{{\texttt{{{escape(cid)}}}}}",
-                     rf"\paragraph{{Claim}} ({escape(check.reference)}) {escape(check.claim)}",
-                     r"\paragraph{Derived}", display(derived[cid]) if cid in derived else "(derivation failed)"]
-            if outcome is None:
-                body.append(r"\paragraph{Evidence} No verify run recorded (run \texttt{make verify}).")
-            else:
-                texts += [outcome["evidence"], *outcome.get("notes", [])]
-                body.append(rf"\paragraph{{Evidence}} \textbf{{{escape(outcome['status'])}}}: max error "
-                            rf"{_number(outcome['max_error'], '.3e')}, tolerance {_number(outcome['tolerance'], '.3e')}, "
-                            rf"{_number(outcome['seconds'], '.2f')}\,s. {escape(outcome['evidence'])}")
-                body += [rf"\paragraph{{Note}} {escape(n)}" for n in outcome.get("notes", [])]
-    when = (f"Evidence from the verify run recorded in build/report.json "
-            f"({report['passed']} passed, {report['failed']} failed, {_number(report['total_seconds'], '.1f')} s)."
-            if report else "No verify run recorded yet.")
-    return "\n".join([
-        r"\documentclass[10pt]{article}",
-        r"\usepackage[a4paper,margin=2cm]{geometry}",
-        r"\usepackage{amsmath,amssymb}",
-        r"\usepackage[T1]{fontenc}",
-        r"\usepackage[utf8]{inputenc}",
-        _unicode_preamble(texts),
-        r"\allowdisplaybreaks",
-        r"\sloppy",
-        r"\title{mesaverify: derived results and their numeric evidence}",
-        r"\date{}",
-        r"\begin{document}",
-        r"\maketitle",
-        escape(when),
-        *body,
-        r"\end{document}",
-        "",
-    ])
-
-
-def write_all(out: Path, checks, report: dict | None) -> list[Path]:
-    """Derive every check once; write one fragment per check and the document (`report`: report.read)."""
-    derived, written = {}, []
-    for cid, check in checks.items():
-        derived[cid] = check.derive()
-        written.append(outputs.write_text(out / f"{cid}.tex", fragment(check, derived[cid])))
-    written.append(outputs.write_text(out / "derivations.tex", document(checks, derived, report)))
-    return written
-
-
-def _number(value, spec: str) -> str:
-    """A report's number as text; n/a where it was not finite (null)."""
-    return "n/a" if value is None else format(value, spec)
-
-
-# --- PDF ------------------------------------------------------------------------------------------
-ENGINES = (("latexmk", ["latexmk", "-pdf", "-interaction=nonstopmode", "-halt-on-error"]),
-           ("pdflatex", ["pdflatex", "-interaction=nonstopmode", "-halt-on-error"]),
-           ("tectonic", ["tectonic"]))
-INSTALL_HINT = ("no LaTeX engine on the PATH (latexmk, pdflatex or tectonic); install one, e.g. on "
-                "Debian/Ubuntu: sudo apt-get install texlive-latex-base texlive-latex-recommended")
-
-
-def engine() -> list[str] | None:
-    """The command line of the first LaTeX engine on the PATH, or None."""
-    import shutil
-
-    return next((command for name, command in ENGINES if shutil.which(name)), None)
-
-
-def compile_pdf(tex: Path, command: list[str]) -> tuple[bool, str]:
-    """Run the engine in the directory of `tex`; (success, the tail of its output)."""
-    import subprocess
-
-    proc = subprocess.run([*command, tex.name], cwd=tex.parent, capture_output=True, text=True,
-                          stdin=subprocess.DEVNULL)
-    tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-15:])
-    return proc.returncode == 0 and tex.with_suffix(".pdf").exists(), tail
+def _shorten(expr, limit: int):
+    if len(to_latex(expr)) <= limit:
+        return expr
+    if isinstance(expr, sp.Tuple):
+        return sp.Tuple(*(_shorten(x, max(limit // len(expr), 40)) for x in expr))
+    if isinstance(expr, sp.Piecewise):
+        share = max(limit // len(expr.args), 40)
+        return sp.Piecewise(*((_shorten(v, share), c) for v, c in expr.args), evaluate=False)
+    if isinstance(expr, sp.MatrixBase):
+        share = max(limit // len(expr), 20)
+        return sp.ImmutableMatrix(expr.rows, expr.cols, [_shorten(x, share) for x in expr])
+    if isinstance(expr, sp.Add):
+        kept, used = [], 0
+        for term in _PRINTER._as_ordered_terms(expr, order=None):
+            used += len(scalar_latex(term)) + 3
+            if kept and used > limit:
+                break
+            kept.append(term)
+        return More(sp.Add(*kept, evaluate=False))
+    for _ in range(8):  # the smallest part whose removal is enough, else the largest, a few times over
+        excess = len(to_latex(expr)) - limit
+        if excess <= 0:
+            break
+        sizes = {n: len(scalar_latex(n)) for n in sp.preorder_traversal(expr)
+                 if n is not expr and isinstance(n, sp.Expr) and not n.is_Atom}
+        if not sizes:
+            break
+        enough = [n for n, size in sizes.items() if size - len(r"\cdots") >= excess]
+        part = min(enough, key=sizes.get) if enough else max(sizes, key=sizes.get)
+        expr = expr.xreplace({part: DOTS})
+    return expr

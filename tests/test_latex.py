@@ -6,6 +6,7 @@ import sys
 import pytest
 import sympy as sp
 
+from mesaverify import document
 from mesaverify import tex as latex
 from mesaverify.checks.core.registry import all_checks
 from mesaverify.cli import main
@@ -105,8 +106,8 @@ def run(*args):
 def test_latex_command_prints_one_expression(capsys):
     assert main(["latex", "Z.thm4_1.limit"]) == 0
     out = capsys.readouterr().out.strip()
-    assert out == latex.to_latex(CHECKS["Z.thm4_1.limit"].derive())
-    assert "H_{T - 2}" in out
+    assert out == latex.paper(CHECKS["Z.thm4_1.limit"].derive())
+    assert "H_{T - 2}" in out and r"\frac{m_{4} \left(T - 2\right)}" in out  # one fraction, factored
 
 
 @pytest.mark.parametrize("command", [["latex", "Z.nope"], ["derive", "Z.nope"], ["derive", "Z.nope", "--format", "srepr"]])
@@ -123,7 +124,7 @@ def test_derive_formats(capsys):
     srepr = capsys.readouterr().out.strip()
     assert eval(srepr, sp.__dict__.copy()) == expr  # srepr is exact, assumptions included
     assert main(["derive", "Z.thm4_1.limit", "--format", "latex"]) == 0
-    assert capsys.readouterr().out.strip() == latex.to_latex(expr)
+    assert capsys.readouterr().out.strip() == latex.paper(expr)
     assert main(["derive", "Z.thm4_1.limit"]) == 0
     assert capsys.readouterr().out.strip() == sp.sstr(expr)
 
@@ -151,13 +152,14 @@ def test_document_quotes_the_last_verify(tmp_path, derived):
         "tolerance": 1e-30, "seconds": 0.5, "notes": ["the line is 4.2 % higher"]}]}
     (tmp_path / "report.json").write_text(json.dumps(report))
     picked = {cid: CHECKS[cid] for cid in ("Z.thm4_1.limit", "Z.flow.ode")}
-    written = latex.write_all(tmp_path / "latex", picked, read_report(tmp_path / "report.json"))
-    assert [p.name for p in written] == ["Z.thm4_1.limit.tex", "Z.flow.ode.tex", "derivations.tex"]
+    written, fresh = document.write_all(tmp_path / "latex", picked, read_report(tmp_path / "report.json"))
+    assert [p.name for p in written] == ["Z.thm4_1.limit.tex", "Z.flow.ode.tex", "derivations.tex"] and fresh == 2
     doc = (tmp_path / "latex" / "derivations.tex").read_text()
     assert doc.startswith(r"\documentclass") and doc.rstrip().endswith(r"\end{document}")
-    assert r"50\% \& more" in doc and "1.000e-40" in doc and "4.2 \\% higher" in doc
+    assert r"50\% \& more" in doc and r"$1.000 \times 10^{-40}$" in doc and "4.2 \\% higher" in doc
     assert "No verify run recorded" in doc  # Z.flow.ode has no outcome in this report
-    assert latex.display(CHECKS["Z.flow.ode"].derive()) in doc
+    assert document.displayed("Z.flow.ode", CHECKS["Z.flow.ode"].derive()) in doc
+    assert r"\frac{da}{d\tau} = " in doc and r"u^{*} = \lim_{\tau\to\infty} ab = " in doc
 
 
 @pytest.mark.parametrize("cid", list(CHECKS))

@@ -16,11 +16,11 @@ def test_summary_per_paper_and_claim(tmp_path):
     md = (tmp_path / "report.md").read_text().splitlines()
     head = md[:12]
     assert "**3 of 4 checks passed, 1 failed, in 7.2 s.**" in head
-    assert "| [Z] Zheng et al., NeurIPS 2024 | `Z.loss` | 1 | 1 | 3.0 |" in head
-    assert "| [S] Sander et al., ICML 2024 | `S.aug` | 1 | 0 | 3.0 |" in head
+    assert "| \\[Z\\] Zheng et al., NeurIPS 2024 | `Z.loss` | 1 | 1 | 3.0 |" in head
+    assert "| \\[S\\] Sander et al., ICML 2024 | `S.aug` | 1 | 0 | 3.0 |" in head
     assert "Failed: `Z.loss.diagonal.mc`" in md
     assert len(md[:md.index("## Checks")]) <= 40  # one screen
     payload = json.loads((tmp_path / "report.json").read_text())
-    assert set(payload) == {"total_seconds", "passed", "failed", "checks"}
-    assert set(payload["checks"][0]) == {"id", "claim", "reference", "status", "latex", "evidence",
+    assert {"total_seconds", "passed", "failed", "checks", "schema_version", "mesaverify", "sympy"} <= set(payload)
+    assert set(payload["checks"][0]) == {"id", "claim", "reference", "status", "latex", "equation", "evidence",
                                          "max_error", "tolerance", "seconds", "notes", "cases"}

@@ -8,6 +8,7 @@ import numpy as np
 import sympy as sp
 
 from mesaverify.checks.core.laws import LawSpec, quadrature_law
+from mesaverify.checks.core.notation import number
 from mesaverify.checks.core.precision import AGREE, DIGITS, EXACT_TOL, FLOAT_EPS, MC_SIGMAS  # noqa: F401
 from mesaverify.checks.core.registry import Comparison
 from mesaverify.numerics.laws import sample_gaussian
@@ -30,8 +31,7 @@ def rel(x, y):
 
 def case(label: str, derived, numeric, error) -> dict:
     """One evaluated case of a check as the report lists it, both sides as text at 35 digits."""
-    text = lambda v: mpmath.nstr(v, 35) if isinstance(v, (mpmath.mpf, mpmath.mpc)) else str(v)
-    return {"case": label, "derived": text(derived), "numeric": text(numeric), "error": float(error)}
+    return {"case": label, "derived": number(derived), "numeric": number(numeric), "error": float(error)}
 
 
 def exact_comparison(rows, what: str, how: str = "phases averaged exactly") -> Comparison:
@@ -39,7 +39,7 @@ def exact_comparison(rows, what: str, how: str = "phases averaged exactly") -> C
     errors = [float(rel(x, y)) for _, x, y in rows]
     worst = rows[errors.index(max(errors))]
     evidence = (f"{len(rows)} {what} at mpmath {DIGITS} digits, {how}; worst {worst[0]}: derived "
-                f"{mpmath.nstr(worst[1], 35)} vs numeric {mpmath.nstr(worst[2], 35)}")
+                f"{number(worst[1])} vs numeric {number(worst[2])}")
     return Comparison(max(errors), EXACT_TOL, evidence,
                       cases=tuple(case(label, x, y, e) for (label, x, y), e in zip(rows, errors)))
 

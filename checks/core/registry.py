@@ -52,6 +52,7 @@ class Outcome:
     seconds: float
     notes: tuple[str, ...] = field(default=())
     cases: tuple[dict, ...] = field(default=())
+    expression: str = ""  # the derived expression, exactly (SymPy srepr): kept beside the report, not in it
 
     def as_json(self) -> dict:
         return {
@@ -96,7 +97,8 @@ class Check:
     def __call__(self, expr: sp.Basic) -> Comparison:
         return self.compare(expr)
 
-    def run(self) -> Outcome:
+    def run(self, render: Callable[[sp.Basic], str] = sp.latex) -> Outcome:
+        """Derive, compare and state the findings; `render` writes the derived expression as LaTeX."""
         start = time.perf_counter()
         expr = self.derive()
         result = self.compare(expr)
@@ -106,13 +108,14 @@ class Check:
             claim=self.claim,
             reference=self.reference,
             status="pass" if result.passed else "fail",
-            latex=sp.latex(expr),
+            latex=render(expr),
             evidence=result.evidence,
             max_error=float(result.max_error),
             tolerance=float(result.tolerance),
             seconds=round(time.perf_counter() - start, 3),
             notes=notes,
             cases=result.cases,
+            expression=sp.srepr(expr),
         )
 
 

@@ -5,6 +5,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
+from mesaverify.checks.core.notation import array, math
 from mesaverify.checks.core.numeric import DIGITS, EXACT_TOL, FLOAT_EPS, mp, vertex
 from mesaverify.checks.core.registry import Comparison, check
 from mesaverify.checks.sander.common import (
@@ -100,7 +101,7 @@ def aug_p_dependence(expr) -> Comparison:
                 numeric = naug.best_step_mp(mp_matrix(P), pts, prs, horizon, DIGITS)
                 rows.append((f"{name} T={horizon}", mp(value.subs(T, horizon)), numeric))
     out = exact_comparison(rows, "(P, T) cases")
-    note = (f"η*(T) = {sp.factor(expr[0])} for P = I but {sp.factor(expr[1])} for P = [[3/5,−4/5],[4/5,3/5]] "
+    note = (f"η*(T) = {math(sp.factor(expr[0]))} for P = I but {math(sp.factor(expr[1]))} for P = {math(ROT)} "
             f"(s_1 = 𝟙/√2 fixed; at T = 4: {sp.N(expr[0].subs(T, 4), 8)} vs {sp.N(expr[1].subs(T, 4), 8)}). "
             "P drops out only when the law of P^* s_1 equals that of s_1 (e.g. isotropic complex Gaussian "
             "or independent uniform phases).")
@@ -141,8 +142,8 @@ def aug_global_min(expr) -> Comparison:
              "Minimisers for uniform phases: B̃ A-products fix only β_k α_k = (ab)* per eigen-coordinate with "
              "|β_k/α_k| constant; phases of α_k are free, so B = P U P^* b, A = P U^* P^* a (U diagonal "
              "unitary) are also global minimisers, and they implement a GD step only when U = I. "
-             f"Trained B·A = {np.array2string(B_ @ A_, precision=4)}.")
+             f"Trained B·A = {array(B_ @ A_, 4)}.")
     return Comparison(err, tol,
                       f"L-BFGS over all 16 real parameters of (A, B), 3 random starts, exact phase quadrature "
-                      f"(float64): trained min {trained:.15g} vs derived {derived:.15g}; tolerance √ε_mach",
+                      f"(float64): trained min {trained:.15g} vs derived {derived:.15g}; tolerance $\\sqrt{{\\varepsilon_{{\\mathrm{{mach}}}}}}$",
                       notes)

@@ -6,6 +6,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
+from mesaverify.checks.core.notation import math
 from mesaverify.checks.core.numeric import DIGITS, EXACT_TOL, FLOAT_EPS, case, exact_comparison, mp, rel
 from mesaverify.checks.core.registry import Comparison
 from mesaverify.derivations.moments import Ones, UniformPhase
@@ -103,7 +104,7 @@ def bound_compare(expr, cases, numeric_loss) -> Comparison:
     """(κ, M, R): R must be a sum of squares, and κ‖p_T C − M‖² + R the model's loss at each (C, p) case."""
     kappa, M, R = expr
     if not minima.manifestly_nonnegative(R):
-        return Comparison(float("inf"), EXACT_TOL, f"the remainder is not a sum of squares with positive weights: {R}")
+        return Comparison(float("inf"), EXACT_TOL, f"the remainder is not a sum of squares with positive weights: {math(R)}")
     return loss_at_cases(minima.Decomposition(kappa, M, R).square() + R, cases, numeric_loss,
                           "(C, p) cases of κ‖p_T C − M‖² + R against the model's loss")
 
@@ -114,8 +115,8 @@ def bound_note(setting, dims) -> str:
     for dim in dims:
         dec = minima.decomposition(setting, dim)
         sv = sorted(dec.M.singular_values(), key=lambda v: -v)
-        parts.append(f"d = {dim}: κ = {dec.kappa}, M = {dec.M.tolist()}, σ(M) = {sv}, "
-                     f"bound for H = 1..{dim}: {[dec.bound(H) for H in range(1, dim + 1)]}")
+        parts.append(f"d = {dim}: κ = {math(dec.kappa)}, M = {math(dec.M)}, σ(M) = {math(sv)}, "
+                     f"bound for H = 1..{dim}: {math([dec.bound(H) for H in range(1, dim + 1)])}")
     return "; ".join(parts)
 
 
@@ -130,5 +131,5 @@ def minimum_compare(expr, cases, train, horizon) -> Comparison:
         rows.append(case(f"d={dim} H={H}", value, trained, abs(trained - float(value))))
     tol = float(np.sqrt(FLOAT_EPS))
     return Comparison(err, tol, f"L-BFGS on (A_h, B_h, p), 2 random starts, T = {horizon}, exact phase quadrature "
-                      f"(float64); largest |trained − derived| {err:.1e}, tolerance √ε_mach = {tol:.1e}: " + "; ".join(lines),
+                      f"(float64); largest |trained − derived| {err:.1e}, tolerance $\\sqrt{{\\varepsilon_{{\\mathrm{{mach}}}}}}$ = {tol:.1e}: " + "; ".join(lines),
                       cases=tuple(rows))

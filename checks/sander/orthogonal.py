@@ -5,6 +5,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
+from mesaverify.checks.core.notation import array, math
 from mesaverify.checks.core.numeric import DIGITS, FLOAT_EPS, both, mp, vertex
 from mesaverify.checks.core.registry import Comparison, check
 from mesaverify.checks.sander.common import (
@@ -46,7 +47,7 @@ def nonaug_orthogonal_loss(expr) -> Comparison:
              "L* with zero gradient in every C entry and every p_t (T = 4); training all of p from random starts finds it.",
        derive=minima.orthogonal_block_minimisers)
 def nonaug_orthogonal_trig(expr) -> Comparison:
-    return both(orthogonal_block_exact(expr, 2, 4, "derived (p_(T−1)/p_T, p_T C) of one rotation block, p_T = 1"),
+    return both(orthogonal_block_exact(expr, 2, 4, "derived (p_{T−1}/p_T, p_T C) of one rotation block, p_T = 1"),
                 _orthogonal_trig_trained(expr), label="training")
 
 
@@ -109,11 +110,11 @@ def _orthogonal_trig_trained(expr) -> Comparison:
         Cn = p_[-1] * Bh.T @ Ah
         err = max(err, float(np.max(abs(ratio - target))), float(np.max(abs(Cn - np.array(Cstar.tolist(), float)))),
                   abs(L - float(value)))
-        lines.append(f"seed {seed}: p/p_T = {np.array2string(ratio, precision=8)}, p_T C = "
-                     f"{np.array2string(Cn, precision=8)}, L = {L:.2e}")
+        lines.append(f"seed {seed}: p/p_T = {array(ratio, 8)}, p_T C = {array(Cn, 8)}, L = {L:.2e}")
     return Comparison(err, float(FLOAT_EPS ** 0.25),
-                      f"derived p_(T−1)/p_T = {rho}, p_T C = {Cstar.tolist()}, L* = {value}; L-BFGS on (a, b, p_1..p_4) "
-                      "(d = 2, H = 1, T = 4, exact quadrature), parameters to ε_mach^{1/4}: " + "; ".join(lines))
+                      f"derived p_{{T−1}}/p_T = {math(rho)}, p_T C = {math(Cstar)}, L* = {math(value)}; "
+                      "L-BFGS on (a, b, p_1..p_4) (d = 2, H = 1, T = 4, exact quadrature), parameters to "
+                      "$\\varepsilon_{\\mathrm{mach}}^{1/4}$: " + "; ".join(lines))
 
 
 @check("S.nonaug.orthogonal.bound", kinds=("exact",), cost="slow", reference="[S] §3.2, orthogonal W: lower bound on the loss for any number "
@@ -146,7 +147,8 @@ def nonaug_orthogonal_minimum(expr) -> Comparison:
     out = minimum_compare(expr, ORTHO_MINIMA, northo.train, 3)
     unitary = [dim - min(H, dim) for dim, H in ORTHO_MINIMA]
     note = ("Threshold differs from the unitary case: orthogonal min = max(d − 2H, 0) (derived "
-            f"{list(expr)}) vs unitary d − min(H, d) = {unitary} at (d, H) = {list(ORTHO_MINIMA)}; "
+            f"{math(list(expr))}) vs unitary d − min(H, d) = {math(unitary)} at (d, H) = "
+            f"{', '.join(math(x) for x in ORTHO_MINIMA)}; "
             "H ≥ d heads are not needed, H = d/2 suffice, since one head "
             "(a_h = b_h = 𝟙 on a block) reproduces 2cos φ via s_{T−1}·s_T. Below d/2 the bound is derived: "
             "L ≥ ½‖p_T C − blockdiag(𝟙𝟙^T)‖² and rank C ≤ H leave d/2 − H singular values 2 unfitted.")
@@ -200,6 +202,6 @@ def _orthogonal_heads_trained(expr) -> Comparison:
     within = max(float(np.max(abs(M[:, 0::2] - M[:, 1::2]))) for M in (Ah, Bh))  # constant on blocks
     err = max(float(np.max(abs(gram - target))), within)
     return Comparison(err, float(FLOAT_EPS ** 0.25),
-                      f"trained heads (L-BFGS, d = 4, H = 2, T = 3): p_T A B^T = {np.array2string(gram, precision=6)} vs "
-                      f"derived {expr.tolist()}; largest difference of a_h, b_h within a block {within:.1e}; "
-                      "tolerance ε_mach^{1/4}")
+                      f"trained heads (L-BFGS, d = 4, H = 2, T = 3): p_T A B^T = {array(gram)} vs "
+                      f"derived {math(expr)}; largest difference of a_h, b_h within a block {within:.1e}; "
+                      "tolerance $\\varepsilon_{\\mathrm{mach}}^{1/4}$")

@@ -5,6 +5,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
+from mesaverify.checks.core.notation import array
 from mesaverify.checks.core.numeric import DIGITS, FLOAT_EPS, both, mp
 from mesaverify.checks.core.registry import Comparison, check
 from mesaverify.checks.sander.common import (
@@ -102,8 +103,9 @@ def _unitary_heads_trained(expr) -> Comparison:
         target = np.array(expr.tolist(), dtype=float)[:H, :H]
         worst = max(worst, float(np.max(abs(gram - target))))
         aa = Ah @ Ah.T
-        lines.append(f"d={dim} H={H}: p_T A B^T = {np.array2string(gram, precision=6)}, "
+        lines.append(f"d={dim} H={H}: p_T A B^T = {array(gram)}, "
                      f"A A^T off-diagonal {aa[0, 1]:.3f}")
     return Comparison(worst, float(FLOAT_EPS ** 0.25),
-                      "trained heads (L-BFGS, T = 4); parameters at a minimum are accurate to ε_mach^{1/4} "
+                      "trained heads (L-BFGS, T = 4); parameters at a minimum are accurate to "
+                      "$\\varepsilon_{\\mathrm{mach}}^{1/4}$ "
                       "(the loss to √ε): " + "; ".join(lines))

@@ -9,6 +9,7 @@ import numpy as np
 import sympy as sp
 
 from mesaverify.checks.core.laws import LawSpec, numeric_law
+from mesaverify.checks.core.notation import array
 from mesaverify.checks.core.numeric import FLOAT_EPS, entry_gradient, exact_loss, hessian_type, mp
 from mesaverify.checks.core.registry import Comparison, check
 from mesaverify.checks.zheng.common import BLOCK_SLICES, exact_comparison
@@ -176,12 +177,12 @@ def stationary_41(expr) -> Comparison:
     err = float(np.max(np.abs(ends[0][-1] - star)))
     bound = float(np.max(np.abs(ends[0][-1] - ends[0][-2])) + np.max(np.abs(ends[1][-1] - ends[0][-1]))) + 64 * FLOAT_EPS
     flow = (f"; unmasked full flow from (a₀, b₀) = (0.5, 1.5), DOP853: U(120) − U* = {err:.1e} (bound {bound:.1e}: "
-            f"convergence tail + solver gap), U* = {np.array2string(star, precision=6)}")
+            f"convergence tail + solver gap), U* = {array(star)}")
     if mismatch or err > bound:
         return Comparison(math.inf, result.tolerance, result.evidence + flow + "; type mismatch: " + "; ".join(mismatch))
     A = np.array([[star[0, 0], star[1, 0]], [star[1, 0], star[0, 0]]])  # at b = 1: a, a' (scale c = b)
     note = (f"x_1 = 𝟙, d = {D}, T = {ONES_T}: the trained model (the unmasked flow's limit) is "
-            f"B (Σ x_(i+1) x_i^*) A x_t/(t−1) with A = aI + a'(J − I) ∝ {np.array2string(A, precision=5)}, "
+            f"B (Σ x_{{i+1}} x_i^*) A x_t/(t−1) with A = aI + a'(J − I) ∝ {array(A, 5)}, "
             f"B = I + (b'/b)(J − I), b'/b = {float(best[3] / best[2]):.7f}: one GD step with two non-scalar "
             f"preconditioners, not plain GD ([Z] §4.3 says only that it is not vanilla GD); its loss "
             f"{float(sp.N(best_value, 15)):.10f} is below the masked (diagonal) limit's.")

@@ -6,6 +6,7 @@ import math
 import numpy as np
 import sympy as sp
 
+from mesaverify.checks.core import notation
 from mesaverify.checks.core.numeric import FLOAT_EPS, MC_SIGMAS, both, gaussian_samples, mp
 from mesaverify.checks.core.registry import Comparison, check
 from mesaverify.checks.zheng.common import EXACT_LAWS, HORIZONS, MC_LAWS, SYMBOLIC, at, exact_comparison, numeric_star
@@ -25,12 +26,12 @@ def _paper_lines_note(star) -> tuple[str, ...]:
     g100 = sp.simplify(g.subs({d: 5, T: 100}))
     g_inf = sp.limit(g.subs(d, 5), T, sp.oo)
     return (
-        f"Gaussian N(0, σ²I): lim ab = {sp.sstr(g)} exactly, for finite T. At d = 5, T = 100 this is "
-        f"{sp.sstr(g100.subs(sigma, 1))}/σ² = {sp.N(g100.subs(sigma, 1), 12)}/σ², whereas [Z] Fig. 1 draws "
+        f"Gaussian N(0, σ²I): lim ab = {notation.math(g)} exactly, for finite T. At d = 5, T = 100 this is "
+        f"{notation.math(g100)} = {sp.N(g100.subs(sigma, 1), 12)}/σ², whereas [Z] Fig. 1 draws "
         f"1/(5σ²) = {sp.N(g_inf.subs(sigma, 1), 12)}/σ², which is the T → ∞ limit: the paper's dashed line is "
         f"an asymptote, {sp.N((g_inf / g100 - 1) * 100, 4)}% above the exact finite-T limit "
         f"(the exact limit is {sp.N((1 - g100 / g_inf) * 100, 4)}% below the line).",
-        f"Example 4.1 (±c e_k): lim ab = {sp.sstr(s)} for every d and T — the paper's line 1/c² is exact.",
+        f"Example 4.1 (±c e_k): lim ab = {notation.math(s)} for every d and T — the paper's line 1/c² is exact.",
     )
 
 

@@ -7,6 +7,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
+from mesaverify.checks.core import notation
 from mesaverify.checks.core.laws import LawSpec, numeric_law
 from mesaverify.checks.core.numeric import FLOAT_EPS, entry_derivative, family_matrices_mp, hessian_type, mp
 from mesaverify.checks.core.registry import Comparison, check
@@ -40,7 +41,7 @@ def flow_ode(expr) -> Comparison:
             K, V = family_matrices_mp(D, [av] * D, [bv] * D)
             for k in range(D):
                 for name, derived, entry in (("da", da, ("K", D + k, k)), ("db", db, ("V", k, k))):
-                    label = f"{spec.label()} a={av} b={bv} {name}/dτ entry {entry}"
+                    label = f"{spec.label()} a={av} b={bv} {name}/dτ entry {notation.entry(*entry)}"
                     rows.append((label, mp(at(derived, spec, horizon, a=av, b=bv)),
                                  -entry_derivative(spec, horizon, K, V, entry)))
                     rows.append((label + " (imaginary part)", mpmath.mpf(0),
@@ -81,7 +82,8 @@ def flow_invariant(expr) -> Comparison:
         worst = max(worst, float(np.max(np.abs(q - float(Q(av, bv))))))
         qc = Q(coarse.a().real, coarse.b().real)
         bound = max(bound, float(np.max(np.abs(qc - q))) + 64 * FLOAT_EPS * float(np.max(np.abs(q)) + 1))
-    return Comparison(worst, bound, f"{FLOW_LAW.label()}, T={FLOW_T}, inits {[(str(x), str(y)) for x, y in FLOW_INITS]}, "
+    return Comparison(worst, bound, f"{FLOW_LAW.label()}, T={FLOW_T}, (a₀, b₀) = "
+                      f"{', '.join(notation.math((x, y)) for x, y in FLOW_INITS)}, "
                       f"τ ∈ [0, 3]; SciPy DOP853 on all 12d² real parameters at rtol 1e-12; tolerance = its "
                       f"distance to the rtol 1e-10 run plus 64 ulp (a bound on the accurate run's error); "
                       f"max |Q(τ) − Q(0)| = {worst:.3e}")
@@ -105,7 +107,7 @@ def flow_solution(expr) -> Comparison:
         bound = max(bound, float(np.max(np.abs((coarse.a() * coarse.b()).real - num)))
                     + 64 * FLOAT_EPS * float(np.max(np.abs(num)) + 1))
         lines.append(f"(a₀,b₀)=({av},{bv}): ab(3) derived {derived[-1]:.12g}, flow {num[-1, 0]:.12g}")
-    return Comparison(worst, bound, f"{FLOW_LAW.label()}, T={FLOW_T}, all entries of W^KQ, W^PV integrated "
+    return Comparison(worst, bound, f"{FLOW_LAW.label()}, T={FLOW_T}, all entries of W^{{KQ}}, W^{{PV}} integrated "
                       "(DOP853 rtol 1e-12, tolerance from the rtol 1e-10 run); " + "; ".join(lines))
 
 
@@ -167,7 +169,7 @@ def stationary_types(expr) -> Comparison:
                 for r in range(2):
                     for c in range(2):
                         rows.append((f"{spec.label()} T={horizon} {name} H[{r},{c}]", mp(Hd[r, c]), Hn[r, c]))
-                    rows.append((f"{spec.label()} T={horizon} {name} ∇L[{r}]", mpmath.mpf(0), grad[r]))
+                    rows.append((f"{spec.label()} T={horizon} {name} ∂L/∂{'ab'[r]}", mpmath.mpf(0), grad[r]))
                 numeric_type = hessian_type(Hn, zero=mpmath.mpf(10) ** -30)
                 if numeric_type != str(kind):
                     mismatch.append(f"{spec.label()} T={horizon} {name}: derived {kind}, numeric {numeric_type}")

@@ -51,7 +51,7 @@ def _run(points, a0, b0, lr, epochs, mask=False):
 
 @check(
     "Z.sim.empirical_limit", kinds=("training",),
-    claim="Gradient descent on every entry of (W^KQ, W^PV) ends at the minimiser of its empirical "
+    claim="Gradient descent on every entry of (W^{KQ}, W^{PV}) ends at the minimiser of its empirical "
           "loss on the diagonal family; on a phase-grid Rademacher data set that is the derived lim ab",
     reference="[Z] Thm 4.1, Figure 1",
     derive=lambda: ab_limit(_rademacher(), D, HORIZON),
@@ -111,7 +111,7 @@ def ode(expr):
 
 @check(
     "Z.sim.masked_ones", kinds=("training",),
-    claim="All-ones law: with the off-diagonal gradient of W^KQ_21, W^PV_1 masked the run stays on "
+    claim="All-ones law: with the off-diagonal gradient of W^{KQ}_{21}, W^{PV}_1 masked the run stays on "
           "the diagonal family and ends at the derived lim ab; unmasked it leaves the family",
     reference="[Z] §4 (beyond Assumption 4.1), appendix figures",
     derive=lambda: ab_limit(_ones(), D, HORIZON),

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import sympy as sp
 
-from mesaverify import outputs, report
+from mesaverify import document, outputs, report
 from mesaverify import tex as latex
 from mesaverify.checks.core.registry import all_checks
 from mesaverify.commands.lawargs import add_law_arguments, law_from_args, refuse_inapplicable
@@ -24,8 +24,8 @@ def register(sub) -> None:
                    help="write build/latex/<check-id>.tex for every check and build/latex/derivations.tex")
     p.add_argument("--out", help="directory for --all (default build/latex)")
     p.add_argument("--report", help="the verify run whose evidence --all quotes (default build/report.json)")
-    p.add_argument("--pdf", action="store_true", help="with --all: compile derivations.pdf (latexmk, pdflatex "
-                   "or tectonic); exit 2 with how to install one if none is on the PATH")
+    p.add_argument("--pdf", action="store_true", help="with --all: compile derivations.pdf (latexmk, pdflatex, "
+                   "lualatex or tectonic); exit 2 with how to install one if none is on the PATH")
     p.set_defaults(run=run_latex)
 
     q = sub.add_parser("derive", help="print one check's derived expression (text, LaTeX or SymPy srepr)")
@@ -60,15 +60,18 @@ def run_latex(args) -> int:
             if getattr(args, option) not in (None, False):
                 raise UsageError(f"--{option} applies only with --all")
     if args.all:
-        command = latex.engine() if args.pdf else None
+        command = document.engine() if args.pdf else None
         if args.pdf and command is None:
-            raise UsageError(latex.INSTALL_HINT)
+            raise UsageError(document.INSTALL_HINT)
         out = outputs.writable_dir(args.out or "build/latex", "--out")
-        recorded = report.read(Path(args.report or "build/report.json"))
-        written = latex.write_all(out, all_checks(), recorded)
-        print(f"wrote {len(written) - 1} expressions and {written[-1]}")
+        report_path = Path(args.report or "build/report.json")
+        recorded = report.read(report_path)
+        stored = document.stored_expressions(report_path.with_name(report.EXPRESSIONS)) if recorded else {}
+        written, fresh = document.write_all(out, all_checks(), recorded, stored)
+        reused = len(written) - 1 - fresh
+        print(f"wrote {len(written) - 1} expressions ({reused} from the last verify, {fresh} derived) and {written[-1]}")
         if command is not None:
-            ok, tail = latex.compile_pdf(written[-1], command)
+            ok, tail = document.compile_pdf(written[-1], command)
             if not ok:
                 print(tail, file=sys.stderr)
                 print(f"mesaverify: error: {command[0]} failed on {written[-1]}", file=sys.stderr)
@@ -77,7 +80,7 @@ def run_latex(args) -> int:
         return 0
     if not args.check_id:
         raise UsageError("give a check id, or --all; known ids: " + ", ".join(all_checks()))
-    print(latex.to_latex(lookup(args.check_id).derive()))
+    print(latex.paper(lookup(args.check_id).derive()))
     return 0
 
 
@@ -119,7 +122,7 @@ def run_derive(args) -> int:
     spec = law_from_args(args) if args.law is not None else None
     expr = specialise(check.derive(), args, spec)
     if args.format == "latex":
-        print(latex.to_latex(expr))
+        print(latex.paper(expr))
     elif args.format == "srepr":
         print(sp.srepr(expr))
     else:
