@@ -53,6 +53,9 @@ NAMES: dict[str, str | tuple] = {
     "S.nonaug.orthogonal.heads": r"p_T A B^{\top}",
     "S.noncommuting.augmented": (r"(ab)^{*}", r"\min L"),
     "S.noncommuting.nonaugmented": MINIMISERS,
+    "S.official.unitary": (r"L_{\mathrm{official}} - L\;(d = 2)", r"L_{\mathrm{official}} - L\;(d = 3)"),
+    "S.official.orthogonal": r"L_{\mathrm{official}} - L",
+    "Z.official.plot_lines": r"\text{plotted lines vs the finite-}T\text{ values}",
 }
 
 
