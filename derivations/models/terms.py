@@ -57,6 +57,7 @@ def _x(m, index, conjugate=False) -> tuple[tuple, tuple]:
 
 
 def normalisation(desc: Description, tau) -> sp.Expr:
+    tau = sp.sympify(tau)  # a number τ stays exact
     return {"1/(t-1)": 1 / (tau - 1), "1/t": 1 / tau, "1/T": 1 / T, "1": sp.Integer(1)}[desc.normalisation]
 
 
