@@ -49,10 +49,18 @@ def sum_over_t(expr: sp.Expr, horizon=T, start=2) -> sp.Expr:
             continue
         constant, varying = sp.factor(term).as_independent(t, as_Add=False)
         if varying not in sums:
-            s = sp.Dummy("s")  # s = t − 1 runs over start−1..T−2, where SymPy knows harmonic sums
-            sums[varying] = sp.summation(varying.subs(t, s + 1), (s, start - 1, horizon - 2))
+            sums[varying] = _closed_sum(varying, start, horizon)
         total += constant * sums[varying]
     return sp.expand(total)
+
+
+def _closed_sum(f: sp.Expr, start, horizon) -> sp.Expr:
+    """Σ_{t=start}^{T−1} f(t) in closed form: in s = t − 1 (Σ 1/(t−1) = H_{T−2}), else in t (Σ 1/t = H_{T−1} − …)."""
+    s = sp.Dummy("s")  # s = t − 1 runs over start−1..T−2, where SymPy knows harmonic sums of 1/(t − 1)
+    out = sp.summation(f.subs(t, s + 1), (s, start - 1, horizon - 2))
+    if out.has(sp.Sum, sp.lerchphi, sp.zeta, sp.polygamma):
+        out = sp.Add(*[sp.summation(part, (t, start, horizon - 1)) for part in sp.Add.make_args(sp.apart(f, t))])
+    return out
 
 
 @lru_cache(maxsize=None)
