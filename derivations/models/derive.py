@@ -60,11 +60,18 @@ def parameters(desc: Description, d) -> list[sp.Expr]:
 
 
 def entries(desc: Description, d) -> dict:
-    """The number of matrix entries each parameter occupies (all blocks, all heads)."""
+    """The number of matrix entries each parameter moves (all blocks, all heads): in a block, a·I and g·J parts
+    of one name move the diagonal unless their factors cancel there, g·J parts the d(d − 1) others likewise."""
     count: dict = {}
-    per_block = {"scalar": d, "ones": d * d, "entry": 1, "diag": 1, "dense": 1}
-    for _, _, _, s in desc.structures():
-        count[s.name] = count.get(s.name, 0) + per_block[s.kind]
+    parts: dict = {}
+    for matrix, h, block, s in desc.structures():
+        if s.kind in ("scalar", "ones"):
+            diag, off = parts.setdefault((matrix, h, block, s.name), [0, 0])
+            parts[(matrix, h, block, s.name)] = [diag + s.factor, off + (s.factor if s.kind == "ones" else 0)]
+        else:
+            count[s.name] = count.get(s.name, 0) + 1
+    for (_, _, _, name), (diag, off) in parts.items():
+        count[name] = count.get(name, 0) + (d if diag else 0) + (d * (d - 1) if off else 0)
     return {p: count[p.base.label if isinstance(p, sp.Indexed) else p.name] for p in parameters(desc, d)}
 
 

@@ -4,7 +4,8 @@
 
 with x_{t+1} = W x_t, W = diag(λ) with i.i.d. uniform phases, x_s = 0 for s ≤ 0, and the token e_t a stack
 of blocks x_{t−s} or 0_d.  Only the read-out block row R of W^{PV}_h enters ŷ_t, so a head states that row
-(one structure per column block) and W^{KQ}_h block by block; absent blocks are zero.  A block's structure
+(structures per column block) and W^{KQ}_h block by block; absent blocks are zero, a block given more than
+once is the sum of its structures (aI + a'(J − I) = a·I + a'·(−1)·I + a'·J).  A block's structure
 is zero, a·I ("scalar"), diag(a_1..a_d) ("diag"), g·J ("ones"), g·E_{mn} ("entry") or a dense matrix of
 symbols ("dense"); blocks naming the same parameter share it (ties), with an optional rational factor.
 The loss is Σ_{t=t0}^{T−1} c E‖ŷ_t − x_{t+1}‖² ("autoregressive") or c E‖ŷ_T − x_{T+1}‖² ("last").
@@ -89,8 +90,6 @@ class Description:
             for c, s in h.pv:
                 if not 1 <= c <= n or not isinstance(s, Structure):
                     problems.append(f"W^PV block {c} is outside the {n} blocks of the token")
-            if len({(r, c) for r, c, _ in h.kq}) < len(h.kq) or len({c for c, _ in h.pv}) < len(h.pv):
-                problems.append("a block is given twice in one head")
         checks = [(self.keys in KEYS, f"keys one of {KEYS}"), (self.normalisation in NORMALISATIONS,
                   f"normalisation one of {NORMALISATIONS}"), (self.loss in LOSSES, f"loss one of {LOSSES}"),
                   (self.process in PROCESSES, f"process one of {PROCESSES}"),

@@ -78,12 +78,12 @@ def _matrices(desc, values: dict, d: int, h: int, wrt=None):
         B = block_matrix(s, values, d, wrt)
         for a in range(d):
             for b in range(d):
-                K[(r - 1) * d + a][(c - 1) * d + b] = B[a][b]
+                K[(r - 1) * d + a][(c - 1) * d + b] += B[a][b]  # a block given twice: the sum
     for c, s in head.pv:
         B = block_matrix(s, values, d, wrt)
         for a in range(d):
             for b in range(d):
-                V[a][(c - 1) * d + b] = B[a][b]
+                V[a][(c - 1) * d + b] += B[a][b]
     return K, V
 
 
