@@ -72,7 +72,7 @@ def entries(desc: Description, d) -> dict:
             count[s.name] = count.get(s.name, 0) + 1
     for (_, _, _, name), (diag, off) in parts.items():
         count[name] = count.get(name, 0) + (d if diag else 0) + (d * (d - 1) if off else 0)
-    return {p: count[p.base.label if isinstance(p, sp.Indexed) else p.name] for p in parameters(desc, d)}
+    return {p: count[str(p.base.label) if isinstance(p, sp.Indexed) else p.name] for p in parameters(desc, d)}
 
 
 def flow(desc: Description, law, d) -> dict:
