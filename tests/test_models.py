@@ -82,3 +82,17 @@ def test_the_api_and_its_check():
     assert {p["type"] for p in points} == {"minimum", "saddle"}
     with pytest.raises(UsageError, match="T ≥ 3"):
         m.loss(T=2)
+
+
+def test_the_command_line(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    run = [sys.executable, "-m", "mesaverify.cli", "model", str(EXAMPLES / "zheng_diagonal.toml"), "--law", "rademacher",
+           "--d", "2", "--T", "4", "--at", "a=1/2,b=3/2", "--json"]
+    out = json.loads(subprocess.run(run, capture_output=True, text=True, check=True).stdout)
+    assert out["loss_at"] == str(mv.model(EXAMPLES / "zheng_diagonal.toml", mv.laws.rademacher(d=2)).loss(T=4)
+                                 .subs({a: sp.Rational(1, 2), b: sp.Rational(3, 2)}))
+    bad = subprocess.run(run[:-3] + ["--at", "c=1"], capture_output=True, text=True)
+    assert bad.returncode == 2 and "not name=value" in bad.stderr
