@@ -7,7 +7,7 @@ import sympy as sp
 
 from mesaverify.checks.core.numeric import exact_comparison
 from mesaverify.checks.core.registry import Comparison, check
-from mesaverify.checks.models.common import hold, star_rows
+from mesaverify.checks.models.common import rows, star_rows
 from mesaverify.checks.models.variants import ONE_OVER_T, RESIDUAL, SECOND_ORDER, ZHENG, fixed_point
 from mesaverify.checks.zheng.common import EXACT_LAWS, HORIZONS, SYMBOLIC
 from mesaverify.derivations.models import derive
@@ -26,17 +26,10 @@ def derived(desc) -> sp.Tuple:
 
 def compare(desc, expr) -> Comparison:
     loss, da, db, ustar = expr
-    found = hold(desc, loss, {a: da, b: db}, LAWS, HORIZONS, seeds=(0,)).cases
-    rows_ = [(c["case"], c["derived"], c["numeric"]) for c in found]
-    rows_ = [(lbl, sp.Float(x, 50), sp.Float(y, 50)) for lbl, x, y in rows_]
-    rows_ += star_rows(desc, ustar, LAWS, HORIZONS)
-    return exact_comparison([(lbl, _mp(x), _mp(y)) for lbl, x, y in rows_], "(law, T) values of L, ∂L/∂a, ∂L/∂b and u*",
+    found = [row for spec in LAWS for row in rows(desc, loss, {a: da, b: db}, spec, HORIZONS, seeds=(0,))]
+    found += star_rows(desc, ustar, LAWS, HORIZONS)
+    return exact_comparison(found, "(law, T) values of L, ∂L/∂a, ∂L/∂b and u*",
                             "twin built from the description, phases averaged exactly")
-
-
-def _mp(v):
-    import mpmath
-    return v if isinstance(v, mpmath.mpf) else mpmath.mpf(str(v))
 
 
 def findings(desc):
