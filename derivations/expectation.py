@@ -111,25 +111,54 @@ def _extreme(expr: sp.Expr, time: tuple, lowest: bool) -> sp.Expr:
     return expr
 
 
-def _sign(expr: sp.Expr, horizon: dict) -> int | None:
-    """+1 if expr ≥ 0, −1 if expr < 0 for every value of the horizon symbols above their least
-    value (s + lo with s ≥ 1: the least value itself is not covered, see `expect`), else None."""
-    shifted = sp.expand(expr.subs({s: s + lo for s, lo in horizon.items()}))
-    if shifted.is_nonnegative:
-        return 1
-    if shifted.is_negative:
-        return -1
+class _Boundary(Exception):
+    """A condition decided for every value of `symbol` above its least value but not at it: the term is
+    split there (`_average`)."""
+
+    def __init__(self, symbol):
+        super().__init__(symbol)
+        self.symbol = symbol
+
+
+_ABOVE: dict = {}  # horizon symbol -> n ≥ 0 with symbol = least value + n
+
+
+def _shift(expr: sp.Expr, horizon: dict, above: dict | None = None) -> sp.Expr:
+    """expr with each horizon symbol written as its least value (plus above[symbol]) plus n ≥ 0."""
+    def n(s):
+        return _ABOVE.setdefault(s, sp.Dummy(f"n_{s.name}", integer=True, nonnegative=True))
+
+    above = above or {}
+    return sp.expand(expr.xreplace({s: n(s) + lo + above.get(s, 0) for s, lo in horizon.items()}))
+
+
+SPLITS = 4  # a condition may change truth value at the least SPLITS values of a horizon symbol
+
+
+def _decided(expr: sp.Expr, horizon: dict, judge):
+    """judge(expr) for every admissible value of the horizon symbols, from their least values on; None if it
+    varies above their least SPLITS values too.  Raises `_Boundary` where it varies only at those values."""
+    verdict = judge(_shift(expr, horizon))
+    present = [s for s in horizon if expr.has(s)]
+    if verdict is not None or not present:
+        return verdict
+    for offset in range(1, SPLITS + 1):
+        for s in present:
+            if judge(_shift(expr, horizon, {s: offset})) is not None:
+                raise _Boundary(s)
+        if judge(_shift(expr, horizon, dict.fromkeys(present, offset))) is not None:
+            raise _Boundary(present[0])
     return None
+
+
+def _sign(expr: sp.Expr, horizon: dict) -> int | None:
+    """+1 if expr ≥ 0, −1 if expr < 0 for every admissible value of the horizon symbols, else None."""
+    return _decided(expr, horizon, lambda e: 1 if e.is_nonnegative else -1 if e.is_negative else None)
 
 
 def _decide_zero(expr: sp.Expr, horizon: dict) -> bool | None:
     """True if expr vanishes identically, False if never (admissible horizons), None if sometimes."""
-    shifted = sp.expand(expr.subs({s: s + lo for s, lo in horizon.items()}))
-    if shifted.is_zero:
-        return True
-    if shifted.is_positive or shifted.is_negative:
-        return False
-    return None
+    return _decided(expr, horizon, lambda e: True if e.is_zero else False if (e.is_positive or e.is_negative) else None)
 
 
 def _primitive(con: sp.Expr, time) -> sp.Expr | None:
@@ -276,32 +305,51 @@ def expect_phases(terms: list[Term], horizon: dict, fixed: tuple = ()) -> list[t
     `fixed` indices (entries of a parameter matrix) never share a block, and
     name the block they are in.
     """
+    return [pair for term in terms for pair in _average(term, horizon, tuple(fixed))]
+
+
+def _average(term: Term, horizon: dict, fixed: tuple) -> list:
+    """The phase average of one term, exact for every admissible horizon.  Where a condition on the time
+    indices changes truth value only at the least value h₀ of a horizon symbol h, the term is averaged for
+    h ≥ h₀ + 1 and at h = h₀ (its ranges then finite in h), and the two are joined by δ_{h,h₀}."""
+    try:
+        return _average_term(term, horizon, fixed)
+    except _Boundary as edge:
+        h, least = edge.symbol, horizon[edge.symbol]
+        above = _average(term, {**horizon, h: least + 1}, fixed)
+        at = _average(term.subs({h: least}), {s: v for s, v in horizon.items() if s != h}, fixed)
+        delta = sp.KroneckerDelta(h, least)
+        return above + [(delta * c, blocks) for c, blocks in at] + [(-delta * c.subs(h, least).doit(), blocks)
+                                                                    for c, blocks in above]
+
+
+def _average_term(term: Term, horizon: dict, fixed: tuple) -> list:
+    """`_average` where no condition changes truth value at a least value (else `_Boundary`)."""
     out = []
-    for term in terms:
-        coords = term.coords()
-        for partition in (multiset_partitions(coords) if coords else [[]]):
-            heads = [[c for c in block if c in fixed] for block in partition]
-            if any(len(h) > 1 for h in heads):
-                continue
-            partition = [h + [c for c in block if c not in h] for h, block in zip(heads, partition)]
-            rep = {c: block[0] for block in partition for c in block}
-            merged = term.subs(rep)
-            exps = {}
-            for c, e in merged.phase:
-                exps[c] = exps.get(c, 0) + e
-            solved = _solve_deltas(merged.coeff, list(exps.values()), merged.time, horizon)
-            if solved is None:
-                continue
-            coeff, time = solved
-            for i, lo, hi in reversed(time):
-                coeff = _sum(coeff, i, lo, hi)
-            coeff = _canonical_sums(coeff)
-            powers = {}
-            for c, p, q in merged.x:
-                pp, qq = powers.get(c, (0, 0))
-                powers[c] = (pp + p, qq + q)
-            blocks = tuple(Block(c, *powers.get(c, (0, 0))) for c in (b[0] for b in partition))
-            out.append((sp.factor_terms(coeff), blocks))
+    coords = term.coords()
+    for partition in (multiset_partitions(coords) if coords else [[]]):
+        heads = [[c for c in block if c in fixed] for block in partition]
+        if any(len(h) > 1 for h in heads):
+            continue
+        partition = [h + [c for c in block if c not in h] for h, block in zip(heads, partition)]
+        rep = {c: block[0] for block in partition for c in block}
+        merged = term.subs(rep)
+        exps = {}
+        for c, e in merged.phase:
+            exps[c] = exps.get(c, 0) + e
+        solved = _solve_deltas(merged.coeff, list(exps.values()), merged.time, horizon)
+        if solved is None:
+            continue
+        coeff, time = solved
+        for i, lo, hi in reversed(time):
+            coeff = _sum(coeff, i, lo, hi)
+        coeff = _canonical_sums(coeff)
+        powers = {}
+        for c, p, q in merged.x:
+            pp, qq = powers.get(c, (0, 0))
+            powers[c] = (pp + p, qq + q)
+        blocks = tuple(Block(c, *powers.get(c, (0, 0))) for c in (b[0] for b in partition))
+        out.append((sp.factor_terms(coeff), blocks))
     return out
 
 
@@ -346,9 +394,7 @@ def sum_coordinates(averaged, law, d, fixed: dict | None = None) -> sp.Expr:
 def expect(terms: list[Term], law, d, horizon: dict, fixed: dict | None = None) -> sp.Expr:
     """E[Σ terms] over the phases of W and the law of x_1: the suite's one entry point.
 
-    Conditions on the horizon symbols are decided for values strictly above their least value
-    in `horizon` (t > 2 for [Z]'s context t): at the least value a condition can change truth
-    value.  Where that value is used, substitute it into the terms first (all ranges are then
-    finite and written out), as `derivations.zheng.loss.expect_over_contexts` does for t = 2.
-    """
+    Exact for every value of the horizon symbols from their least value in `horizon` on: where a condition
+    on the time indices holds at the least value h₀ only (or fails there only), the result carries the
+    difference at h₀ as a multiple of δ_{h,h₀} (`sum_over_t` sums such terms)."""
     return sp.expand(sum_coordinates(expect_phases(terms, horizon, tuple(fixed or ())), law, d, fixed))

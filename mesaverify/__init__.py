@@ -7,7 +7,8 @@ The library (each part imported on first use):
 - ``sander``: [S]'s derived losses and minima;
 - ``moments``: the moment symbols m2, m4, m6, m24, P0; ``substitute(expr, law)`` puts a law's moments in;
 - ``latex(expr)``: the paper-style LaTeX printer; ``lambdify(expr)``: a NumPy function of the parameters;
-- ``checks``: every claim as a check, ``checks.run(id)`` runs one.
+- ``checks``: every claim as a check, ``checks.run(id)`` runs one;
+- ``model(description, law)``: your own model from a description (``mesaverify.models``).
 
 >>> import mesaverify as mv
 >>> mv.zheng.limit(mv.laws.gaussian(d=5, sigma=1), T=4)
@@ -18,9 +19,10 @@ from __future__ import annotations
 import importlib
 
 __version__ = "0.2.0"
-__all__ = ["__version__", "laws", "zheng", "sander", "moments", "checks", "latex", "lambdify", "substitute"]
+__all__ = ["__version__", "laws", "zheng", "sander", "moments", "models", "checks", "latex", "lambdify", "substitute",
+           "model"]
 
-_SUBMODULES = ("laws", "zheng", "sander", "moments", "checks")
+_SUBMODULES = ("laws", "zheng", "sander", "moments", "models", "checks")
 
 
 def __getattr__(name):
@@ -30,6 +32,15 @@ def __getattr__(name):
         from mesaverify.moments import substitute
         return substitute
     raise AttributeError(f"module 'mesaverify' has no attribute {name!r}")
+
+
+def model(description, law=None):
+    """Your own model from a description (a `Description` or the path of its TOML file) and a law: ``.loss()``,
+    ``.flow()``, ``.conserved()``, ``.stationary()``, ``.latex()``, ``.check()``.
+    Example: ``mv.model("examples/models/zheng_residual.toml", mv.laws.rademacher(d=2)).loss(T=5)``."""
+    from mesaverify.models import model as _model
+
+    return _model(description, law)
 
 
 def latex(expr) -> str:

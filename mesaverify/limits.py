@@ -119,3 +119,28 @@ def sander_minima(setting: str, d: int, H: int, T: int) -> None:
     entry: bound their number (the values themselves are closed forms)."""
     printed = 2 * d * d if setting == "augmented" else d * d + 2 * H * d + T
     at_most("entries printed (M, A, B, p)", printed, PRINTED, "the minimiser and M are printed in full")
+
+
+# Models from descriptions: the squared error has (prediction terms)² products, each averaged over the
+# partitions of its coordinate indices; the twin's work grows with d, T and the terms too.
+MODEL_D = 4
+MODEL_TERMS = 64  # terms of one coordinate of the prediction (heads × W^PV blocks × W^KQ blocks)
+MODEL_CHECK_WORK = 2 * 10**5  # twin: support points × T² × terms × d³
+
+
+def _model_terms(desc) -> int:
+    return sum(sum(1 for _, s in h.pv if s.kind != "zero") * sum(1 for *_, s in h.kq if s.kind != "zero")
+               for h in desc.heads)
+
+
+def model(desc, d) -> None:
+    """A description at dimension d (an int, or the symbol d)."""
+    if isinstance(d, int):
+        at_most("d of a model", d, MODEL_D, "the sum over coordinate assignments grows like d^6")
+    at_most("prediction terms of a model", _model_terms(desc), MODEL_TERMS, "the squared error has their square")
+
+
+def model_check(desc, d: int, T: int) -> None:
+    """The twin's work for one horizon (support points counted as 2^d, the Rademacher law's)."""
+    at_most("twin work of a model check", 2**d * T * T * _model_terms(desc) * d**3, MODEL_CHECK_WORK,
+            "the twin multiplies trigonometric polynomials at 50 digits")

@@ -18,6 +18,8 @@ CHECKS = all_checks()
 CANNOT_ROUND_TRIP: dict[str, str] = {
     "Z.assumption4_1.gradients": "contains the generalised harmonic number H^{(2)}_{T-2} "
                                  "(Σ 1/s²), which parse_latex has no rule to read back",
+    **{f"Z.model.{name}": "contains the generalised harmonic number H^{(2)} (Σ 1/t²), which parse_latex has no "
+                          "rule to read back" for name in ("one_over_t", "second_order")},
     "Z.beyond4_1.closure": "a tuple of parameter-class names (k21.off, …), not an expression",
     "Z.beyond4_1.stationary": "holds CRootOf(p, 0), the real root of a quintic with no radical form, which "
                               "SymPy prints as \\operatorname{CRootOf} and parse_latex cannot read back",

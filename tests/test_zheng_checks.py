@@ -71,6 +71,9 @@ CORRUPTIONS = {
                               in_tuple(0, lambda e: e * sigma**2),  # the gap without its 1/σ²
                               lambda e: sp.Tuple(0, 0, 0)],  # the plotted lines taken as the limit
     "Z.mesa.one_step_gd": [lambda e: e * (1 + sp.Rational(1, 10**6)), lambda e: e.subs(T, T + 1)],
+    **{f"Z.model.{name}": [in_tuple(0, scale_first_term), in_tuple(1, lambda e: -e),
+                           in_tuple(2, lambda e: e.subs(T, T + 1)), in_tuple(3, lambda e: e * (1 + sp.Rational(1, 10**6)))]
+       for name in ("residual", "one_over_t", "second_order")},
 }
 
 

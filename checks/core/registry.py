@@ -138,11 +138,11 @@ def check(id: str, *, claim: str, reference: str, derive: Callable[[], sp.Basic]
 
 
 def all_checks() -> dict[str, Check]:
-    """Every check of both papers, by id, in the order the paper packages list them."""
-    from mesaverify.checks import sander, zheng
+    """Every check of both papers and of the models beyond them, by id, in the order the packages list them."""
+    from mesaverify.checks import models, sander, zheng
 
     checks = {}
-    for c in (*zheng.CHECKS, *sander.CHECKS):
+    for c in (*zheng.CHECKS, *sander.CHECKS, *models.CHECKS):
         if c.id in checks:
             raise ValueError(f"check id listed twice: {c.id}")
         checks[c.id] = c

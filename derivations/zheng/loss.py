@@ -28,26 +28,39 @@ def population_loss(family: dict, law, d, horizon=T) -> sp.Expr:
 
 
 def expect_over_contexts(terms, law, d, horizon=T, fixed=None) -> sp.Expr:
-    """Σ_{t=2}^{T−1} E[Σ terms]: the t = 2 term derived at t = 2, the others for symbolic t ≥ 3.
-
-    The expectation operator decides conditions on t for t above its least value 2; at t = 2 a
-    condition can hold that fails for every t ≥ 3 (it does when W^{PV} has off-diagonal entries).
-    """
-    at_two = expect([term.subs({t: 2}) for term in terms], law, d, HORIZON, fixed)
-    return sp.expand(at_two + sum_over_t(expect(terms, law, d, HORIZON, fixed), horizon, start=3))
+    """Σ_{t=2}^{T−1} E[Σ terms]: the expectation, exact for every t ≥ 2 (a condition that holds at t = 2 only
+    comes as a multiple of δ_{t,2}), summed over t."""
+    return sum_over_t(expect(terms, law, d, HORIZON, fixed), horizon)
 
 
 def sum_over_t(expr: sp.Expr, horizon=T, start=2) -> sp.Expr:
-    """Σ_{t=start}^{T−1} expr, term by term: Σ 1 = T − 2, Σ 1/(t−1) = H_{T−2}, … (start = 2)."""
+    """Σ_{t=start}^{T−1} expr, term by term: Σ 1 = T − 2, Σ 1/(t−1) = H_{T−2}, … (start = 2); a term
+    δ_{t,t₀} f(t) with start ≤ t₀ is f(t₀) (the sum reaches t₀ for every admissible horizon)."""
     sums = {}
     total = sp.Integer(0)
     for term in sp.Add.make_args(sp.expand(expr)):
+        deltas = [f for f in sp.Mul.make_args(term) if isinstance(f, sp.KroneckerDelta) and f.has(t)]
+        if deltas:
+            (delta,) = deltas
+            (at,) = sp.solve(delta.args[0] - delta.args[1], t)
+            if not (at.is_Integer and at >= start):
+                raise ValueError(f"{delta} lies outside the sum from t = {start}")
+            total += (term / delta).subs(t, at)
+            continue
         constant, varying = sp.factor(term).as_independent(t, as_Add=False)
         if varying not in sums:
-            s = sp.Dummy("s")  # s = t − 1 runs over start−1..T−2, where SymPy knows harmonic sums
-            sums[varying] = sp.summation(varying.subs(t, s + 1), (s, start - 1, horizon - 2))
+            sums[varying] = _closed_sum(varying, start, horizon)
         total += constant * sums[varying]
     return sp.expand(total)
+
+
+def _closed_sum(f: sp.Expr, start, horizon) -> sp.Expr:
+    """Σ_{t=start}^{T−1} f(t) in closed form: in s = t − 1 (Σ 1/(t−1) = H_{T−2}), else in t (Σ 1/t = H_{T−1} − …)."""
+    s = sp.Dummy("s")  # s = t − 1 runs over start−1..T−2, where SymPy knows harmonic sums of 1/(t − 1)
+    out = sp.summation(f.subs(t, s + 1), (s, start - 1, horizon - 2))
+    if out.has(sp.Sum, sp.lerchphi, sp.zeta, sp.polygamma):
+        out = sp.Add(*[sp.summation(part, (t, start, horizon - 1)) for part in sp.Add.make_args(sp.apart(f, t))])
+    return out
 
 
 @lru_cache(maxsize=None)

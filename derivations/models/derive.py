@@ -1,0 +1,131 @@
+"""From a description: the population loss (symbolic T; symbolic d where the law is exchangeable and the
+structure treats coordinates alike), the gradient-flow ODE of every free parameter, the quadratic quantities
+the flow conserves, and the stationary points with their types."""
+from __future__ import annotations
+
+import itertools
+from functools import lru_cache
+
+import sympy as sp
+
+from mesaverify.derivations.expectation import abs2, expect
+from mesaverify.derivations.models.description import Description, InvalidDescription
+from mesaverify.derivations.models.terms import error, least, parameter
+from mesaverify.derivations.zheng.beyond import _classified
+from mesaverify.derivations.zheng.loss import sum_over_t
+from mesaverify.derivations.zheng.symbols import T, t
+
+k = sp.Symbol("k", integer=True)  # the output coordinate
+STATIONARY_UNKNOWNS = 4  # the gradient system is solved up to this many unknowns (else stated, unsolved)
+
+
+def least_horizon(desc: Description) -> int:
+    """The least T for which the derived loss holds: the loss has a term, every symbolic position is admissible."""
+    if desc.loss == "last":
+        return least(desc)
+    return max(desc.start + 1, least(desc))
+
+
+def _scale(desc: Description) -> sp.Expr:
+    return sp.Rational(desc.scale.numerator, desc.scale.denominator)
+
+
+@lru_cache(maxsize=64)
+def loss(desc: Description, law, d) -> sp.Expr:
+    """L for symbolic T (T ≥ `least_horizon`): c Σ_{t=t0}^{T−1} E‖ŷ_t − x_{t+1}‖² or c E‖ŷ_T − x_{T+1}‖²."""
+    if not isinstance(d, int) and not (desc.exchangeable() and getattr(law, "exchangeable", False)):
+        raise InvalidDescription("symbolic d needs an exchangeable law and blocks a·I or g·J only")
+    c, first = _scale(desc), least(desc)
+    if desc.loss == "last":
+        return sp.expand(c * expect(abs2(error(desc, k, T), keep=(k,)), law, d, {T: first}))
+    prefix = sum(expect(abs2(error(desc, k, n), keep=(k,)), law, d, {}) for n in range(desc.start, first))
+    generic = expect(abs2(error(desc, k, t), keep=(k,)), law, d, {t: first, T: first + 1})
+    return sp.expand(c * (prefix + sum_over_t(generic, T, start=first)))
+
+
+def parameters(desc: Description, d) -> list[sp.Expr]:
+    """The free parameters in order: a; a[0..d−1] (diag); A[0, 0]..A[d−1, d−1] (dense)."""
+    out = []
+    for name, kind in desc.parameters().items():
+        if kind == "scalar":
+            out.append(parameter(name, kind))
+            continue
+        if not isinstance(d, int):
+            raise InvalidDescription(f"parameter {name} ({kind}) has one entry per coordinate: give d")
+        if kind == "diag":
+            out += [parameter(name, kind, m) for m in range(d)]
+        else:
+            out += [parameter(name, kind, r, c) for r in range(d) for c in range(d)]
+    return out
+
+
+def entries(desc: Description, d) -> dict:
+    """The number of matrix entries each parameter moves (all blocks, all heads): in a block, a·I and g·J parts
+    of one name move the diagonal unless their factors cancel there, g·J parts the d(d − 1) others likewise."""
+    count: dict = {}
+    parts: dict = {}
+    for matrix, h, block, s in desc.structures():
+        if s.kind in ("scalar", "ones"):
+            diag, off = parts.setdefault((matrix, h, block, s.name), [0, 0])
+            parts[(matrix, h, block, s.name)] = [diag + s.factor, off + (s.factor if s.kind == "ones" else 0)]
+        else:
+            count[s.name] = count.get(s.name, 0) + 1
+    for (_, _, _, name), (diag, off) in parts.items():
+        count[name] = count.get(name, 0) + (d if diag else 0) + (d * (d - 1) if off else 0)
+    return {p: count[str(p.base.label) if isinstance(p, sp.Indexed) else p.name] for p in parameters(desc, d)}
+
+
+def flow(desc: Description, law, d) -> dict:
+    """dθ/dτ = −(1/n_θ) ∂L/∂θ, n_θ the entries θ occupies: gradient flow on the entries of W^{KQ}, W^{PV}, on a
+    family the flow keeps (each entry of a·I moves with its own partial, (1/d) ∂L/∂a under exchangeability)."""
+    L = loss(desc, law, d)
+    return {p: sp.expand(-sp.diff(L, p) / n) for p, n in entries(desc, d).items()}
+
+
+def conserved(rates: dict, limit: int = 8) -> list[sp.Expr]:
+    """A basis of the quadratic forms Q(θ) with dQ/dτ = 0 along the flow `rates`, for every T and moment value."""
+    params = list(rates)
+    if len(params) > limit:
+        return []
+    pairs = list(itertools.combinations_with_replacement(params, 2))
+    cs = sp.symbols(f"q0:{len(pairs)}")
+    Q = sum(c * x * y for c, (x, y) in zip(cs, pairs))
+    rate = sp.expand(sum(sp.diff(Q, p) * rates[p] for p in params))
+    atoms = {e: sp.Dummy() for e in rate.atoms(sp.harmonic, sp.Sum, sp.Indexed) if not e.has(*params)}
+    numerator = sp.expand(sp.fraction(sp.together(rate.xreplace(atoms)))[0])
+    gens = sorted(numerator.free_symbols - set(cs), key=str)
+    equations = sp.Poly(numerator, *gens).coeffs() if gens else [numerator]
+    matrix, _ = sp.linear_eq_to_matrix(equations, cs)
+    out = []
+    for vector in matrix.nullspace():
+        q = sp.expand(sum(v * x * y for v, (x, y) in zip(vector, pairs)))
+        out.append(sp.expand(q / sp.Poly(q, *params).LC()))
+    return out
+
+
+def stationary(L: sp.Expr, params: list) -> dict:
+    """The stationary points of L in `params`: solved (with loss and type) when the system is small, else the
+    system itself with its numbers of equations and unknowns.  Points on a curve (a parameter left free) are
+    typed at 1 for the free parameters; a type needing signs of symbols (T, moments) is "undetermined"."""
+    grad = [sp.expand(sp.diff(L, p)) for p in params]
+    system = {"equations": grad, "unknowns": len(params)}
+    if len(params) > STATIONARY_UNKNOWNS:
+        return {"solved": False, **system}
+    hessian = sp.hessian(L, params)
+    lam = sp.Dummy("lambda")
+    points = []
+    for solution in sp.solve(grad, params, dict=True):
+        point = {p: sp.factor(solution.get(p, p)) for p in params}
+        free = {p: 1 for p in params if p not in solution}
+        value = sp.factor(sp.simplify(L.subs(point)))
+        at = {p: v.subs(free) for p, v in point.items()}
+        if any(v.has(sp.zoo, sp.nan) for v in at.values()):
+            at = point  # a curve through a pole at 1: typed where it stands
+        coeffs = hessian.subs(at).charpoly(lam).all_coeffs()
+        if all(sp.sympify(c).is_number for c in coeffs):
+            typed = _classified(point, value, coeffs)
+        else:
+            typed = {"point": point, "loss": value, "type": "undetermined", "zero_eigenvalues": None}
+        typed["curve"] = sorted(str(p) for p in free)
+        points.append(typed)
+    return {"solved": True, "points": points, **system}

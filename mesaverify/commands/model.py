@@ -1,0 +1,97 @@
+"""`mesaverify model FILE.toml`: your own model from a description — loss, value at a point, flow, conserved
+quantities, stationary points, and (--check) the generic check against the numeric twin."""
+from __future__ import annotations
+
+import re
+
+import sympy as sp
+
+from mesaverify import jsonio, models, numbers
+from mesaverify.commands.lawargs import add_law_arguments, law_from_args
+from mesaverify.errors import UsageError
+
+MAX_AT = 64  # parameters in --at
+
+
+def register(sub) -> None:
+    """Add `model` to the subcommands."""
+    p = sub.add_parser("model", help="loss, flow and stationary points of a model described in a TOML file")
+    p.add_argument("file", help="the model description (TOML; see examples/models)")
+    add_law_arguments(p, horizon=False)
+    p.add_argument("--T", type=int, help="a number T (default: symbolic T)")
+    p.add_argument("--at", help="parameter values, e.g. a=1/2,b=3/2 (diag/dense entries as b[0]=1, B[0,1]=2)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--check", action="store_true", help="hold the derived loss and gradient against the numeric twin")
+    p.set_defaults(run=run)
+
+
+def _point(text: str, params: list) -> dict:
+    """--at: name=value pairs separated by commas (commas inside [..] belong to the name)."""
+    names = {str(p).replace(", ", ","): p for p in params}
+    pairs = [x for x in re.split(r",(?![^\[]*\])", text) if x.strip()]
+    if len(pairs) > MAX_AT:
+        raise UsageError(f"--at: {len(pairs)} values; at most {MAX_AT} are read")
+    out = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        name = name.strip().replace(" ", "")
+        if not sep or name not in names:
+            raise UsageError(f"--at: {pair.strip()!r} is not name=value for a parameter of the model ({', '.join(names)})")
+        v = numbers.real(numbers.parse(value.strip(), f"--at {name}"), f"--at {name}")
+        out[names[name]] = sp.Rational(v.numerator, v.denominator)
+    return out
+
+
+def run(args) -> int:
+    """Print (or --json) the derived results of the description."""
+    desc = models.load(args.file)
+    spec = law_from_args(args)
+    m = models.model(desc, spec)
+    loss = m.loss()
+    result = {"model": desc.name, "law": spec.label(), "d": spec.d, "T": args.T if args.T is not None else "T",
+              "least_T": m.least_T(), "loss": str(loss)}
+    at = _point(args.at, m.parameters()) if args.at else None
+    value = m.loss(args.T) if args.T is not None else loss
+    if at is not None:
+        exact = sp.nsimplify(value.xreplace(at)) if not value.xreplace(at).free_symbols else value.xreplace(at)
+        result["loss_at"] = str(sp.expand(exact))
+        result["loss_at_float"] = float(sp.N(exact, 30)) if not exact.free_symbols else None
+    result["flow"] = {str(p): str(v) for p, v in m.flow(args.T).items()}
+    result["conserved"] = [str(q) for q in m.conserved()]
+    stationary = m.stationary(args.T)
+    if stationary.get("solved"):
+        result["stationary"] = [{"point": {str(p): str(v) for p, v in s["point"].items()}, "loss": str(s["loss"]),
+                                 "type": s["type"], "curve": s["curve"]} for s in stationary["points"]]
+    else:
+        result["stationary"] = {"solved": False, "unknowns": len(m.parameters()),
+                                "why": stationary.get("why", "more unknowns than are solved")}
+    if args.check:
+        comparison = m.check((args.T,) if args.T is not None else None)
+        result["check"] = {"passed": comparison.passed, "max_error": float(comparison.max_error),
+                           "tolerance": float(comparison.tolerance), "evidence": comparison.evidence}
+    if args.json:
+        print(jsonio.dumps(result))
+    else:
+        _print(result)
+    return 0 if not args.check or result["check"]["passed"] else 1
+
+
+def _print(result: dict) -> None:
+    print(f"{result['model']}  [{result['law']}, T = {result['T']}; the loss holds for T ≥ {result['least_T']}]")
+    print(f"L = {result['loss']}")
+    if "loss_at" in result:
+        approx = f" ≈ {result['loss_at_float']:.15g}" if result["loss_at_float"] is not None else ""
+        print(f"L at the point = {result['loss_at']}{approx}")
+    for p, v in result["flow"].items():
+        print(f"d{p}/dτ = {v}")
+    for q in result["conserved"]:
+        print(f"conserved: {q}")
+    if isinstance(result["stationary"], list):
+        for s in result["stationary"]:
+            curve = f" (a curve in {', '.join(s['curve'])})" if s["curve"] else ""
+            print(f"stationary: {s['point']}  L = {s['loss']}  {s['type']}{curve}")
+    else:
+        print(f"stationary points: not solved ({result['stationary']['why']})")
+    if "check" in result:
+        c = result["check"]
+        print(f"check: {'pass' if c['passed'] else 'FAIL'}  max_error {c['max_error']:.3e} (tolerance {c['tolerance']:.0e})")

@@ -1,0 +1,1 @@
+"""Numeric twins of model descriptions: the described model built from its definition, no derivation."""

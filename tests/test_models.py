@@ -1,0 +1,98 @@
+"""Model descriptions: the TOML files, one path with the hand-built families, and the API."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import sympy as sp
+
+import mesaverify as mv
+from mesaverify import models
+from mesaverify.checks.models import variants
+from mesaverify.checks.zheng.common import SKEWED, SYMBOLIC
+from mesaverify.derivations.models import derive
+from mesaverify.derivations.sander import augmented
+from mesaverify.derivations.sander.symbols import g
+from mesaverify.derivations.zheng import beyond, flow
+from mesaverify.derivations.zheng import loss as zloss
+from mesaverify.derivations.zheng.symbols import a, b, d
+from mesaverify.errors import UsageError
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "models"
+
+
+def example(name):
+    return models.load(EXAMPLES / f"{name}.toml")
+
+
+def test_the_variant_files_state_the_checked_descriptions():
+    assert example("zheng_diagonal") == variants.ZHENG
+    for name, desc in variants.VARIANTS.items():
+        assert example(f"zheng_{name}") == desc
+
+
+@pytest.mark.parametrize("text, message", [
+    ('[token]\nblocks = ["x[t]"]\ncolour = 1', "unknown key"),
+    ('[token]\nblocks = ["x[t+1]"]', "token block"),
+    ('[token]\nblocks = ["x[t]"]\n[loss]\nscale = "1e99999"', "exponent"),
+    ('[token]\nblocks = ["x[t]"]\n[[heads]]\nkq = [{ block = [2, 1], kind = "scalar", name = "a" }]', "outside"),
+    ('[token]\nblocks = ["x[t]"]\n[[heads]]\npv = [{ block = 1, kind = "magic", name = "a" }]', "kind"),
+    ('[token]\nblocks = ["x[t]"]\n[loss]\nscale = "sqrt(2)"', "sqrt"),
+])
+def test_descriptions_are_read_strictly(text, message):
+    with pytest.raises(UsageError, match=message):
+        models.parse(text)
+
+
+def test_one_path_zheng_diagonal_and_per_coordinate():
+    """The hand-built families and their descriptions give identical expressions."""
+    assert sp.expand(derive.loss(example("zheng_diagonal"), SYMBOLIC, d) - zloss.diagonal_loss(SYMBOLIC, d)) == 0
+    da, db = flow.flow_equations(SYMBOLIC, d)
+    rates = derive.flow(example("zheng_diagonal"), SYMBOLIC, d)
+    assert sp.expand(rates[a] - da) == 0 and sp.expand(rates[b] - db) == 0
+    law = SKEWED.exact()
+    assert sp.expand(derive.loss(example("zheng_per_coordinate"), law, 2) - zloss.per_coordinate_loss(law, 2)) == 0
+
+
+@pytest.mark.slow
+def test_one_path_zheng_beyond():
+    """[Z] §4.3's closed family: loss and flow of every class, from the description."""
+    desc = example("zheng_beyond")
+    names = {beyond.parameter("k21", "off"): sp.Symbol("a_off", real=True),
+             beyond.parameter("v1", "off"): sp.Symbol("b_off", real=True)}
+    old = beyond.reduced_loss(SYMBOLIC, d).xreplace(names)
+    assert sp.expand(derive.loss(desc, SYMBOLIC, d) - old) == 0
+    rates = derive.flow(desc, SYMBOLIC, d)
+    for p, rate in beyond.flow_equations(SYMBOLIC, d).items():
+        assert sp.expand(rates[names.get(p, p)] - rate.xreplace(names)) == 0
+
+
+def test_one_path_sander_augmented():
+    """[S] §3.1 on A = aI, B = bI: the description's loss is the hand-built scalar loss at g = ab."""
+    new = derive.loss(example("sander_augmented"), SYMBOLIC, d)
+    aa, bb = sp.Symbol("a", real=True), sp.Symbol("b", real=True)
+    assert sp.expand(new.subs(aa, g / bb) - augmented.scalar_loss(SYMBOLIC, d)) == 0
+
+
+def test_the_api_and_its_check():
+    m = mv.model(EXAMPLES / "zheng_residual.toml", mv.laws.rademacher(d=2))
+    assert m.conserved() == [a**2 - b**2]
+    assert m.check().passed
+    points = m.stationary(T=5)["points"]
+    assert {p["type"] for p in points} == {"minimum", "saddle"}
+    with pytest.raises(UsageError, match="T ≥ 3"):
+        m.loss(T=2)
+
+
+def test_the_command_line(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    run = [sys.executable, "-m", "mesaverify.cli", "model", str(EXAMPLES / "zheng_diagonal.toml"), "--law", "rademacher",
+           "--d", "2", "--T", "4", "--at", "a=1/2,b=3/2", "--json"]
+    out = json.loads(subprocess.run(run, capture_output=True, text=True, check=True).stdout)
+    assert out["loss_at"] == str(mv.model(EXAMPLES / "zheng_diagonal.toml", mv.laws.rademacher(d=2)).loss(T=4)
+                                 .subs({a: sp.Rational(1, 2), b: sp.Rational(3, 2)}))
+    bad = subprocess.run(run[:-3] + ["--at", "c=1"], capture_output=True, text=True)
+    assert bad.returncode == 2 and "not name=value" in bad.stderr
