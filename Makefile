@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 BASE   := $(VENV)/.installed-base
 STAMP  := $(VENV)/.installed
 
-.PHONY: verify test fuzz bench figures latex pdf selftest clean
+.PHONY: verify test test-slow fuzz bench figures latex pdf selftest clean
 
 # verify needs the package alone; every other target the test extras too
 $(BASE): pyproject.toml
@@ -21,8 +21,14 @@ $(STAMP): pyproject.toml
 verify: $(BASE)
 	$(VENV)/bin/mesaverify verify
 
+# make test: ruff, then every test but those marked slow (the costly checks' corruptions and read-backs, builds);
+# make test-slow runs those
 test: $(STAMP)
-	HYPOTHESIS_PROFILE=ci $(PY) -m pytest -q -n auto
+	$(VENV)/bin/ruff check .
+	HYPOTHESIS_PROFILE=ci $(PY) -m pytest -q -n auto -m "not slow"
+
+test-slow: $(STAMP)
+	HYPOTHESIS_PROFILE=ci $(PY) -m pytest -q -n auto -m slow
 
 # FUZZ_EXAMPLES (default 1600) sets the examples of a property of unit cost; about 1.1·10^4 examples in all
 fuzz: $(STAMP)

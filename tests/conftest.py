@@ -10,6 +10,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, settings
 
 settings.register_profile(
@@ -35,7 +36,8 @@ def _count(observation):
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "fuzz: Hypothesis properties that `make fuzz` runs at length")
-    config.addinivalue_line("markers", "slow: tests of more than ~10 s (builds, full runs); `-m 'not slow'` skips them")
+    config.addinivalue_line("markers", "slow: tests of more than ~10 s (builds, full runs, the costly checks' corruptions "
+                            "and read-backs); `make test` skips them, `make test-slow` runs them")
     if not FUZZ:
         return
     # the observability callback interface (Hypothesis >= 6.137; pinned below 7 in pyproject.toml)
@@ -63,3 +65,19 @@ def pytest_terminal_summary(terminalreporter):
     terminalreporter.write_line(
         f"fuzz: {total['passed']} examples passed, {total['failed']} failed, {total['gave_up']} rejected by "
         f"assume() in {time.perf_counter() - _start:.0f} s (FUZZ_EXAMPLES={settings.default.max_examples})")
+
+
+# tests that hold a costly check (cost tag "slow") to more than passing once: its corruptions, its LaTeX read-back
+KEEP_FOR_SLOW_CHECKS = ("test_check_passes", "test_check_passes_on_derivation", "test_checks_pass")
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m deselects by marker
+def pytest_collection_modifyitems(config, items):
+    """Mark slow every test of a costly check beyond its passing run: the registry's cost tags decide."""
+    from mesaverify.checks.core.registry import all_checks
+
+    slow = {cid for cid, c in all_checks().items() if c.cost == "slow"}
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if getattr(item, "originalname", None) not in KEEP_FOR_SLOW_CHECKS and slow & {v for v in params.values() if isinstance(v, str)}:
+            item.add_marker("slow")

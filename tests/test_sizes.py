@@ -14,7 +14,7 @@ from mesaverify.cli import main
 from mesaverify.derivations.sander import closed as sclosed
 from mesaverify.numerics.sander import augmented as naug
 
-GUARD = 20  # seconds
+GUARD = 60  # seconds: a hang detector on a shared machine, not a speed target (make bench holds those)
 
 
 @pytest.fixture(autouse=True)

@@ -27,7 +27,7 @@ from mesaverify.numerics.sander import augmented as naug
 from mesaverify.numerics.sander.augmented import loss_and_gradient
 
 
-@check("S.aug.loss", kinds=("exact",), reference="[S] §3 (augmented tokens), population loss",
+@check("S.aug.loss", kinds=("exact",), cost="slow", reference="[S] §3 (augmented tokens), population loss",
        claim="With augmented tokens the population loss L = E‖ŝ_{T+1} − s_{T+1}‖² is an explicit function of "
              "A, B, P and the moments of s_1, for symbolic T (general complex A, B; here d = 2, a skewed "
              "finite law of s_1, P a 3-4-5 rotation).",

@@ -58,7 +58,7 @@ def _gradient_tuple():
     return sp.Tuple(*[grads[c] for c in CLASSES])
 
 
-@check("Z.assumption4_1.gradients", kinds=("exact",), reference="[Z] Assumption 4.1, Theorem 4.1 (proof: off-diagonal gradients)",
+@check("Z.assumption4_1.gradients", kinds=("exact",), cost="slow", reference="[Z] Assumption 4.1, Theorem 4.1 (proof: off-diagonal gradients)",
        claim="The gradient of every entry of W^{KQ} and W^{PV} at a point (a, b) of the diagonal family, for "
              "symbolic d and T, in terms of mixed moments of x_1 (exchangeable laws).",
        derive=_gradient_tuple)
