@@ -76,21 +76,20 @@ def _symbolic(law, d) -> bool:
 
 
 def _size(coeffs: dict, horizon) -> sp.Expr:
-    """|G| at a_k = b_k = 1 and T = horizon."""
-    return _at_one(sp.Add(*[v * f for (_, f), v in coeffs.items()]), horizon)
+    """G at a_k = b_k = 1 and T = horizon (complex where the law is)."""
+    value = sp.Add(*[v * f for (_, f), v in coeffs.items()])
+    return at_horizon(value, horizon, T, sp.simplify) if horizon is not T else sp.expand(value)
 
 
-def _at_one(expr: sp.Expr, horizon) -> sp.Expr:
-    """|expr| at every parameter 1 (a, b, a_k, b_k) and T = horizon (the functions of T are real)."""
-    value = expr.subs({x: 1 for x in expr.atoms(sp.Indexed)}).subs({s: 1 for s in expr.free_symbols - {T}})
-    value = at_horizon(value, horizon, T, sp.simplify) if horizon is not T else sp.expand(value)
-    re, im = (sp.Add(*[sp.re(c) * f for f, c in _split(value)]), sp.Add(*[sp.im(c) * f for f, c in _split(value)]))
-    return sp.sqrt(sp.factor(re) ** 2 + sp.factor(im) ** 2) if im != 0 else (sp.Abs(re) if re.is_number else re)
-
-
-def _split(value: sp.Expr) -> list:
-    """value as [(function of T, number), ...]."""
-    return [term.as_independent(T, *value.atoms(sp.harmonic), as_Add=False)[::-1] for term in sp.Add.make_args(value)]
+def modulus(value) -> sp.Expr:
+    """|G| of a gradient value (a number, or an expression in T whose functions of T are real)."""
+    value = sp.sympify(value)
+    parts = [term.as_independent(T, *value.atoms(sp.harmonic), as_Add=False) for term in sp.Add.make_args(value)]
+    re = sp.Add(*[sp.re(c) * f for c, f in parts])
+    im = sp.Add(*[sp.im(c) * f for c, f in parts])
+    if im == 0:
+        return sp.Abs(re) if re.is_number else re
+    return sp.sqrt(sp.factor(re) ** 2 + sp.factor(im) ** 2)
 
 
 def _entries(d: int, same: bool) -> list:
@@ -154,8 +153,8 @@ def _failing(verdict: dict, horizon) -> str:
     text += f" (and {more} other identit{'y' if more == 1 else 'ies'})" if more else ""
     sizes = verdict["gradient_at_a=b=1"]
     if sizes:
-        where, size = max(sizes.items(), key=lambda kv: _magnitude(kv[1]))
-        text += f"; off-family gradient |∂L/∂{where}| = {size} at a = b = 1{_at(horizon)}"
+        where, size = max(sizes.items(), key=lambda kv: _magnitude(modulus(kv[1])))
+        text += f"; off-family gradient |∂L/∂{where}| = {modulus(size)} at a = b = 1{_at(horizon)}"
     return text
 
 
@@ -179,7 +178,7 @@ def _per_coordinate(law, d: int, horizon, masked: bool) -> tuple[tuple | None, s
         found = pc.coefficients(pc.entry_pieces(block, same), law, roles, _entries(d, same), stop_after=1)
         for entry, coeffs in found.items():
             return None, (f"nor the per-coordinate family diag(a_k), diag(b_k): ∂L/∂{block}[{entry[0]},{entry[-1]}] = "
-                          f"{sp.factor(pc.as_expr(coeffs))} ≠ 0 on it (|G| = {_size(coeffs, horizon)} at a_k = b_k = 1"
+                          f"{sp.factor(pc.as_expr(coeffs))} ≠ 0 on it (|G| = {modulus(_size(coeffs, horizon))} at a_k = b_k = 1"
                           f"{_at(horizon)})")
     on = _on_family(law, d, lambda pieces: pieces)
     limits = []

@@ -114,6 +114,13 @@ class _Support:
             self._powers[key] = out
         return self._powers[key]
 
+    def row(self, s: int, p: int, q: int) -> list:
+        """[x_c^p x̄_c^q for every coordinate c] at support point s (cached)."""
+        key = ("row", s, p, q)
+        if key not in self._powers:
+            self._powers[key] = [self.power(s, c, p, q) for c in range(self.d)]
+        return self._powers[key]
+
     def total(self, s: int, p: int, q: int):
         """Σ over every coordinate c of x^p x̄^q at support point s (cached)."""
         key = (s, None, p, q)
@@ -156,13 +163,12 @@ def _anonymous_sum(blocks, s: int, taken, support: _Support):
 
 
 def _entry_sums(pieces, support: _Support, roles: tuple, entry: tuple) -> dict:
-    """{(piece index, monomial): exact sum over the support and the coordinate assignments} for one entry."""
+    """{(piece index, assignment of its named blocks): exact sum over the support} for one entry."""
     pinned = dict(zip(roles, entry))
     bucket: dict = {}
+    single: dict = {}  # pieces with one named block: piece index → sum per coordinate
     for idx, piece in enumerate(pieces):
-        fixed = [b for b in piece.blocks if b[0] in pinned]
-        named = [b for b in piece.blocks if b[0] not in pinned and any(b[0] == s for _, s, _ in piece.params)]
-        anonymous = [b for b in piece.blocks if b not in fixed and b not in named]
+        fixed, named, anonymous = _kinds(piece, pinned)
         powered = all(p + q > 0 for _, p, q in piece.blocks)
         points = range(len(support.points))
         if powered:  # only points non-zero at every pinned coordinate contribute
@@ -177,16 +183,36 @@ def _entry_sums(pieces, support: _Support, roles: tuple, entry: tuple) -> dict:
             if base == support.zero:
                 continue
             candidates = [c for c in (support.nonzero[s] if powered else range(support.d)) if c not in entry]
+            if len(named) == 1 and not anonymous:  # the common case, written out
+                row, acc = support.row(s, *named[0][1:]), single.setdefault(idx, [support.zero] * support.d)
+                for c in candidates:
+                    acc[c] = acc[c] + base * row[c]
+                continue
             for assignment in itertools.permutations(candidates, len(named)):
                 value = base
-                for (index, p, q), c in zip(named, assignment):
+                for (_, p, q), c in zip(named, assignment):
                     value = value * support.power(s, c, p, q)
                 if anonymous:
                     value = value * _anonymous_sum(anonymous, s, set(entry) | set(assignment), support)
-                where = pinned | {b[0]: c for b, c in zip(named, assignment)}
-                key = (idx, tuple(sorted((name, where.get(index), e) for name, index, e in piece.params)))
+                key = (idx, assignment)
                 bucket[key] = bucket.get(key, support.zero) + value
+    for idx, acc in single.items():
+        bucket.update({(idx, (c,)): v for c, v in enumerate(acc) if v != support.zero})
     return bucket
+
+
+def _kinds(piece: Piece, pinned: dict) -> tuple[list, list, list]:
+    """The piece's blocks: pinned to the entry, named by a parameter (assigned one by one), and the rest
+    (summed at each support point)."""
+    fixed = [b for b in piece.blocks if b[0] in pinned]
+    named = [b for b in piece.blocks if b[0] not in pinned and any(b[0] == s for _, s, _ in piece.params)]
+    return fixed, named, [b for b in piece.blocks if b not in fixed and b not in named]
+
+
+def _monomial(piece: Piece, pinned: dict, assignment: tuple) -> tuple:
+    """((name, coordinate, exponent), ...), sorted: the piece's parameters at the assignment."""
+    where = pinned | {b[0]: c for b, c in zip(_kinds(piece, pinned)[1], assignment)}
+    return tuple(sorted((name, where.get(index), e) for name, index, e in piece.params))
 
 
 def collapsed(pieces) -> tuple[Piece, ...]:
@@ -211,10 +237,11 @@ def coefficients(pieces, law, roles: tuple, entries, stop_after: int | None = No
     out = {}
     for entry in entries:
         total: dict = {}
-        for (idx, monomial), value in _entry_sums(pieces, support, roles, entry).items():
+        for (idx, assignment), value in _entry_sums(pieces, support, roles, entry).items():
             if value == support.zero:
                 continue
             piece = pieces[idx]
+            monomial = _monomial(piece, dict(zip(roles, entry)), assignment)
             number = support.exact(value, sum(p + q for _, p, q in piece.blocks))
             for function, coeff in piece.weight:
                 key = (monomial, function)
