@@ -226,3 +226,18 @@ def test_help_lists_the_exit_codes(capsys):
         main(["--help"])
     out = capsys.readouterr().out
     assert all(f"\n  {code} " in out for code in (0, 1, 2, 3, 130))
+
+
+def test_a_law_not_exchangeable_that_keeps_the_diagonal_family():
+    """x_1 ∈ {(1, 1), (1, −1)}: not exchangeable, yet every off-family gradient vanishes on aI, bI and the
+    coordinates share one gradient; the population flow stays diagonal and ab ends at the derived limit."""
+    law = Discrete(((1, 1), (1, -1)), (R(1, 2), R(1, 2)))
+    assert not law.exchangeable
+    found = invariance.family(law, 2, 6)
+    assert found.name == "diagonal"
+    limit = mv.zheng.limit(mv.laws.discrete([[1, 1], [1, -1]], ["1/2", "1/2"]), T=6)
+    run = integrate(np.array([[1, 1], [1, -1]], dtype=complex), np.array([0.5, 0.5]), 6,
+                    *diagonal_init(2, 0.5, 1.5), np.array([0.0, 60.0]), rtol=1e-10)
+    assert (run.a() * run.b()).real[-1] == pytest.approx([float(limit)] * 2, rel=1e-7)
+    K, V = run.K[-1], run.V[-1]
+    assert abs(K[2, 1]) + abs(K[3, 0]) + abs(V[0, 1]) + abs(V[1, 0]) == 0

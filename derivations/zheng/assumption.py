@@ -148,7 +148,7 @@ def assumption_4_1(law: Law, d: int, horizon) -> dict:
         g = sp.expand(with_moments(at_dimension(g, d, DIM), law))
         if (kind, d) != ("off", 1) and g != 0:  # |G| is reported at a = b = 1 and the given T
             sizes[f"{blk}.{kind}"] = at_horizon(g.subs({a: 1, b: 1}), horizon, T)
-    return {"holds": not violations, "violations": violations,
+    return {"holds": not violations, "violations": violations, "sizes": sizes,
             "gradient_at_a=b=1": {k: str(v) for k, v in sizes.items()},
             "max_gradient_at_a=b=1": _largest(sizes.values())}
 

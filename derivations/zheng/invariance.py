@@ -83,7 +83,6 @@ def _size(coeffs: dict, horizon) -> sp.Expr:
 
 def modulus(value) -> sp.Expr:
     """|G| of a gradient value (a number, or an expression in T whose functions of T are real)."""
-    value = sp.sympify(value)
     parts = [term.as_independent(T, *value.atoms(sp.harmonic), as_Add=False) for term in sp.Add.make_args(value)]
     re = sp.Add(*[sp.re(c) * f for c, f in parts])
     im = sp.Add(*[sp.im(c) * f for c, f in parts])
@@ -125,7 +124,8 @@ def diagonal_nonexchangeable(law, d: int, horizon, masked: bool = False) -> dict
             if c and diff != 0:
                 violations.append({"identity": f"∂L/∂{block}[{c},{c}] − ∂L/∂{block}[0,0] = 0",
                                    "value": str(sp.factor(diff))})
-    return {"holds": not violations, "violations": violations, "gradient_at_a=b=1": {k: str(v) for k, v in sizes.items()}}
+    return {"holds": not violations, "violations": violations, "sizes": sizes,
+            "gradient_at_a=b=1": {k: str(v) for k, v in sizes.items()}}
 
 
 def diagonal(law, d, horizon, masked: bool = False) -> dict:
@@ -133,10 +133,10 @@ def diagonal(law, d, horizon, masked: bool = False) -> dict:
     from mesaverify.derivations.zheng.assumption import assumption_4_1
 
     if _symbolic(law, d):
-        return {"holds": True, "violations": [], "gradient_at_a=b=1": {}, "assumed": True}
+        return {"holds": True, "violations": [], "sizes": {}, "gradient_at_a=b=1": {}, "assumed": True}
     if law.exchangeable:
         if masked:  # the masked entries are the only ones whose gradient the derivation finds non-zero
-            return {"holds": True, "violations": [], "gradient_at_a=b=1": {}}
+            return {"holds": True, "violations": [], "sizes": {}, "gradient_at_a=b=1": {}}
         return assumption_4_1(law, d, horizon)
     return diagonal_nonexchangeable(law, d, horizon, masked)
 
@@ -151,7 +151,7 @@ def _failing(verdict: dict, horizon) -> str:
     text = f"Assumption 4.1 fails for this law: {identity} is violated, the value is {first['value']}"
     more = len(verdict["violations"]) - 1
     text += f" (and {more} other identit{'y' if more == 1 else 'ies'})" if more else ""
-    sizes = verdict["gradient_at_a=b=1"]
+    sizes = verdict["sizes"]  # G at a = b = 1, expressions
     if sizes:
         where, size = max(sizes.items(), key=lambda kv: _magnitude(modulus(kv[1])))
         text += f"; off-family gradient |∂L/∂{where}| = {modulus(size)} at a = b = 1{_at(horizon)}"
