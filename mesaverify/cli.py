@@ -13,7 +13,16 @@ import os
 import sys
 
 from mesaverify import __version__
-from mesaverify.errors import RunFailed, UsageError
+from mesaverify.errors import OutsideHypotheses, RunFailed, UsageError
+
+EPILOG = """exit codes:
+  0    a result (its hypotheses checked for the input given)
+  1    a run that failed: a failing check or mutant, training that diverged (simulate prints the
+       epoch and the loss history so far), output closed or full, memory exhausted, an internal error
+  2    malformed input (also a moment vector lacking a moment the check needs)
+  3    well-formed input outside the hypotheses of the result asked for: the line on stderr names the
+       hypothesis that fails (e.g. an identity of Assumption 4.1 and the off-family gradient)
+  130  interrupted"""
 
 # One module per subcommand group; each adds its parsers in `register(subparsers)`.
 COMMAND_MODULES = (
@@ -35,7 +44,8 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     """The parser of every subcommand."""
-    parser = _Parser(prog="mesaverify", description=__doc__.splitlines()[0])
+    parser = _Parser(prog="mesaverify", description=__doc__.splitlines()[0], epilog=EPILOG,
+                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"mesaverify {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     for name in COMMAND_MODULES:
@@ -94,6 +104,9 @@ def main(argv: list[str] | None = None) -> int:
         except (UsageError, InvalidLaw) as err:  # bad input, also when found deep in a derivation
             _say(f"mesaverify: error: {err}")
             return 2
+        except OutsideHypotheses as err:  # well-formed input, but the result asked for does not apply to it
+            _say(f"mesaverify: outside the hypotheses: {err}")
+            return 3
     except RunFailed as err:
         _say(f"mesaverify: error: {err}")
         return 1

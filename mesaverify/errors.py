@@ -1,4 +1,8 @@
-"""The errors a user sees, each one line: bad input (exit 2) and a run that failed (exit 1)."""
+"""The errors a user sees, each one line: bad input (exit 2), a run that failed (exit 1) and well-formed input
+outside the hypotheses of the result asked for (exit 3, `OutsideHypotheses`, raised by the derivations)."""
+from mesaverify.derivations.hypotheses import OutsideHypotheses
+
+__all__ = ["OutsideHypotheses", "RunFailed", "UsageError"]
 
 
 class UsageError(Exception):

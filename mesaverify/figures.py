@@ -36,7 +36,7 @@ from mesaverify.derivations.zheng.symbols import b0 as B0
 from mesaverify.derivations.zheng.symbols import t as T_SYM
 from mesaverify.derivations.zheng.symbols import tau
 from mesaverify.numerics import figures as fig
-from mesaverify.numerics.zheng.sweep import sweep
+from mesaverify.numerics.zheng.sweep import hyperbola_point, sweep
 
 D, HORIZON, M, EPOCHS = 5, 100, 10000, 200
 INITS = ((0.1, 0.1), (0.5, 1.5), (2.0, 2.0))
@@ -58,10 +58,8 @@ def spec(name, scale=Fraction(1)) -> LawSpec:
 def limit_point(law, a0, b0, T) -> tuple[float, float]:
     """Where the flow from (a0, b0) ends on the hyperbola ab = u*: a² − b² = c0 is conserved."""
     alpha, beta, _ = reduced_coefficients(law, D, T)
-    star = float(-beta / (2 * alpha))
-    c0 = a0**2 - b0**2
-    a = float(np.sqrt((c0 + np.sqrt(c0**2 + 4 * star**2)) / 2))
-    return a, star / a
+    a, b = hyperbola_point(a0, b0, float(-beta / (2 * alpha)))
+    return float(a), float(b)
 
 
 def ode_curve(law, a0, b0, lr, epochs, T) -> np.ndarray:
@@ -122,11 +120,13 @@ def draw(results: list[dict], meta: list[dict], out: Path, m: int, epochs: int, 
                               "ratio_theory": ratio_theory, "error_theory": error_theory})
         paths = save(fig.ab_dynamics(panels, f"[Z] {name}: ab under gradient descent (d={D}, T={T}, m={m})"), out, f"ab_{name}")
         captions.append((paths[0].name, f"ab dynamics, {name} law. Theory: ab → the derived finite-T limit (grey), "
-                         f"following the derived ODE at τ = lr·epoch (black dashes); red: the line [Z] plots. GD at lr = 1/λ_max is a coarse "
-                         f"Euler step of the flow and trains on a finite sample (empirical limit ≠ derived), so the gap to the ODE "
+                         "following the derived ODE at τ = lr·epoch (black dashes); red: the line [Z] plots. "
+                         "GD at lr = 1/λ_max is a coarse Euler step of the flow and trains on a finite sample "
+                         "(empirical limit ≠ derived), so the gap to the ODE "
                          f"is largest in the fast phase; Z.sim.ode checks the small-lr limit. Measured:\n"
                          + "\n".join(f"  - {row}" for row in rows)))
-        curves = [{"label": c["label"], **{k: c[k] for k in ("ratio", "test_error", "ratio_theory", "error_theory")}} for c in read_cols]
+        keys = ("ratio", "test_error", "ratio_theory", "error_theory")
+        curves = [{"label": c["label"], **{k: c[k] for k in keys}} for c in read_cols]
         paths = save(fig.readout([{"label": name, "curves": curves, "paper_ratio": 0.2 if name == "gaussian" else None}],
                                      f"[Z] {name}: test read-out at t = T−1 from (a0,b0)=(0.1,0.1)"), out, f"readout_{name}")
         captions.append((paths[0].name, f"ratio ŷ/x and test error ½‖ŷ − x‖² at t = T−1 = {T - 1}, {name} law, from (0.1, 0.1). "
@@ -138,8 +138,9 @@ def draw(results: list[dict], meta: list[dict], out: Path, m: int, epochs: int, 
     limit = float(ab_limit(ones[0][1]["spec"].exact(), D, T))
     panels = [{"label": "masked" if mt["mask"] else "unmasked", "K": r["K"], "V": r["V"]} for r, mt in ones]
     paths = save(fig.heatmaps(panels, f"[Z] all-ones x_1: trained weights (d={D}, T={T}, m={m})"), out, "heatmaps_ones")
-    captions.append((paths[0].name, "trained |W^KQ|, |W^PV|, all-ones law from (0.1, 0.1). Theory: with the off-diagonal gradient "
-                     f"masked the weights stay diagonal and ab → {limit:.6g} (derived); unmasked the flow leaves the diagonal family. "
+    captions.append((paths[0].name, "trained |W^KQ|, |W^PV|, all-ones law from (0.1, 0.1). Theory: with the "
+                     f"off-diagonal gradient masked the weights stay diagonal and ab → {limit:.6g} (derived); unmasked "
+                     "the flow leaves the diagonal family. "
                      "Measured: " + "; ".join(f"{'masked' if mt['mask'] else 'unmasked'}: ab {r['ab'][-1]:.6g}, "
                                               f"off-diagonal norm {r['offdiag'][-1]:.3g}" for r, mt in ones)))
 
@@ -149,7 +150,8 @@ def draw(results: list[dict], meta: list[dict], out: Path, m: int, epochs: int, 
     paths = save(fig.trajectories(runs, f"[Z] Gaussian initialisation (std {GAUSSIAN_INIT_STD}), d={D}, T={T}, m={m}"),
                      out, "gaussian_init")
     captions.append((paths[0].name, f"every entry initialised N(0, {GAUSSIAN_INIT_STD}²). Theory: the diagonal limit is a "
-                     "stationary point; whether GD from a non-diagonal start reaches it is not claimed by the derivation. Measured: "
+                     "stationary point; whether GD from a non-diagonal start reaches it is not claimed by the "
+                     "derivation. Measured: "
                      + "; ".join(f"{x['label']}: ab {x['ab'][-1]:.6g} (derived limit {x['limit']:.6g}), off-diagonal norm "
                                  f"{x['offdiag'][-1]:.3g}" for x in runs)))
 

@@ -16,6 +16,9 @@ from mesaverify.errors import UsageError
 # moments over the support points (fixed-point, simulate's exact limit).
 PER_COORDINATE_D = 64
 PER_COORDINATE_WORK = 2 * 10**5  # d² × support points
+# ... and whether the flow stays on a family: every entry's gradient, summed over the coordinate triples of each
+# support point where it is non-zero (derivations.zheng.percoordinate), about 3 µs a triple.
+PER_COORDINATE_TRIPLES = 10**6  # Σ over support points of (non-zero coordinates)³
 
 # simulate: the arrays of the data set and of one epoch, and the work of one epoch.
 SIMULATE_BYTES = 2 * 2**30
@@ -48,6 +51,10 @@ def per_coordinate(law, d: int) -> None:
             "its derivation sums over coordinate pairs; exchangeable laws have no limit")
     at_most("d² × support points of a law that is not exchangeable", d * d * len(law.support), PER_COORDINATE_WORK,
             "each coordinate pair needs the moments over the support")
+    triples = sum(sum(1 for v in point if v != 0) ** 3 for point, p in zip(law.support, law.probs) if p != 0)
+    at_most("Σ over support points of (non-zero coordinates)³ of a law that is not exchangeable", triples,
+            PER_COORDINATE_TRIPLES, "the check that the flow stays on a family sums every entry's gradient over "
+            "the coordinate triples of each support point")
 
 
 def simulate_bytes(m: int, test_m: int, T: int, d: int, width: int | None = None) -> int:

@@ -8,7 +8,9 @@ import sympy as sp
 
 from mesaverify.cli import main
 from mesaverify.derivations.moments import Discrete, RealGaussian, Sparse
+from mesaverify.derivations.zheng.loss import per_coordinate_loss
 from mesaverify.derivations.zheng.stationary import ab_limit
+from mesaverify.derivations.zheng.symbols import a_k, b_k, u
 
 
 def run(*args):
@@ -29,8 +31,24 @@ def test_fixed_point_sparse_and_discrete(capsys):
     args = ["fixed-point", "--law", "discrete", "--support", '[[1, 0], [0, "1/3"]]',
             "--probs", '["1/3", "2/3"]', "--T", "10", "--json"]
     assert main(args) == 0
+    out = json.loads(capsys.readouterr().out)
     law = Discrete(((1, 0), (0, sp.Rational(1, 3))), (sp.Rational(1, 3), sp.Rational(2, 3)))
-    assert sp.sympify(json.loads(capsys.readouterr().out)["ab"]) == ab_limit(law, 2, 10)
+    assert out["family"] == "per-coordinate" and "ab" not in out
+    assert [sp.Rational(v) for v in out["limits"]] == per_coordinate_minimisers(law, 10)
+
+
+def per_coordinate_minimisers(law, horizon):
+    """The minimiser of each coordinate's part of the per-coordinate loss (the sum over coordinate assignments of
+    derivations.zheng.loss), which must be a sum of quadratics in u_k = a_k b_k, one per coordinate."""
+    loss = per_coordinate_loss(law, law.d, horizon)
+    out = []
+    for k in range(law.d):
+        part = sp.expand(loss - loss.subs({a_k[k]: 0, b_k[k]: 0}))  # the terms holding a_k or b_k
+        reduced = sp.expand(part.subs(a_k[k], u / b_k[k]))
+        assert reduced.free_symbols == {u}, "a sum of one quadratic in a_k b_k per coordinate"
+        alpha, beta, _ = sp.Poly(reduced, u).all_coeffs()
+        out.append(-beta / (2 * alpha))
+    return out
 
 
 @pytest.mark.parametrize("args,fragment", [
@@ -59,9 +77,11 @@ def test_assumption_json(capsys):
     out = json.loads(capsys.readouterr().out)
     assert out["assumption_4_1"] and out["assumption_4_2"]
     assert sp.sympify(out["ab"]) == sp.Rational(1, 4) and sp.sympify(out["test_error_limit"]) == 0
-    assert main(["assumption", "--law", "ones", "--d", "2", "--T", "5", "--json"]) == 0
-    out = json.loads(capsys.readouterr().out)
-    assert not out["assumption_4_1"] and out["violations"]
+    assert main(["assumption", "--law", "ones", "--d", "2", "--T", "5", "--json"]) == 3  # outside: printed, exit 3
+    printed = capsys.readouterr()
+    out = json.loads(printed.out)
+    assert not out["assumption_4_1"] and out["violations"] and out["ab"].startswith("not applicable")
+    assert "m_{1|0,1|2}" in printed.err and "outside the hypotheses" in printed.err
 
 
 def test_assumption_bad_input():
@@ -70,14 +90,20 @@ def test_assumption_bad_input():
 
 
 def _moment_vector(law):
-    """The moments m2, m4, m6, m24 of a law, as the JSON the moments law reads."""
+    """The moments m2, m4, m6, m24 of a law and the mixed ones of Assumption 4.1 (d = 2), as the moments law
+    reads them."""
     return json.dumps({"m2": str(law.moment({0: (1, 1)})), "m4": str(law.moment({0: (2, 2)})),
-                       "m6": str(law.moment({0: (3, 3)})), "m24": str(law.moment({0: (1, 1), 1: (2, 2)}))})
+                       "m6": str(law.moment({0: (3, 3)})), "m24": str(law.moment({0: (1, 1), 1: (2, 2)})),
+                       "m_{1|0,1|2}": str(law.moment({0: (1, 0), 1: (1, 2)})),
+                       "m_{1|0,2|3}": str(law.moment({0: (1, 0), 1: (2, 3)})),
+                       "m_{1|2,2|1}": str(law.moment({0: (1, 2), 1: (2, 1)}))})
 
 
 def test_moments_law_gives_the_limit_of_any_law_with_those_moments(capsys):
-    """A law given by its moment vector: the exact limit is that of a law with the same moments."""
-    law = Discrete(((1, 2), (2, 1), (-1, 0), (0, -1)), (sp.Rational(1, 4),) * 4)
+    """A law given by its moment vector: the exact limit is that of a law with the same moments (exchangeable,
+    the signs of the coordinates independent and symmetric: Assumption 4.1 holds)."""
+    points = [(s * p, r * q) for p, q in ((1, 2), (2, 1)) for s in (1, -1) for r in (1, -1)]
+    law = Discrete(tuple(points), (sp.Rational(1, 8),) * 8)
     args = ["fixed-point", "--law", "moments", "--moments", _moment_vector(law), "--d", "2", "--T", "9", "--json"]
     assert main(args) == 0
     assert sp.sympify(json.loads(capsys.readouterr().out)["ab"]) == ab_limit(law, 2, 9)
@@ -89,7 +115,8 @@ def test_moments_law_gives_the_limit_of_any_law_with_those_moments(capsys):
     ({"m2": 1, "m4": 3, "m6": 15, "m24": 16}, "Hölder"),  # E|x_k|²|x_j|⁴ > E|x|⁶
     ({"m2": 1, "m4": -3, "m6": 15, "m24": 3}, "real and >= 0"),
     ({"m2": 0, "m4": 0, "m6": 0, "m24": 0}, "m_{2} = E|x_k|² > 0"),
-    ({"m2": 1, "m4": 3}, "the moments m_{6}, m_{2,4} are needed"),  # every moment the derivation lacks
+    # every moment the derivation and the check of Assumption 4.1 lack
+    ({"m2": 1, "m4": 3}, "the moments m_{6}, m_{1|0,1|2}, m_{1|0,2|3}, m_{2,4}, m_{1|2,2|1}, m_{1|0,2,1|2} are needed"),
     ({"m2": 1, "mx": 3}, "not a moment name"),
 ])
 def test_moment_vectors_no_law_has_are_refused(vector, fragment):

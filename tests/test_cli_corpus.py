@@ -140,7 +140,7 @@ def test_tiny_sigma_gives_strict_json_and_the_exact_limit(capsys):
     ({"m2": 1, "m4": 2, "m6": 4, "m8": 8, "m24": 1, "P0": "1/3"}, "[[P0, m2, m4], [m2, m4, m6], [m4, m6, m8]]"),
     ({"m2": 1, "m4": 3, "m6": 15, "m24": 3, "m_{2,4}": 4}, "name the same moment"),
     ({"m2": 1, "m4": 3, "m6": 15, "m24": 3, "P0": 0}, "(0, 1]"),
-    ({"m2": 1}, "the moments m_{4}, m_{6}, m_{2,4} are needed"),
+    ({"m2": 1}, "the moments m_{4}, m_{6}, m_{1|0,1|2}, m_{1|0,2|3}, m_{2,4}, m_{1|2,2|1} are needed"),
     ({"m2": 1, "m_{0}": 2}, "not a moment name"),
     ({"m2": 1, "m_{-2}": 2}, "not a moment name"),
     ({f"m_{{{2 * k}}}": 1 for k in range(1, 40)}, "at most 32"),
@@ -150,7 +150,8 @@ def test_moment_vectors(capsys, vector, fragment):
 
 
 def test_moment_duplicates_that_agree_and_a_possible_atom(capsys):
-    vector = {"m2": 1, "m4": 3, "m6": 15, "m24": 3, "m_{2,4}": 3, "P0": "1/3"}  # P0 = 1/3 = m2²/m4: allowed
+    vector = {"m2": 1, "m4": 3, "m6": 15, "m24": 3, "m_{2,4}": 3, "P0": "1/3",  # P0 = 1/3 = m2²/m4: allowed
+              "m_{1|0,1|2}": 0, "m_{1|0,2|3}": 0, "m_{1|2,2|1}": 0}  # and Assumption 4.1 holds
     code, out, _ = cli(capsys, *FIXED, "--law", "moments", "--moments", json.dumps(vector), "--json")
     assert code == 0 and strict(out)["ab"]
 
@@ -175,11 +176,16 @@ def test_assumption_names_every_missing_moment(capsys):
     ([*SIM, "--seed=-1"], "--seed"),
     (["fixed-point", "--law", "nope", "--d", "2", "--T", "5"], "invalid choice"),
     (["fixed-point", "--law", "gaussian", "--d", "2"], "--T"),
-    (["derive", "Z.thm4_1.limit", "--law", "discrete", "--support", "[[1, 2]]", "--probs", "[1]"], "not exchangeable"),
 ])
 def test_inapplicable_or_malformed_options(capsys, argv, fragment):
     refused(capsys, *argv, fragment=fragment)
 
+
+def test_a_result_outside_its_hypotheses_is_exit_3(capsys):
+    """x_1 = (1, 2): the flow leaves both the diagonal and the per-coordinate family."""
+    line = refused(capsys, "derive", "Z.thm4_1.limit", "--law", "discrete", "--support", "[[1, 2]]", "--probs", "[1]",
+                   code=3, fragment="Assumption 4.1 fails")
+    assert "nor the per-coordinate family" in line
 
 # ---------------------------------------------------------------- parameter files
 @pytest.mark.parametrize("data,fragment", [
@@ -276,7 +282,7 @@ def _spawn(*argv, **kwargs):
 
 def test_full_disk_one_line_exit_3():
     with open("/dev/full", "w") as full:
-        proc = _spawn(*FIXED, "--law", "ones", stdout=full)
+        proc = _spawn(*FIXED, "--law", "rademacher", stdout=full)
         err = proc.communicate(timeout=120)[1].decode()
     assert proc.returncode == 1 and len(err.strip().splitlines()) == 1 and "No space left" in err
 
@@ -297,12 +303,16 @@ def test_ascii_terminal():
 
 
 def test_json_is_strict_for_every_command(capsys, tmp_path):
-    runs = [[*FIXED, "--law", "sparse", "--c", "2", "--json"], ["assumption", "--law", "ones", "--d", "2", "--T", "5",
-                                                                 "--json"],
+    runs = [[*FIXED, "--law", "sparse", "--c", "2", "--json"],
+            ["assumption", "--law", "rademacher", "--d", "2", "--T", "5", "--json"],
             [*SIM, "--json"], ["sander-minima", "--setting", "orthogonal", "--d", "2", "--T", "4", "--json"],
             ["sander-loss", "--setting", "unitary", "--T", "3", "--json", "--params",
              params(tmp_path, {"A": [[1, 0]], "B": [[1, 0]], "p": [0, 0, "1e-400"]})]]
     for argv in runs:
         code, out, _ = cli(capsys, *argv)
         assert code == 0 and isinstance(strict(out), dict), argv
+    for argv in (["assumption", "--law", "ones", "--d", "2", "--T", "5", "--json"],  # outside the hypotheses
+                 [*SIM, "--lr", "1e3", "--json"]):  # diverges
+        code, out, _ = cli(capsys, *argv)
+        assert code in (1, 3) and isinstance(strict(out), dict), argv
     assert jsonio.dumps({"ratio": [float("nan")] * 3}) == '{"ratio": [null, null, null]}'

@@ -185,13 +185,44 @@ def test_simulate_bad_input_is_one_line_and_exit_2(extra, fragment):
     assert proc.stderr.strip().count("\n") == 0 and "Traceback" not in proc.stderr
 
 
+DIVERGING = ["simulate", "--law", "gaussian", "--d", "2", "--T", "6", "--m", "20", "--test-m", "5",
+             "--a0", "1", "--b0", "1", "--lr", "50", "--epochs", "100"]
+
+
 def test_simulate_divergence_names_the_epoch():
-    args = ["simulate", "--law", "gaussian", "--d", "2", "--T", "6", "--m", "20", "--test-m", "5",
-            "--a0", "1", "--b0", "1", "--lr", "50", "--epochs", "100"]
-    proc = subprocess.run([sys.executable, "-m", "mesaverify.cli", *args], capture_output=True, text=True)
+    proc = subprocess.run([sys.executable, "-m", "mesaverify.cli", *DIVERGING], capture_output=True, text=True)
     assert proc.returncode == 1  # valid input, a run that failed
     last = proc.stderr.strip().splitlines()[-1]
     assert "at epoch 1" in last and "smaller rate" in last and "Traceback" not in proc.stderr
+    assert proc.stdout.splitlines()[:2] == ["step: lr = 50", f"{'epoch':>5} {'loss':>12}"]  # the history so far
+
+
+def test_simulate_divergence_is_a_result_in_json(capsys):
+    """Strict JSON with the status, the epoch and the loss history up to it; the loss history is the one a run
+    of that many epochs at the same step records."""
+    assert main([*DIVERGING, "--json"]) == 1
+    out, err = capsys.readouterr()
+    record = json.loads(out, parse_constant=lambda c: pytest.fail(f"non-finite {c}"))
+    assert record["status"] == "diverged" and record["epoch"] == len(record["loss"]) == 1
+    assert record["lr"] == 50 and record["lr_rule"] == "given" and len(err.strip().splitlines()) == 1
+    assert main([*DIVERGING[:-1], "0", "--json"]) == 0  # zero epochs: the initial loss alone
+    assert json.loads(capsys.readouterr().out)["loss"] == record["loss"]
+
+
+def test_simulate_auto_step_is_printed_and_named_when_it_diverges(capsys, monkeypatch):
+    from mesaverify.commands import simulate as command
+    from mesaverify.numerics.zheng import sweep
+
+    base = [*DIVERGING[:-6], "--epochs", "30"]  # no --lr: auto
+    assert main([*base, "--json"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert record["status"] == "ok" and record["lr_rule"] == command.AUTO
+    assert max(record["loss"][1:]) <= record["loss"][0]  # a stable step: no epoch above the start
+    assert main(base) == 0
+    assert capsys.readouterr().out.startswith(f"step: lr = {record['lr']:.6g} (auto: 1/λ_max")
+    monkeypatch.setattr(command, "auto_rate", lambda *args, **kw: 50 * sweep.auto_rate(*args, **kw))
+    assert main(base) == 1
+    assert "the step was --lr auto = " in capsys.readouterr().err
 
 
 # ---------------------------------------------------------------- sweeps

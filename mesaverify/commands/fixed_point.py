@@ -1,4 +1,7 @@
-"""`mesaverify fixed-point`: the exact limit of ab under the gradient flow ([Z] Theorem 4.1)."""
+"""`mesaverify fixed-point`: the exact limit of ab under the gradient flow ([Z] Theorem 4.1), after checking
+for the law, d and T that the flow from the diagonal initialisation stays on the family the limit is derived
+on (`derivations.zheng.invariance`): aI, bI (Assumption 4.1), else diag(a_k), diag(b_k) with a loss that does
+not couple the coordinates (the limit of each a_k b_k); else exit 3 naming the hypothesis that fails."""
 from __future__ import annotations
 
 import sympy as sp
@@ -7,27 +10,63 @@ from mesaverify import jsonio, limits
 from mesaverify.commands.lawargs import add_law_arguments, law_from_args
 from mesaverify.derivations.given import derive_all
 from mesaverify.derivations.zheng.closed import ab_limit
+from mesaverify.derivations.zheng.invariance import family
+from mesaverify.errors import OutsideHypotheses
 
 
 def register(sub) -> None:
     """Add `fixed-point` to the subcommands."""
-    p = sub.add_parser("fixed-point", help="exact limit of ab for a law, d and T ([Z] Thm 4.1)")
+    p = sub.add_parser("fixed-point", help="exact limit of ab for a law, d and T ([Z] Thm 4.1), hypotheses checked")
     add_law_arguments(p)
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(run=run)
 
 
+def limit_of_flow(law, d: int, horizon: int):
+    """(family, lim ab or the per-coordinate limits) for the law, d and T; OutsideHypotheses where neither
+    family holds the flow.  For a moment vector every moment the check and the limit lack is named at once."""
+    def compute(law):
+        found = family(law, d, horizon)
+        value = ab_limit(law, d, horizon) if law.exchangeable or found.name == "diagonal" else None
+        return found, value
+
+    found, value = derive_all(law, compute)
+    if found.name is None:
+        raise OutsideHypotheses(f"no limit of ab is derived for this law: {found.reason}", "Assumption 4.1")
+    return found, (value if found.name == "diagonal" else found.limits)
+
+
+def decimal(value) -> tuple[str, float | None]:
+    """(20 significant digits, float) of an exact limit; ('a_0*b_0', None) for a product that does not move."""
+    if value.free_symbols:
+        return str(value), None
+    approx = sp.N(value, 30)  # mpmath: also H_n = ψ(n + 1) + γ where n is too large to be written out
+    return str(sp.N(approx, 20)), float(approx)
+
+
 def run(args) -> int:
-    """Print lim ab for the law, d and T given (exact, and to 20 digits)."""
+    """Print lim ab (or lim a_k b_k per coordinate) for the law, d and T given, and the hypothesis checked."""
     spec = law_from_args(args)
     limits.per_coordinate(spec.exact(), spec.d)
-    value = derive_all(spec.exact(), lambda law: ab_limit(law, spec.d, args.T))
-    approx = sp.N(value, 30)  # mpmath: also H_n = ψ(n + 1) + γ where n is too large to be written out
-    if args.json:
-        print(jsonio.dumps({
-            "law": spec.label(), "d": spec.d, "T": args.T,
-            "ab": str(value), "ab_float": float(approx), "ab_decimal": str(sp.N(approx, 20)), "ab_latex": sp.latex(value),
-        }))
+    found, value = limit_of_flow(spec.exact(), spec.d, args.T)
+    record = {"law": spec.label(), "d": spec.d, "T": args.T, "family": found.name, "hypothesis": found.statement()}
+    if found.name == "per-coordinate":
+        texts = [decimal(v) for v in value]
+        record |= {"not_diagonal": found.reason,"limits": [str(v) for v in value], "limits_decimal": [t for t, _ in texts],
+                   "limits_float": [f for _, f in texts]}
+        line = (f"lim a_k b_k = ({', '.join(map(str, value))}) ≈ ({', '.join(t for t, _ in texts)})   "
+                f"[{spec.label()}, T={args.T}, k = 1..{spec.d}]")
     else:
-        print(f"lim ab = {value} ≈ {sp.N(approx, 20)}   [{spec.label()}, T={args.T}]")
+        text, number = decimal(value)
+        record |= {"ab": str(value), "ab_float": number, "ab_decimal": text, "ab_latex": sp.latex(value)}
+        line = f"lim ab = {value} ≈ {text}   [{spec.label()}, T={args.T}]"
+    if args.json:
+        print(jsonio.dumps(record))
+        return 0
+    print(line)
+    print(f"hypothesis checked: {found.statement()}")
+    if found.name == "per-coordinate":
+        print(f"not the diagonal family: {found.reason}")
+    if found.name == "per-coordinate" and any(v.free_symbols for v in value):
+        print("a_0*b_0: x_k = 0 almost surely, so the loss does not depend on a_k, b_k and they keep their start")
     return 0

@@ -14,6 +14,8 @@ from mesaverify.commands.lawargs import add_law_arguments, law_from_args, refuse
 from mesaverify.errors import UsageError
 
 FORMATS = ("text", "latex", "srepr")
+# [Z] results on the diagonal family aI, bI: for a law they hold only where the flow stays on it (Assumption 4.1)
+DIAGONAL_RESULTS = ("Z.flow.", "Z.stationary.", "Z.thm4_1.", "Z.mesa.", "Z.thm4_2.", "Z.example4_1.", "Z.prop4_1.")
 
 
 def register(sub) -> None:
@@ -115,11 +117,27 @@ def specialise(expr, args, spec=None):
     return written_out(expr) if (args.d, args.T) != (None, None) else expr
 
 
+def hypotheses(args, spec) -> None:
+    """A diagonal-family result asked for at a law: OutsideHypotheses unless the flow stays on aI, bI for the
+    law, its d and T (symbolic T: for every T)."""
+    from mesaverify import limits
+    from mesaverify.derivations.given import derive_all
+    from mesaverify.derivations.zheng.invariance import require_diagonal
+    from mesaverify.derivations.zheng.symbols import T
+
+    if args.T is not None and args.T < 3:
+        raise UsageError(f"--T must be >= 3, got {args.T}")
+    limits.per_coordinate(spec.exact(), spec.d)
+    derive_all(spec.exact(), lambda law: require_diagonal(law, spec.d, T if args.T is None else args.T, args.check_id))
+
+
 def run_derive(args) -> int:
     """Print one check's derived expression, specialised to the law, d and T given."""
     refuse_inapplicable(args)
     check = lookup(args.check_id)
     spec = law_from_args(args) if args.law is not None else None
+    if spec is not None and args.check_id.startswith(DIAGONAL_RESULTS):
+        hypotheses(args, spec)
     expr = specialise(check.derive(), args, spec)
     if args.format == "latex":
         print(latex.paper(expr))

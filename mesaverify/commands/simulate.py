@@ -1,4 +1,10 @@
-"""`mesaverify simulate`: train the full [Z] model by gradient descent and report each epoch."""
+"""`mesaverify simulate`: train the full [Z] model by gradient descent and report each epoch.
+
+The step is `--lr auto` unless given: 1/λ_max, λ_max the top curvature of the empirical loss at the start and
+at the derived end point (`numerics.zheng.sweep.auto_rate`; gradient descent is stable below 2/λ_max).  The
+derived limit the run is compared with is printed only inside its hypotheses (the family the flow stays in,
+`derivations.zheng.invariance`).  A run that diverges is a result: its epoch and loss history are printed
+(`"status": "diverged"` in JSON) and the exit code is 1."""
 from __future__ import annotations
 
 import math
@@ -6,14 +12,32 @@ import sys
 import time
 
 import numpy as np
+import sympy as sp
 
 from mesaverify import jsonio, limits, numbers
 from mesaverify.checks.core.laws import LawSpec, x1_law
 from mesaverify.commands.lawargs import add_law_arguments, law_from_args
 from mesaverify.derivations.zheng.closed import ab_limit
+from mesaverify.derivations.zheng.invariance import family
 from mesaverify.errors import RunFailed, UsageError
 from mesaverify.numerics.zheng import train as tr
-from mesaverify.numerics.zheng.sweep import draw_x1
+from mesaverify.numerics.zheng.sweep import auto_rate, draw_x1, hyperbola_point
+
+AUTO = "1/λ_max, the top curvature of the empirical loss at the start and at the derived end point"
+
+
+class Diverged(RunFailed):
+    """Training diverged: a result (exit 1) whose record, the history so far, is printed first."""
+
+    def __init__(self, message: str, record: dict):
+        """The one-line message and the record of the run up to the epoch it diverged at."""
+        super().__init__(message)
+        self.record = record
+
+
+def _rate(text: str):
+    """--lr: a positive number, or "auto"."""
+    return "auto" if text == "auto" else numbers.option_float("--lr")(text)
 
 
 def register(sub) -> None:
@@ -24,12 +48,14 @@ def register(sub) -> None:
     p.add_argument("--test-m", type=int, default=1000, help="number of test sequences")
     p.add_argument("--a0", type=numbers.option_float("--a0"), default=0.1, help="diagonal initialisation: W^{KQ}_{d+k,k}")
     p.add_argument("--b0", type=numbers.option_float("--b0"), default=0.1, help="diagonal initialisation: W^{PV}_{k,k}")
-    p.add_argument("--lr", type=numbers.option_float("--lr"), required=True, help="learning rate (one step advances the flow by τ = lr)")
+    p.add_argument("--lr", type=_rate, default="auto",
+                   help="learning rate, or auto (default): 1/λ_max of the empirical loss; one step advances the flow by τ = lr")
     p.add_argument("--epochs", type=int, default=200, help="number of gradient steps (full batch)")
     p.add_argument("--mask", action="store_true",
                    help="zero the off-diagonal gradient of the blocks W^{KQ}_{21}, W^{PV}_1")
     p.add_argument("--init", choices=("diagonal", "gaussian"), default="diagonal")
-    p.add_argument("--init-std", type=numbers.option_float("--init-std"), default=1.0, help="standard deviation of the Gaussian initialisation")
+    p.add_argument("--init-std", type=numbers.option_float("--init-std"), default=1.0,
+                   help="standard deviation of the Gaussian initialisation")
     p.add_argument("--seed", type=int, default=0, help="seed of the random draws, >= 0")
     p.add_argument("--json", action="store_true", help="print the run as JSON")
     p.set_defaults(run=run)
@@ -45,7 +71,7 @@ def _validate(args) -> None:
         raise UsageError(f"--seed must be >= 0, got {args.seed}")
     if args.epochs < 0:
         raise UsageError(f"--epochs must be >= 0, got {args.epochs}")
-    if not (math.isfinite(args.lr) and args.lr > 0):
+    if args.lr != "auto" and not (math.isfinite(args.lr) and args.lr > 0):
         raise UsageError(f"--lr must be a positive number, got {args.lr}")
     if not (math.isfinite(args.init_std) and args.init_std > 0):
         raise UsageError(f"--init-std must be a positive number, got {args.init_std}")
@@ -82,9 +108,38 @@ class ProgressBar:
             self.open = False
 
 
-def simulate(spec: LawSpec, T: int, m: int, *, a0=0.1, b0=0.1, lr, epochs, mask=False,
+def theory(spec: LawSpec, T: int, init: str, mask: bool) -> dict:
+    """The derived limit the run is compared with, where its hypotheses hold: ab → u* (the flow stays on aI, bI),
+    a_k b_k → u_k* (on diag(a_k), diag(b_k)), else not applicable, with the reason."""
+    empty = {"limit_family": None, "ab_limit": None, "ab_limit_float": None}
+    if init == "gaussian":
+        return empty | {"limit_note": "not applicable: the derived limits are for the flow from the diagonal "
+                                      "initialisation, this run starts from a Gaussian one"}
+    found = family(spec.exact(), spec.d, T, masked=mask)
+    if found.name == "diagonal":
+        value = ab_limit(spec.exact(), spec.d, T)
+        return {"limit_family": "diagonal", "ab_limit": str(value), "ab_limit_float": float(value),
+                "limit_note": found.statement()}
+    if found.name == "per-coordinate":
+        return empty | {"limit_family": "per-coordinate", "ab_limits": [str(v) for v in found.limits],
+                        "limit_note": found.statement()}
+    return empty | {"limit_note": f"not applicable: {found.reason}"}
+
+
+def _end_point(record: dict, a0: float, b0: float, d: int, fallback: float):
+    """The diagonal (or per-coordinate) point where the derived flow ends, for the step size's curvature."""
+    if record["limit_family"] == "diagonal":
+        u = record["ab_limit_float"]
+    elif record["limit_family"] == "per-coordinate":
+        u = np.array([float(sp.sympify(v).subs({"a_0": a0, "b_0": b0})) for v in record["ab_limits"]])
+    else:
+        u = fallback
+    return hyperbola_point(a0, b0, u)
+
+
+def simulate(spec: LawSpec, T: int, m: int, *, a0=0.1, b0=0.1, lr="auto", epochs, mask=False,
              init="diagonal", init_std=1.0, seed=0, test_m=1000, progress=None) -> dict:
-    """One seeded run; the JSON-ready record of `mesaverify simulate --json`."""
+    """One seeded run; the JSON-ready record of `mesaverify simulate --json` (`Diverged` if it diverges)."""
     rng = np.random.default_rng(seed)
     law = x1_law(spec)
     with np.errstate(all="ignore"):  # a scale beyond float64 is reported just below
@@ -99,40 +154,83 @@ def simulate(spec: LawSpec, T: int, m: int, *, a0=0.1, b0=0.1, lr, epochs, mask=
         K, V = tr.gaussian_init(spec.d, init_std, rng)
     else:
         K, V = tr.diagonal_init(spec.d, a0, b0)
+    record = theory(spec, T, init, mask)
+    empirical = tr.ab_empirical_limit(train_set)
+    auto = lr == "auto"
+    if auto:
+        start = (a0, b0) if init == "diagonal" else (0.0, 0.0)
+        lr = auto_rate(train_set, K, V, _end_point(record, *start, spec.d, empirical))
+    losses = []
+
+    def watch(epoch, epochs, loss):  # the loss history, also of a run that diverges
+        losses.append(loss)
+        if progress is not None:
+            progress(epoch, epochs, loss)
+
     loss_fn = tr.EmpiricalLoss(train_set)
+    rule = {"lr": lr, "lr_rule": AUTO if auto else "given"}
     try:
-        K, V, hist = tr.train(loss_fn, K, V, lr, epochs, mask=mask, test=test_set, progress=progress)
+        K, V, hist = tr.train(loss_fn, K, V, lr, epochs, mask=mask, test=test_set, progress=watch)
     except tr.TrainingDiverged as err:
-        raise RunFailed(str(err)) from None
+        step = f"--lr auto = {lr:.6g} ({AUTO})" if auto else f"--lr {lr:.6g}"
+        raise Diverged(f"{err}; the step was {step}",
+                       {"status": "diverged", "epoch": len(losses), "loss": losses} | rule | record) from None
     finally:
         getattr(progress, "end", lambda: None)()
-    limit = ab_limit(spec.exact(), spec.d, T)
-    return hist.as_dict() | {
-        "ab_limit": str(limit),
-        "ab_limit_float": float(limit),
-        "ab_empirical_limit": tr.ab_empirical_limit(train_set),
+    a, b = tr.diagonal_entries(K, V)
+    return {"status": "ok"} | hist.as_dict() | record | rule | {
+        "ab_per_coordinate": [float(v) for v in (a * b).real],
+        "ab_empirical_limit": empirical,
         "W_KQ": [[[v.real, v.imag] for v in row] for row in K],
         "W_PV": [[[v.real, v.imag] for v in row] for row in V],
-        "lr": lr,
         "tau": [lr * n for n in range(epochs + 1)],
     }
 
 
-def run(args) -> int:
-    """Train one seeded run and print it per epoch (or as JSON)."""
-    spec = law_from_args(args)
-    _validate(args)
-    limits.simulate(spec, args.T, args.m, args.test_m)  # memory, work of an epoch, support: before any work
-    limits.per_coordinate(spec.exact(), spec.d)  # the exact limit at the end
-    record = simulate(spec, args.T, args.m, a0=args.a0, b0=args.b0, lr=args.lr, epochs=args.epochs,
-                      mask=args.mask, init=args.init, init_std=args.init_std, seed=args.seed,
-                      test_m=args.test_m, progress=ProgressBar() if sys.stderr.isatty() else None)
-    if args.json:
-        print(jsonio.dumps({"law": spec.label(), "d": spec.d, "T": args.T, "m": args.m} | record))
-        return 0
+def _table(record: dict) -> None:
+    """The run per epoch (as far as it went)."""
+    print(f"step: lr = {record['lr']:.6g}" + (f" (auto: {AUTO})" if record["lr_rule"] == AUTO else ""))
+    if record["status"] == "diverged":
+        print(f"{'epoch':>5} {'loss':>12}")
+        for n, loss in enumerate(record["loss"]):
+            print(f"{n:>5} {loss:>12.6g}")
+        return
     print(f"{'epoch':>5} {'ab':>12} {'loss':>12} {'ratio':>10} {'test error':>12} {'offdiag':>10}")
     for n, row in enumerate(zip(*(record[k] for k in ("ab", "loss", "ratio", "test_error", "offdiag")))):
         print(f"{n:>5} {row[0]:>12.6g} {row[1]:>12.6g} {row[2]:>10.4g} {row[3]:>12.4g} {row[4]:>10.3g}")
-    print(f"derived population limit of ab: {record['ab_limit']} ≈ {record['ab_limit_float']:.12g}")
+    print("trained a_k b_k: " + ", ".join(f"{v:.12g}" for v in record["ab_per_coordinate"]))
+    if record["limit_family"] == "diagonal":
+        print(f"derived population limit of ab: {record['ab_limit']} ≈ {record['ab_limit_float']:.12g}")
+    elif record["limit_family"] == "per-coordinate":
+        print(f"derived population limits of a_k b_k: {', '.join(record['ab_limits'])}")
+    else:
+        print(f"derived population limit: {record['limit_note']}")
+    if record["limit_family"]:
+        print(f"hypothesis checked: {record['limit_note']}")
     print(f"exact minimiser of this training set's loss on the diagonal family: {record['ab_empirical_limit']:.12g}")
+
+
+def run(args) -> int:
+    """Train one seeded run and print it per epoch (or as JSON); a diverged run prints its history, exit 1."""
+    spec = law_from_args(args)
+    _validate(args)
+    limits.simulate(spec, args.T, args.m, args.test_m)  # memory, work of an epoch, support: before any work
+    limits.per_coordinate(spec.exact(), spec.d)  # the exact limit
+    head = {"law": spec.label(), "d": spec.d, "T": args.T, "m": args.m}
+    try:
+        record = simulate(spec, args.T, args.m, a0=args.a0, b0=args.b0, lr=args.lr, epochs=args.epochs,
+                          mask=args.mask, init=args.init, init_std=args.init_std, seed=args.seed,
+                          test_m=args.test_m, progress=ProgressBar() if sys.stderr.isatty() else None)
+    except Diverged as err:
+        _show(head | err.record, args.json)
+        raise
+    _show(head | record, args.json)
     return 0
+
+
+def _show(record: dict, as_json: bool) -> None:
+    """The record as strict JSON, or as the table."""
+    if as_json:
+        print(jsonio.dumps(record))
+    else:
+        _table(record)

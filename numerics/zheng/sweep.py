@@ -69,9 +69,18 @@ def run_one(job: dict) -> dict:
     return run_group([job])[0]
 
 
+def hyperbola_point(a0, b0, u):
+    """Where the flow from (a0, b0) ends on ab = u, a² − b² = a0² − b0² being conserved (a > 0); elementwise on
+    arrays (a per-coordinate end point)."""
+    c0 = np.asarray(a0, dtype=float) ** 2 - np.asarray(b0, dtype=float) ** 2
+    a = np.sqrt((c0 + np.sqrt(c0**2 + 4 * np.asarray(u, dtype=float) ** 2)) / 2)
+    return a, np.asarray(u, dtype=float) / a
+
+
 def auto_rate(train_set: tr.Sequences, K, V, limit_point=None, sample: int = 1000, curvatures: dict | None = None) -> float:
     """lr = 1/λ_max, λ_max the largest Hessian eigenvalue of L̂ (on the first `sample` sequences)
-    at the start and at the diagonal point (a, b) = limit_point: GD is stable for lr < 2/λ_max.
+    at the start and at the diagonal point (a, b) = limit_point (a and b may be arrays: the point diag(a_k),
+    diag(b_k)): GD is stable for lr < 2/λ_max.
 
     `curvatures` (a dict, kept by the caller for one training set) holds λ_max per point, so runs
     that share a start or an end point estimate it once: the estimate depends on the data and the
