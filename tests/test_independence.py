@@ -29,6 +29,8 @@ EVALUATION = {
     f"{DERIVATIONS}.sander.minima.Decomposition", f"{DERIVATIONS}.sander.minima.manifestly_nonnegative",
     f"{DERIVATIONS}.sander.augmented.in_parameters", f"{DERIVATIONS}.zheng.beyond.parameter",
     f"{DERIVATIONS}.zheng.model.BLOCKS",
+    # a model description read as data: its parameters and how many matrix entries each moves (no expectation)
+    f"{DERIVATIONS}.models.description", f"{DERIVATIONS}.models.derive.entries",
 }
 
 

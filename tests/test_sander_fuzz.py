@@ -24,11 +24,11 @@ from mesaverify.derivations.sander import minima
 from mesaverify.derivations.sander import nonaugmented as nonaug
 from mesaverify.derivations.sander.laws import Scaled
 from mesaverify.derivations.sander.symbols import T
-from mesaverify.numerics import laws as nlaws
-from mesaverify.numerics.sander import augmented as naug
-from mesaverify.numerics.sander import nonaugmented as nnonaug
-from mesaverify.numerics.sander import noncommuting as nnc
-from mesaverify.numerics.sander import orthogonal as northo
+from mesaverify.numerics import laws as numeric_laws
+from mesaverify.numerics.sander import augmented as numeric_aug
+from mesaverify.numerics.sander import nonaugmented as numeric_nonaug
+from mesaverify.numerics.sander import noncommuting as numeric_nc
+from mesaverify.numerics.sander import orthogonal as numeric_ortho
 from tests.strategies import budget, finite_laws, gaussian_rationals, small_rationals
 
 pytestmark = pytest.mark.fuzz
@@ -140,13 +140,13 @@ def numeric_augmented(dim, horizon, A, B, P, law):
     quadrature; the uniform-phase law as the roots of unity of order 7 (exact for the degree-3 loss)."""
     finite = exact_law(law, dim)
     if finite is None:
-        pts, prs = nlaws.phase(dim).as_arrays()
+        pts, prs = numeric_laws.phase(dim).as_arrays()
         pts = pts / np.sqrt(dim)
     else:
         pts = [np.array([complex(sp.N(v, 20)) for v in pt]) for pt in finite[0]]
         prs = [float(q) for q in finite[1]]
-    s, w = naug.dataset(pts, prs, to_complex(P), horizon)
-    L, _, _ = naug.loss_and_gradient(to_complex(A), to_complex(B), s, w, horizon)
+    s, w = numeric_aug.dataset(pts, prs, to_complex(P), horizon)
+    L, _, _ = numeric_aug.loss_and_gradient(to_complex(A), to_complex(B), s, w, horizon)
     rho = max(float(np.linalg.norm(x)) for x in pts)
     scale = (norm(A) * norm(B) * rho**3 + rho) ** 2
     return L, float_tolerance(scale, horizon * dim * (dim + 1) + math.log2(len(s)))
@@ -250,15 +250,15 @@ def derived_loss(setting, C, p):
 def grid(setting, dim, horizon):
     """Tokens s_1..s_{T+1} on the exact quadrature grid of numerics.sander (roots of unity / angles)."""
     if setting == "unitary":
-        return nnonaug.tokens(nnonaug.nodes(dim, horizon), horizon)
-    return northo.grid_tokens(dim, horizon)
+        return numeric_nonaug.tokens(numeric_nonaug.nodes(dim, horizon), horizon)
+    return numeric_ortho.grid_tokens(dim, horizon)
 
 
 def numeric_loss(setting, Ah, Bh, p):
     """(loss, tolerance): the multi-head model from its definition (heads, not C), exact quadrature, float64."""
     horizon, dim = len(p), Ah.cols
     s = grid(setting, dim, horizon)
-    L = float(np.mean(nnc.nonaug_per_sample(to_float(Ah), to_float(Bh), np.array([float(v) for v in p]), s, horizon)))
+    L = float(np.mean(numeric_nc.nonaug_per_sample(to_float(Ah), to_float(Bh), np.array([float(v) for v in p]), s, horizon)))
     rho = 1.0 if setting == "unitary" else math.sqrt(2)  # largest |s_{t,j}|
     C = np.abs(to_float(Bh.T * Ah))
     pabs = sum(abs(float(v)) for v in p)
@@ -335,15 +335,15 @@ def test_orthogonal_positional_relation(horizon, phi):
     p = np.zeros(horizon)
     p[-2:] = float(rho), 1.0
     note(paste("orthogonal", horizon, {"A": Ah.tolist(), "B": Bh.tolist(), "p": p.tolist()}))
-    s = northo.tokens(northo.rotation(np.array([[phi]])), horizon)
+    s = numeric_ortho.tokens(numeric_ortho.rotation(np.array([[phi]])), horizon)
     # L* = 0 and the per-angle loss is continuous and ≥ 0, so it vanishes at every angle; scale ‖s_{T+1}‖² = 2
-    assert nnc.nonaug_per_sample(Ah, Bh, p, s, horizon)[0] <= float(L_star) + float_tolerance(2.0, 4 * horizon)
+    assert numeric_nc.nonaug_per_sample(Ah, Bh, p, s, horizon)[0] <= float(L_star) + float_tolerance(2.0, 4 * horizon)
     s = grid("orthogonal", 2, horizon)
 
     def along(r):
         q = p.copy()
         q[-2] = r
-        return nnonaug.loss_and_gradient(Ah, Bh, q, s, horizon)[0]
+        return numeric_nonaug.loss_and_gradient(Ah, Bh, q, s, horizon)[0]
 
     f = [along(r) for r in (-1.0, 0.0, 1.0)]
     curvature = f[0] - 2 * f[1] + f[2]

@@ -12,7 +12,7 @@ import sympy as sp
 from mesaverify import limits
 from mesaverify.cli import main
 from mesaverify.derivations.sander import closed as sclosed
-from mesaverify.numerics.sander import augmented as naug
+from mesaverify.numerics.sander import augmented as numeric_aug
 
 GUARD = 60  # seconds: a hang detector on a shared machine, not a speed target (make bench holds those)
 
@@ -141,8 +141,8 @@ def test_sander_loss_augmented_at_d_5_is_the_numeric_model(capsys, tmp_path):
     eye = np.eye(5).astype(int).tolist()
     code, out, _ = answer(capsys, "sander-loss", "--setting", "augmented", "--T", 3,
                           "--params", params(tmp_path, A=eye, B=eye), "--json")
-    s, w = naug.dataset([np.full(5, 1 / np.sqrt(5))], [1.0], np.eye(5), 3)
-    numeric, _, _ = naug.loss_and_gradient(np.eye(5), np.eye(5), s, w, 3)
+    s, w = numeric_aug.dataset([np.full(5, 1 / np.sqrt(5))], [1.0], np.eye(5), 3)
+    numeric, _, _ = numeric_aug.loss_and_gradient(np.eye(5), np.eye(5), s, w, 3)
     assert code == 0 and json.loads(out)["loss_float"] == pytest.approx(numeric, rel=1e-12)
 
 

@@ -14,7 +14,7 @@ import sympy as sp
 from mesaverify.checks.core.precision import DIGITS, GUARD
 from mesaverify.derivations import moments
 from mesaverify.derivations.given import given_law
-from mesaverify.numerics import laws as nlaws
+from mesaverify.numerics import laws as numeric_laws
 
 
 @dataclass(frozen=True)
@@ -61,9 +61,9 @@ def _discrete_exact(spec: LawSpec) -> moments.Law:
     return law
 
 
-def _discrete_numeric(spec: LawSpec) -> nlaws.FiniteLaw:
+def _discrete_numeric(spec: LawSpec) -> numeric_laws.FiniteLaw:
     with mpmath.workdps(DIGITS + GUARD):
-        return nlaws.finite([[mpmath.mpc(_mp(v)) for v in point] for point in spec.support],
+        return numeric_laws.finite([[mpmath.mpc(_mp(v)) for v in point] for point in spec.support],
                             [mpmath.mpf(_mp(p)) for p in spec.probs])
 
 
@@ -74,7 +74,7 @@ class LawKind:
     name: str
     params: tuple[str, ...]  # the LawSpec fields the law takes (the options that apply to it)
     exact: Callable[[LawSpec], moments.Law]
-    finite: Callable[[LawSpec], nlaws.FiniteLaw] | None = None  # numeric: its finite support, if it has one
+    finite: Callable[[LawSpec], numeric_laws.FiniteLaw] | None = None  # numeric: its finite support, if it has one
     gaussian: str | None = None  # "real" or "complex": numeric by Gauss quadrature and sampling
     points: Callable[[LawSpec], int] = lambda spec: 0  # support points `finite` writes out, counted without it
     width: Callable[[LawSpec], int] = lambda spec: spec.d  # the most non-zero coordinates of a draw
@@ -83,13 +83,13 @@ class LawKind:
 TABLE: dict[str, LawKind] = {kind.name: kind for kind in (
     LawKind("gaussian", ("sigma",), lambda s: moments.RealGaussian(s.d, s.sigma), gaussian="real"),
     LawKind("complex-gaussian", ("sigma",), lambda s: moments.ComplexGaussian(s.d, s.sigma), gaussian="complex"),
-    LawKind("sparse", ("c",), lambda s: moments.Sparse(s.d, s.c), lambda s: nlaws.sparse(s.d, _mp(s.c)),
+    LawKind("sparse", ("c",), lambda s: moments.Sparse(s.d, s.c), lambda s: numeric_laws.sparse(s.d, _mp(s.c)),
             points=lambda s: 2 * s.d, width=lambda s: 1),
-    LawKind("ones", (), lambda s: moments.Ones(s.d), lambda s: nlaws.ones(s.d), points=lambda s: 1),
-    LawKind("rademacher", (), lambda s: moments.Rademacher(s.d), lambda s: nlaws.rademacher(s.d),
+    LawKind("ones", (), lambda s: moments.Ones(s.d), lambda s: numeric_laws.ones(s.d), points=lambda s: 1),
+    LawKind("rademacher", (), lambda s: moments.Rademacher(s.d), lambda s: numeric_laws.rademacher(s.d),
             points=lambda s: 2**s.d),
-    LawKind("phase", (), lambda s: moments.UniformPhase(s.d), lambda s: nlaws.phase(s.d),
-            points=lambda s: nlaws.PHASE_ORDER**s.d),
+    LawKind("phase", (), lambda s: moments.UniformPhase(s.d), lambda s: numeric_laws.phase(s.d),
+            points=lambda s: numeric_laws.PHASE_ORDER**s.d),
     LawKind("discrete", ("support", "probs"), _discrete_exact, _discrete_numeric, points=lambda s: len(s.support or ()),
             width=lambda s: max(sum(1 for v in point if v != 0) for point in s.support)),
     LawKind("moments", ("moments",), lambda s: given_law(s.d, s.moments)),
@@ -102,7 +102,7 @@ def _exact_law(spec: LawSpec) -> moments.Law:
     return spec.kind.exact(spec)
 
 
-def numeric_law(spec: LawSpec) -> nlaws.FiniteLaw | None:
+def numeric_law(spec: LawSpec) -> numeric_laws.FiniteLaw | None:
     """A FiniteLaw for laws with finite support, else None (the caller samples or uses quadrature)."""
     return spec.kind.finite(spec) if spec.kind.finite else None
 
@@ -124,7 +124,7 @@ def quadrature_law(spec: LawSpec, degree: int = 3):
     The loss of [Z] is of degree 3 in x_1 and in x̄_1, so on it the quadrature is exact."""
     with mpmath.workdps(DIGITS + GUARD):  # cached: built once at more digits than any check runs at
         if spec.kind.gaussian:
-            return nlaws.gaussian(spec.d, mpmath.mpf(_mp(spec.sigma)), spec.kind.gaussian == "complex", degree)
+            return numeric_laws.gaussian(spec.d, mpmath.mpf(_mp(spec.sigma)), spec.kind.gaussian == "complex", degree)
         return numeric_law(spec)
 
 

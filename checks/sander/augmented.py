@@ -22,8 +22,8 @@ from mesaverify.checks.sander.common import (
 )
 from mesaverify.derivations.sander import augmented as aug
 from mesaverify.derivations.sander.symbols import T, a, b, d
-from mesaverify.numerics import laws as nlaws
-from mesaverify.numerics.sander import augmented as naug
+from mesaverify.numerics import laws as numeric_laws
+from mesaverify.numerics.sander import augmented as numeric_aug
 from mesaverify.numerics.sander.augmented import loss_and_gradient
 
 
@@ -41,7 +41,7 @@ def aug_loss(expr) -> Comparison:
         for horizon in (3, 5):
             for n, (A_, B_) in enumerate(AUG_PARAMS):
                 derived = mp(aug.in_parameters(expr, A_, B_, ROT).subs(T, horizon))
-                numeric = naug.loss_mp(mp_matrix(A_), mp_matrix(B_), P, pts, prs, horizon, DIGITS)
+                numeric = numeric_aug.loss_mp(mp_matrix(A_), mp_matrix(B_), P, pts, prs, horizon, DIGITS)
                 rows.append((f"T={horizon} params#{n}", derived, numeric))
     return exact_comparison(rows, "(T, A, B) cases")
 
@@ -60,8 +60,8 @@ def aug_gd_step(expr) -> Comparison:
             eta = mp(expr.subs({a: av, b: bv, T: horizon}))
             A_ = [[mp(av) if r == c else 0 for c in range(dim)] for r in range(dim)]
             B_ = [[mp(bv) if r == c else 0 for c in range(dim)] for r in range(dim)]
-            model = naug.model_prediction_mp(A_, B_, s, DIGITS)
-            step = naug.inner_gd_step_mp(s, eta, DIGITS)
+            model = numeric_aug.model_prediction_mp(A_, B_, s, DIGITS)
+            step = numeric_aug.inner_gd_step_mp(s, eta, DIGITS)
             for c in range(dim):
                 rows.append((f"T={horizon} d={dim} coordinate {c}", step[c], model[c]))
     worst = max(rows, key=lambda r: abs(r[1] - r[2]))
@@ -82,7 +82,7 @@ def aug_step_size(expr) -> Comparison:
         for dim, horizon in ((2, 3), (2, 5), (3, 3)):
             pts, prs = ones_points(dim)
             P = mpmath.eye(dim)
-            numeric = naug.best_step_mp(P, pts, prs, horizon, DIGITS)
+            numeric = numeric_aug.best_step_mp(P, pts, prs, horizon, DIGITS)
             rows.append((f"d={dim} T={horizon}", mp(expr.subs({d: dim, T: horizon})), numeric))
     return exact_comparison(rows, "(d, T) cases of the least-squares best step of η G s_T")
 
@@ -98,7 +98,7 @@ def aug_p_dependence(expr) -> Comparison:
         pts, prs = ones_points(2)
         for name, P, value in (("P=I", sp.eye(2), expr[0]), ("P=rotation", ROT, expr[1])):
             for horizon in (3, 4):
-                numeric = naug.best_step_mp(mp_matrix(P), pts, prs, horizon, DIGITS)
+                numeric = numeric_aug.best_step_mp(mp_matrix(P), pts, prs, horizon, DIGITS)
                 rows.append((f"{name} T={horizon}", mp(value.subs(T, horizon)), numeric))
     out = exact_comparison(rows, "(P, T) cases")
     note = (f"η*(T) = {math(sp.factor(expr[0]))} for P = I but {math(sp.factor(expr[1]))} for P = {math(ROT)} "
@@ -110,7 +110,7 @@ def aug_p_dependence(expr) -> Comparison:
 
 def _phased_law_arrays(dim):
     """s_1 with i.i.d. uniform phases, |s_1k| = 1/√d, as a finite law (numerics.laws.phase: roots of unity)."""
-    pts, prs = nlaws.phase(dim).as_arrays()
+    pts, prs = numeric_laws.phase(dim).as_arrays()
     return pts / np.sqrt(dim), prs
 
 
@@ -123,14 +123,14 @@ def aug_global_min(expr) -> Comparison:
     dim, horizon = 2, 4
     P = np.eye(dim)
     pts, prs = _phased_law_arrays(dim)
-    s, w = naug.dataset(pts, prs, P, horizon)
-    trained, A_, B_ = naug.train(s, w, horizon, dim, starts=3, seed=1)
+    s, w = numeric_aug.dataset(pts, prs, P, horizon)
+    trained, A_, B_ = numeric_aug.train(s, w, horizon, dim, starts=3, seed=1)
     derived = float(expr.subs({d: dim, T: horizon}))
     err = abs(trained - derived) / abs(derived)
     tol = float(np.sqrt(FLOAT_EPS))
     # the same training with the deterministic s_1 = 𝟙/√d of the official experiments
-    s1, w1 = naug.dataset([np.ones(dim) / np.sqrt(dim)], [1.0], P, horizon)
-    fixed_trained, _, _ = naug.train(s1, w1, horizon, dim, starts=3, seed=2)
+    s1, w1 = numeric_aug.dataset([np.ones(dim) / np.sqrt(dim)], [1.0], P, horizon)
+    fixed_trained, _, _ = numeric_aug.train(s1, w1, horizon, dim, starts=3, seed=2)
     # the scalar family's minimum on the same data, from the model: the loss is quadratic in g (A = I, B = gI)
     on_family = [loss_and_gradient(np.eye(dim), g * np.eye(dim), s1, w1, horizon)[0] for g in (0.0, 1.0, 2.0)]
     g_star = vertex(on_family)

@@ -12,9 +12,9 @@ from mesaverify.checks.sander.orthogonal import orthogonal_block_exact
 from mesaverify.derivations.sander import augmented as aug
 from mesaverify.derivations.sander import minima
 from mesaverify.derivations.sander.symbols import T, d
-from mesaverify.numerics import laws as nlaws
-from mesaverify.numerics.sander import augmented as naug
-from mesaverify.numerics.sander import noncommuting as nnc
+from mesaverify.numerics import laws as numeric_laws
+from mesaverify.numerics.sander import augmented as numeric_aug
+from mesaverify.numerics.sander import noncommuting as numeric_nc
 
 NC_D, NC_T, NC_SEEDS = 4, 4, (1, 2)
 
@@ -50,13 +50,13 @@ def _commuting_augmented_exact(expr) -> Comparison:
     with mpmath.workdps(DIGITS):
         for dim, horizon in NC_AUG_EXACT:
             g_star, L_star = (mp(v.subs({d: dim, T: horizon})) for v in expr)
-            law = nlaws.phase(dim, 4)
+            law = numeric_laws.phase(dim, 4)
             pts = [[mpmath.mpmathify(v) / mpmath.sqrt(dim) for v in pt] for pt in law.points]
             prs = [mpmath.mpmathify(v) for v in law.probs]
             eye = mpmath.eye(dim)
 
             def loss(theta, eye=eye, pts=pts, prs=prs, horizon=horizon):
-                return naug.loss_mp(eye, theta[0] * eye, eye, pts, prs, horizon, DIGITS)
+                return numeric_aug.loss_mp(eye, theta[0] * eye, eye, pts, prs, horizon, DIGITS)
 
             grads = {"b": central_gradient(loss, [g_star])[0]}
             cases.append((f"d={dim} T={horizon}", loss([g_star]), L_star, grads))
@@ -65,8 +65,8 @@ def _commuting_augmented_exact(expr) -> Comparison:
 
 def _noncommuting_augmented_mc(expr) -> Comparison:
     g_star, L_star = (float(v.subs({d: NC_D, T: NC_T})) for v in expr)
-    comm, comm_se = nnc.commuting_check_augmented(g_star, NC_D, NC_T, 4000, 0)
-    rows = nnc.gap_augmented(g_star, NC_D, NC_T, NC_SEEDS, 2000, 4000)
+    comm, comm_se = numeric_nc.commuting_check_augmented(g_star, NC_D, NC_T, 4000, 0)
+    rows = numeric_nc.gap_augmented(g_star, NC_D, NC_T, NC_SEEDS, 2000, 4000)
     lines, worst = _gap_lines(rows)
     # two conditions, each as a ratio to its tolerance: the derived minimum within MC_SIGMAS s.e., the gap beyond
     err = max(abs(comm - L_star) / (MC_SIGMAS * comm_se), MC_SIGMAS / worst)
@@ -115,8 +115,8 @@ def _noncommuting_nonaugmented_mc(expr) -> Comparison:
     Ah0, Bh0 = _heads_from(Cblock, NC_D)
     p0 = np.zeros(NC_T)
     p0[-2:] = float(rho), 1.0
-    comm, comm_se = nnc.commuting_check_nonaugmented(Ah0, Bh0, p0, NC_D, NC_T, 4000, 0)
-    rows = nnc.gap_nonaugmented(Ah0, Bh0, p0, NC_D, NC_T, NC_SEEDS[:1], 1000, 4000)
+    comm, comm_se = numeric_nc.commuting_check_nonaugmented(Ah0, Bh0, p0, NC_D, NC_T, 4000, 0)
+    rows = numeric_nc.gap_nonaugmented(Ah0, Bh0, p0, NC_D, NC_T, NC_SEEDS[:1], 1000, 4000)
     lines, worst = _gap_lines(rows)
     tol_a = max(MC_SIGMAS * comm_se, float(np.sqrt(FLOAT_EPS)))
     err = max(abs(comm - float(L_star)) / tol_a, MC_SIGMAS / worst)

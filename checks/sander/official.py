@@ -18,8 +18,8 @@ from mesaverify.derivations.sander import minima, official
 from mesaverify.derivations.sander import nonaugmented as nonaug
 from mesaverify.derivations.sander.nonaugmented import SUITE, Reading
 from mesaverify.derivations.sander.symbols import C, T, d, p
-from mesaverify.numerics.sander import nonaugmented as nnonaug
-from mesaverify.numerics.sander import orthogonal as northo
+from mesaverify.numerics.sander import nonaugmented as numeric_nonaug
+from mesaverify.numerics.sander import orthogonal as numeric_ortho
 
 R = sp.Rational
 SEED = 2024
@@ -71,7 +71,7 @@ def official_unitary(expr) -> Comparison:
         for (dim, horizons), diff in zip(UNITARY_CASES, expr):
             cases = random_points(SEED + dim, dim, horizons) + ([EXAMPLE] if dim == 2 else [])
             rows += difference_rows("unitary", dim, diff, cases,
-                                    lambda C_, p_, dim=dim: nnonaug.loss_mp(C_, p_, dim, DIGITS), f"d={dim}")
+                                    lambda C_, p_, dim=dim: numeric_nonaug.loss_mp(C_, p_, dim, DIGITS), f"d={dim}")
     return exact_comparison(rows, "(d, C, p) cases of derived difference vs official − numeric loss")
 
 
@@ -88,7 +88,7 @@ def _unitary_note(expr) -> str:
     C_, p_ = EXAMPLE
     stated, derived = (nonaug.evaluate(loss, C_, p_) for loss in (official.unitary_loss(2), nonaug.unitary_loss(2)))
     with mpmath.workdps(DIGITS):
-        numeric = nnonaug.loss_mp(*_mp_case(C_, p_), 2, DIGITS)
+        numeric = numeric_nonaug.loss_mp(*_mp_case(C_, p_), 2, DIGITS)
     m = minima.unitary_minimiser(2, 1)
     Cm = (sp.Matrix(m["B"]).T * sp.Matrix(m["A"])).tolist()
     at_min = [nonaug.evaluate(loss, Cm, [0, 0, 0, 1]) for loss in (official.unitary_loss(2), nonaug.unitary_loss(2))]
@@ -116,10 +116,10 @@ def _orthogonal_numeric(dim: int, reading: Reading):
     if reading.basis == "eigen":
         if reading.scale != 1 or reading.lag != 1:
             raise ValueError(f"no numeric twin for {reading.label()}")
-        return lambda C_, p_: nnonaug.loss_mp(C_, p_, dim, DIGITS, paired=True)
+        return lambda C_, p_: numeric_nonaug.loss_mp(C_, p_, dim, DIGITS, paired=True)
     if reading.scale not in (1, 1 / sp.sqrt(d)):
         raise ValueError(f"no numeric twin for {reading.label()}")
-    return lambda C_, p_: northo.loss_mp(C_, p_, dim, DIGITS, unit=reading.scale != 1, lag=reading.lag)
+    return lambda C_, p_: numeric_ortho.loss_mp(C_, p_, dim, DIGITS, unit=reading.scale != 1, lag=reading.lag)
 
 
 @check("S.official.orthogonal", kinds=("exact",), cost="slow",

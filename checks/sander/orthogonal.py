@@ -20,7 +20,7 @@ from mesaverify.checks.sander.common import (
 )
 from mesaverify.derivations.sander import minima
 from mesaverify.derivations.sander import nonaugmented as nonaug
-from mesaverify.numerics.sander import orthogonal as northo
+from mesaverify.numerics.sander import orthogonal as numeric_ortho
 
 ORTHO_CASES = (  # (C, p): d = 2, T = 3, 4, 5
     ([[R(3, 4), R(-1, 2)], [R(1, 3), R(5, 4)]], [R(1, 5), R(-1, 3), R(6, 5)]),
@@ -36,7 +36,7 @@ ORTHO_MINIMA = ((2, 1), (4, 1), (4, 2))  # (d, H)
              "μ = e^{iφ}; d = 2 here).",
        derive=lambda: nonaug.orthogonal_loss(2))
 def nonaug_orthogonal_loss(expr) -> Comparison:
-    return loss_at_cases(expr, ORTHO_CASES, northo.loss_mp, "(C, p) cases (real rotations, N = 6T angles)")
+    return loss_at_cases(expr, ORTHO_CASES, numeric_ortho.loss_mp, "(C, p) cases (real rotations, N = 6T angles)")
 
 
 @check("S.nonaug.orthogonal.trig", kinds=("exact", "training"), reference="[S] §3.2, orthogonal case: positional weights and "
@@ -79,7 +79,7 @@ def orthogonal_block_exact(expr, dim, horizon, what) -> Comparison:
             C0 = [[mp(Cblock[r, c]) for c in range(2)] for r in range(2)]
 
             def loss(theta):
-                return northo.loss_mp([theta[0:2], theta[2:4]], theta[4:], dim, DIGITS)
+                return numeric_ortho.loss_mp([theta[0:2], theta[2:4]], theta[4:], dim, DIGITS)
 
             theta = C0[0] + C0[1] + p0
             names = [f"C_{r + 1}{c + 1}" for r in range(2) for c in range(2)]
@@ -90,7 +90,7 @@ def orthogonal_block_exact(expr, dim, horizon, what) -> Comparison:
             def loss(theta):
                 Bt = theta[:nb]
                 C_ = [[sum(Bt[h * dim + k] * A_[h][c] for h in range(H)) for c in range(dim)] for k in range(dim)]
-                return northo.loss_mp(C_, theta[nb:], dim, DIGITS)
+                return numeric_ortho.loss_mp(C_, theta[nb:], dim, DIGITS)
 
             theta = [v for row in B_ for v in row] + p0
             names = [f"b_{h + 1},{c + 1}" for h in range(H) for c in range(dim)]
@@ -103,7 +103,7 @@ def _orthogonal_trig_trained(expr) -> Comparison:
     rho, Cstar, value = expr
     lines, err = [], 0.0
     for seed in (1, 2):
-        L, Ah, Bh, p_ = northo.train(2, 1, 4, starts=1, seed=seed)
+        L, Ah, Bh, p_ = numeric_ortho.train(2, 1, 4, starts=1, seed=seed)
         ratio = p_ / p_[-1]
         target = np.zeros(4)
         target[-2:] = float(rho), 1.0
@@ -124,7 +124,7 @@ def _orthogonal_trig_trained(expr) -> Comparison:
              "L ≥ ½ Σ_{i>H} σ_i(M)² = max(d − 2H, 0) when rank C ≤ H (Eckart–Young). Derived (κ, M, R) for d = 2.",
        derive=lambda: decomposition_tuple("orthogonal", 2), findings=lambda expr: _bound_findings())
 def nonaug_orthogonal_bound(expr) -> Comparison:
-    return bound_compare(expr, ORTHO_CASES, northo.loss_mp)
+    return bound_compare(expr, ORTHO_CASES, numeric_ortho.loss_mp)
 
 
 def _bound_findings() -> tuple[str, ...]:
@@ -144,7 +144,7 @@ def _bound_findings() -> tuple[str, ...]:
              "(4, 2); L-BFGS from random starts reaches it).",
        derive=lambda: sp.Tuple(*[minima.orthogonal_minimum(dim, H) for dim, H in ORTHO_MINIMA]))
 def nonaug_orthogonal_minimum(expr) -> Comparison:
-    out = minimum_compare(expr, ORTHO_MINIMA, northo.train, 3)
+    out = minimum_compare(expr, ORTHO_MINIMA, numeric_ortho.train, 3)
     unitary = [dim - min(H, dim) for dim, H in ORTHO_MINIMA]
     note = ("Threshold differs from the unitary case: orthogonal min = max(d − 2H, 0) (derived "
             f"{math(list(expr))}) vs unitary d − min(H, d) = {math(unitary)} at (d, H) = "
@@ -182,7 +182,7 @@ def _orthogonal_heads_exact(expr) -> Comparison:
         def loss(theta):
             Bt = theta[:nb]
             C_ = [[sum(Bt[h * dim + k] * A_[h][c] for h in range(H)) for c in range(dim)] for k in range(dim)]
-            return northo.loss_mp(C_, theta[nb:], dim, DIGITS)
+            return numeric_ortho.loss_mp(C_, theta[nb:], dim, DIGITS)
 
         b0 = [v for row in B0 for v in row]
         at_rho = lambda r: b0 + [mpmath.mpf(0)] * (horizon - 2) + [mpmath.mpf(r), mpmath.mpf(1)]
@@ -196,7 +196,7 @@ def _orthogonal_heads_exact(expr) -> Comparison:
 
 
 def _orthogonal_heads_trained(expr) -> Comparison:
-    _, Ah, Bh, p_ = northo.train(4, 2, 3, starts=1, seed=11)
+    _, Ah, Bh, p_ = numeric_ortho.train(4, 2, 3, starts=1, seed=11)
     gram = p_[-1] * Ah @ Bh.T
     target = np.array(expr.tolist(), dtype=float)
     within = max(float(np.max(abs(M[:, 0::2] - M[:, 1::2]))) for M in (Ah, Bh))  # constant on blocks

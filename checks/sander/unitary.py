@@ -20,7 +20,7 @@ from mesaverify.checks.sander.common import (
 )
 from mesaverify.derivations.sander import minima
 from mesaverify.derivations.sander import nonaugmented as nonaug
-from mesaverify.numerics.sander import nonaugmented as nnonaug
+from mesaverify.numerics.sander import nonaugmented as numeric_nonaug
 
 NONAUG_CASES = (  # (C, p): d = 2, T = 3, 4, 5 (T = 5: positions strictly between 1 and T − 1 carry weight)
     ([[R(3, 4), R(-1, 2)], [R(1, 3), R(5, 4)]], [R(1, 5), R(-1, 3), R(6, 5)]),
@@ -34,7 +34,7 @@ NONAUG_CASES = (  # (C, p): d = 2, T = 3, 4, 5 (T = 5: positions strictly betwee
              "C = Σ_h b_h a_h^T and is an explicit function of (C, p) for symbolic T (d = 2 here).",
        derive=lambda: nonaug.unitary_loss(2))
 def nonaug_unitary_loss(expr) -> Comparison:
-    return loss_at_cases(expr, NONAUG_CASES, nnonaug.loss_mp, "(C, p) cases")
+    return loss_at_cases(expr, NONAUG_CASES, numeric_nonaug.loss_mp, "(C, p) cases")
 
 
 @check("S.nonaug.unitary.bound", kinds=("exact",), reference="[S] §3.2, unitary W: lower bound on the loss for any number of heads",
@@ -43,7 +43,7 @@ def nonaug_unitary_loss(expr) -> Comparison:
              "(Eckart–Young). Derived (κ, M, R) for d = 2; κ and M are read off the loss, R by an exact LDL^T.",
        derive=lambda: decomposition_tuple("unitary", 2), findings=lambda expr: (bound_note("unitary", (2, 3)),))
 def nonaug_unitary_bound(expr) -> Comparison:
-    return bound_compare(expr, NONAUG_CASES, nnonaug.loss_mp)
+    return bound_compare(expr, NONAUG_CASES, numeric_nonaug.loss_mp)
 
 
 UNITARY_MINIMA = ((3, 2), (2, 2), (3, 1))  # (d, H)
@@ -55,7 +55,7 @@ UNITARY_MINIMA = ((3, 2), (2, 2), (3, 1))  # (d, H)
              "projector (derived for (d, H) = (3, 2), (2, 2), (3, 1); training from random starts reaches it).",
        derive=lambda: sp.Tuple(*[minima.unitary_minimum(dim, H) for dim, H in UNITARY_MINIMA]))
 def nonaug_unitary_minimum(expr) -> Comparison:
-    return minimum_compare(expr, UNITARY_MINIMA, nnonaug.train, 4)
+    return minimum_compare(expr, UNITARY_MINIMA, numeric_nonaug.train, 4)
 
 
 @check("S.nonaug.unitary.heads", kinds=("exact", "training"), reference="[S] §3.2, orthogonality of heads at the minima",
@@ -85,7 +85,7 @@ def _unitary_heads_exact(expr) -> Comparison:
         def loss(theta):
             A_, B_, p_ = theta[:na], theta[na:2 * na], theta[2 * na:]
             C_ = [[sum(B_[h * dim + k] * A_[h * dim + c] for h in range(H)) for c in range(dim)] for k in range(dim)]
-            return nnonaug.loss_mp(C_, p_, dim, DIGITS)
+            return numeric_nonaug.loss_mp(C_, p_, dim, DIGITS)
 
         theta = [v for row in A0 for v in row] + [v for row in B0 for v in row] + p0
         names = ([f"a_{h + 1},{c + 1}" for h in range(H) for c in range(dim)]
@@ -98,7 +98,7 @@ def _unitary_heads_exact(expr) -> Comparison:
 def _unitary_heads_trained(expr) -> Comparison:
     worst, lines = 0.0, []
     for dim, H in ((3, 2), (2, 2)):
-        _, Ah, Bh, p_ = nnonaug.train(dim, H, 4, starts=2, seed=7 + dim)
+        _, Ah, Bh, p_ = numeric_nonaug.train(dim, H, 4, starts=2, seed=7 + dim)
         gram = p_[-1] * Ah @ Bh.T
         target = np.array(expr.tolist(), dtype=float)[:H, :H]
         worst = max(worst, float(np.max(abs(gram - target))))
