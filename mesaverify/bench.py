@@ -1,4 +1,4 @@
-"""`make bench`: timings of our implementations against straightforward references.
+"""`mesaverify bench` (`make bench`): timings of our implementations against straightforward references.
 
 Each Benchmark of BENCHMARKS names a problem, prepares it once, and times `ours`
 and `reference` on it side by side; the two results must agree (`agree` returns
@@ -165,9 +165,18 @@ def run(benchmarks=BENCHMARKS, out: Path = OUT) -> list[dict]:
     return rows
 
 
-def main() -> int:
-    rows = run()
+def run_command(args) -> int:
+    """`mesaverify bench`: every benchmark; exit 1 if a result disagrees or a target is missed."""
+    out = outputs.writable_dir(args.out, "--out") / "bench.json"
+    rows = run(out=out)
     return 0 if all(r["agree"] and r["met"] for r in rows) else 1
+
+
+def main() -> int:
+    """`python -m mesaverify.bench`: the same as `mesaverify bench`."""
+    from mesaverify.cli import main as cli
+
+    return cli(["bench", *sys.argv[1:]])
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ COMMAND_MODULES = (
     "mesaverify.commands.simulate",
     "mesaverify.commands.sander",
     "mesaverify.commands.latex",
+    "mesaverify.commands.tools",
 )
 
 
