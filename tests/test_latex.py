@@ -8,9 +8,9 @@ import sympy as sp
 
 from mesaverify import document
 from mesaverify import tex as latex
-from mesaverify.report import read as read_report
-from mesaverify.cli import main
 from mesaverify.checks.core.registry import all_checks
+from mesaverify.cli import main
+from mesaverify.report import read as read_report
 
 CHECKS = all_checks()
 
