@@ -89,7 +89,7 @@ def _equation(lead: str, expr) -> str:
     if isinstance(expr, sp.Add) and len(scalar_latex(expr)) > LINE_CHARS:
         return "\\begin{multline*}\n" + lead + (BREAK + "\n").join(sum_lines(expr)) + "\n\\end{multline*}"
     sums = [f for f in expr.args if isinstance(f, sp.Add)] if isinstance(expr, sp.Mul) else []
-    if len(sums) == 1 and len(scalar_latex(expr)) > LINE_CHARS:  # a coefficient times a long sum: c \Big( … \Big)
+    if len(sums) == 1 and len(scalar_latex(expr)) > 2 * LINE_CHARS:  # a coefficient times a long sum: c \Big( … \Big)
         coefficient = sp.Mul(*(f for f in expr.args if f is not sums[0]))
         return ("\\begin{multline*}\n" + lead + scalar_latex(coefficient) + r" \Big( "
                 + (BREAK + "\n").join(sum_lines(sums[0])) + r" \Big)" + "\n\\end{multline*}")
