@@ -122,7 +122,7 @@ BENCHMARKS = [
       for h in (10, 100, 1000)],  # at T = 10**6 the exact value holds H_{999998}, a rational of ~10^5 digits
     Benchmark("[Z] one epoch, loss + gradient, d=5 T=100 m=10000 (separable running sums vs E_t E_t^* per t)",
               _zheng_prepare, _zheng_ours, _zheng_reference, _same_loss_and_gradient, target=20.0),
-    Budget("[Z] make figures, full set (22 runs, m=10000, 200 epochs, 2 workers): projected wall time vs 600 s",
+    Budget("[Z] mesaverify figures, full set (23 runs, m=10000, 200 epochs, 2 workers): projected wall time vs 600 s",
            _figures_projection, 600.0),
 ]
 

@@ -267,18 +267,11 @@ def add_arguments(p) -> None:
                    help="joblib backend: loky (this machine, default) or dask (the current dask.distributed Client)")
 
 
-def bar(total: int, what: str):
-    """A progress bar with ETA on stderr (tqdm), drawn only on a terminal."""
-    from tqdm import tqdm
-
-    return tqdm(total=total, desc=what, unit="run" if what.startswith("train") else "figure", file=sys.stderr,
-                disable=None, dynamic_ncols=True, leave=False)
-
-
 def run(args) -> int:
     """Train every run, draw every figure, write the captions; one line of summary on stdout."""
     from mesaverify import prose
     from mesaverify.errors import UsageError
+    from mesaverify.progress import bar
 
     m = args.m if args.m is not None else (QUICK_M if args.quick else M)
     epochs = args.epochs if args.epochs is not None else (QUICK_EPOCHS if args.quick else EPOCHS)
@@ -289,10 +282,10 @@ def run(args) -> int:
     start = time.perf_counter()
     jobs, meta = jobs_and_theory(m, epochs, T)
     print(f"{len(jobs)} runs, m = {m}, {epochs} epochs, d = {D}, T = {T} ...", file=sys.stderr, flush=True)
-    with bar(len(jobs), "training") as progress:
+    with bar(len(jobs), "training", "run") as progress:
         results = sweep(jobs, n_jobs=args.n_jobs, backend=args.backend, progress=progress.update)
     trained = time.perf_counter() - start
-    with bar(6, "drawing") as progress:
+    with bar(6, "drawing", "figure") as progress:
         captions = draw(results, meta, out, m, epochs, T, progress=lambda: progress.update(1))
     total = time.perf_counter() - start
     cpu = sum(r["seconds"] for r in results)
