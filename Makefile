@@ -35,10 +35,10 @@ fuzz: $(STAMP)
 	HYPOTHESIS_PROFILE=fuzz HYPOTHESIS_EXPERIMENTAL_OBSERVABILITY_NOCOVER=1 $(PY) -m pytest -q -m fuzz -n 2 -p no:cacheprovider
 
 bench: $(BASE)
-	$(PY) -m mesaverify.bench
+	$(VENV)/bin/mesaverify bench
 
 figures: $(BASE)
-	$(PY) -m mesaverify.figures
+	$(VENV)/bin/mesaverify figures
 
 latex: $(BASE)
 	$(VENV)/bin/mesaverify latex --all

@@ -1,4 +1,4 @@
-"""`make bench`: timings of our implementations against straightforward references.
+"""`mesaverify bench` (`make bench`): timings of our implementations against straightforward references.
 
 Each Benchmark of BENCHMARKS names a problem, prepares it once, and times `ours`
 and `reference` on it side by side; the two results must agree (`agree` returns
@@ -122,7 +122,7 @@ BENCHMARKS = [
       for h in (10, 100, 1000)],  # at T = 10**6 the exact value holds H_{999998}, a rational of ~10^5 digits
     Benchmark("[Z] one epoch, loss + gradient, d=5 T=100 m=10000 (separable running sums vs E_t E_t^* per t)",
               _zheng_prepare, _zheng_ours, _zheng_reference, _same_loss_and_gradient, target=20.0),
-    Budget("[Z] make figures, full set (22 runs, m=10000, 200 epochs, 2 workers): projected wall time vs 600 s",
+    Budget("[Z] mesaverify figures, full set (23 runs, m=10000, 200 epochs, 2 workers): projected wall time vs 600 s",
            _figures_projection, 600.0),
 ]
 
@@ -165,9 +165,18 @@ def run(benchmarks=BENCHMARKS, out: Path = OUT) -> list[dict]:
     return rows
 
 
-def main() -> int:
-    rows = run()
+def run_command(args) -> int:
+    """`mesaverify bench`: every benchmark; exit 1 if a result disagrees or a target is missed."""
+    out = outputs.writable_dir(args.out, "--out") / "bench.json"
+    rows = run(out=out)
     return 0 if all(r["agree"] and r["met"] for r in rows) else 1
+
+
+def main() -> int:
+    """`python -m mesaverify.bench`: the same as `mesaverify bench`."""
+    from mesaverify.cli import main as cli
+
+    return cli(["bench", *sys.argv[1:]])
 
 
 if __name__ == "__main__":

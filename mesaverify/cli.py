@@ -33,6 +33,7 @@ COMMAND_MODULES = (
     "mesaverify.commands.sander",
     "mesaverify.commands.latex",
     "mesaverify.commands.model",
+    "mesaverify.commands.tools",
 )
 
 

@@ -107,10 +107,11 @@ def stored_expressions(path: Path) -> dict[str, str]:
     return {k: v for k, v in data["expressions"].items() if isinstance(v, str)}
 
 
-def write_all(out: Path, checks, report: dict | None, stored: dict[str, str] | None = None) -> tuple[list[Path], int]:
+def write_all(out: Path, checks, report: dict | None, stored: dict[str, str] | None = None,
+              progress=None) -> tuple[list[Path], int]:
     """One fragment per check and the document (`report`: report.read); the expressions from `stored`
     (check id → srepr, `stored_expressions`) where it has them, derived otherwise.  Returns the files
-    written and how many expressions were derived."""
+    written and how many expressions were derived; `progress()` after each check."""
     derived, written, fresh = {}, [], 0
     for cid, check in checks.items():
         if stored and cid in stored:
@@ -118,6 +119,8 @@ def write_all(out: Path, checks, report: dict | None, stored: dict[str, str] | N
         else:
             derived[cid], fresh = check.derive(), fresh + 1
         written.append(outputs.write_text(out / f"{cid}.tex", fragment(check, derived[cid])))
+        if progress is not None:
+            progress()
     written.append(outputs.write_text(out / "derivations.tex", document(checks, derived, report)))
     return written, fresh
 

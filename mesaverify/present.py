@@ -171,6 +171,8 @@ def _scalar(expr) -> sp.Basic:
     numerator, denominator = sp.fraction(sp.cancel(sp.together(expr)))
     if denominator == 1 and not isinstance(numerator, sp.Add):
         return _record(expr, _factor(numerator))
+    if denominator.is_Number and isinstance(expr, sp.Add):  # a polynomial: its terms, not one numerator
+        return _record(expr, _polynomial(expr))
     with distribute(False):
         top, bottom = _polynomial(numerator), _polynomial(denominator)
         one = top if bottom == 1 else sp.Mul(top, sp.Pow(bottom, -1))

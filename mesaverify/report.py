@@ -6,7 +6,7 @@ from pathlib import Path
 
 import sympy as sp
 
-from mesaverify import equations, jsonio, outputs, prose, provenance, tex
+from mesaverify import equations, jsonio, outputs, prose, provenance, shorten
 from mesaverify.checks.core.registry import Outcome, all_checks
 from mesaverify.errors import UsageError
 
@@ -72,7 +72,7 @@ def equation(o: Outcome) -> tuple[str, bool]:
     name = equations.inline(o.id)
     if len(o.latex) <= LONG or not o.expression:
         return f"{name} = {o.latex}", False
-    return f"{name} = {tex.abbreviated(sp.sympify(o.expression), LONG)}", True
+    return f"{name} = {shorten.abbreviated(sp.sympify(o.expression), LONG)}", True
 
 
 def _markdown(outcomes: list[Outcome], total_seconds: float, stamp: dict) -> tuple[str, dict]:

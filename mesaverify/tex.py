@@ -88,6 +88,11 @@ def _equation(lead: str, expr) -> str:
     """`lead expr` as display math: one line, or a long sum over several lines (multline*)."""
     if isinstance(expr, sp.Add) and len(scalar_latex(expr)) > LINE_CHARS:
         return "\\begin{multline*}\n" + lead + (BREAK + "\n").join(sum_lines(expr)) + "\n\\end{multline*}"
+    sums = [f for f in expr.args if isinstance(f, sp.Add)] if isinstance(expr, sp.Mul) else []
+    if len(sums) == 1 and len(scalar_latex(expr)) > 2 * LINE_CHARS:  # a coefficient times a long sum: c \Big( … \Big)
+        coefficient = sp.Mul(*(f for f in expr.args if f is not sums[0]))
+        return ("\\begin{multline*}\n" + lead + scalar_latex(coefficient) + r" \Big( "
+                + (BREAK + "\n").join(sum_lines(sums[0])) + r" \Big)" + "\n\\end{multline*}")
     return "\\begin{equation*}\n" + lead + to_latex(expr) + "\n\\end{equation*}"
 
 
@@ -363,59 +368,6 @@ def symbol_names(expr) -> set[str]:
     return {s.name for s in expr.free_symbols if isinstance(s, sp.Symbol)}
 
 
-# --- abbreviated ----------------------------------------------------------------------------------
-DOTS = sp.Symbol(r"\cdots")  # what an abbreviation leaves in place of the parts it drops
-
-
-class More(sp.Function):
-    """A sum whose later terms an abbreviation left out: printed `x + y + \\cdots`."""
-
-    nargs = 1
-
-
-def abbreviated(expr, limit: int) -> str:
-    """`paper(expr)` in at most about `limit` characters: a long sum keeps its leading terms, a tuple or
-    a Piecewise shortens each part, anything else has its smallest sufficient parts replaced by \\cdots."""
-    from mesaverify.present import Presented, present
-
-    shown = present(expr)
-    short = _shorten(shown.expr, limit)
-    return paper_of(Presented(short, shown.where))
-
-
 def paper_of(shown) -> str:
     """The one-line LaTeX of a presented expression and its definitions (see `paper`)."""
     return to_latex(shown.expr) + "".join(r", \quad " + d for d in definitions(shown.where))
-
-
-def _shorten(expr, limit: int):
-    if len(to_latex(expr)) <= limit:
-        return expr
-    if isinstance(expr, sp.Tuple):
-        return sp.Tuple(*(_shorten(x, max(limit // len(expr), 40)) for x in expr))
-    if isinstance(expr, sp.Piecewise):
-        share = max(limit // len(expr.args), 40)
-        return sp.Piecewise(*((_shorten(v, share), c) for v, c in expr.args), evaluate=False)
-    if isinstance(expr, sp.MatrixBase):
-        share = max(limit // len(expr), 20)
-        return sp.ImmutableMatrix(expr.rows, expr.cols, [_shorten(x, share) for x in expr])
-    if isinstance(expr, sp.Add):
-        kept, used = [], 0
-        for term in _PRINTER._as_ordered_terms(expr, order=None):
-            used += len(scalar_latex(term)) + 3
-            if kept and used > limit:
-                break
-            kept.append(term)
-        return More(sp.Add(*kept, evaluate=False))
-    for _ in range(8):  # the smallest part whose removal is enough, else the largest, a few times over
-        excess = len(to_latex(expr)) - limit
-        if excess <= 0:
-            break
-        sizes = {n: len(scalar_latex(n)) for n in sp.preorder_traversal(expr)
-                 if n is not expr and isinstance(n, sp.Expr) and not n.is_Atom}
-        if not sizes:
-            break
-        enough = [n for n, size in sizes.items() if size - len(r"\cdots") >= excess]
-        part = min(enough, key=sizes.get) if enough else max(sizes, key=sizes.get)
-        expr = expr.xreplace({part: DOTS})
-    return expr

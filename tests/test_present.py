@@ -6,20 +6,9 @@ from mesaverify import equations
 from mesaverify import tex as latex
 from mesaverify.checks.core.registry import all_checks
 from mesaverify.present import present
-from tests.test_latex import CANNOT_ROUND_TRIP
+from tests.test_latex import CANNOT_ROUND_TRIP, derived, expression  # noqa: F401 -- derived: the shared fixture
 
 CHECKS = all_checks()
-
-
-@pytest.fixture(scope="module")
-def derived():
-    return {}
-
-
-def expression(cid, derived):
-    if cid not in derived:
-        derived[cid] = CHECKS[cid].derive()
-    return derived[cid]
 
 
 def _sums(expr):
@@ -29,7 +18,7 @@ def _sums(expr):
 
 
 @pytest.mark.parametrize("cid", list(CHECKS))
-def test_presented_equals_derived(cid, derived):
+def test_presented_equals_derived(cid, derived):  # noqa: F811 -- the fixture of test_latex
     """Equal as rational functions (together, then the numerator expanded to 0); where roots and exponentials
     make that too slow (the closed-form flow), every rewritten part is proved equal that way (presentation
     rewrites nothing else) and the whole is evaluated at random points to 30 digits."""
@@ -46,7 +35,7 @@ def test_presented_equals_derived(cid, derived):
 
 
 @pytest.mark.parametrize("cid", [c for c in CHECKS if c not in CANNOT_ROUND_TRIP])
-def test_presented_latex_reads_back(cid, derived):
+def test_presented_latex_reads_back(cid, derived):  # noqa: F811
     """What the report and `mesaverify latex` print parses back to the presented expression."""
     shown = present(expression(cid, derived))
     back = latex.from_latex(latex.to_latex(shown.expr))

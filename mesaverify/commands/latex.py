@@ -12,6 +12,7 @@ from mesaverify import tex as latex
 from mesaverify.checks.core.registry import all_checks
 from mesaverify.commands.lawargs import add_law_arguments, law_from_args, refuse_inapplicable
 from mesaverify.errors import UsageError
+from mesaverify.progress import bar
 
 FORMATS = ("text", "latex", "srepr")
 # [Z] results on the diagonal family aI, bI: for a law they hold only where the flow stays on it (Assumption 4.1)
@@ -69,7 +70,9 @@ def run_latex(args) -> int:
         report_path = Path(args.report or "build/report.json")
         recorded = report.read(report_path)
         stored = document.stored_expressions(report_path.with_name(report.EXPRESSIONS)) if recorded else {}
-        written, fresh = document.write_all(out, all_checks(), recorded, stored)
+        checks = all_checks()
+        with bar(len(checks), "expressions", "check") as progress:
+            written, fresh = document.write_all(out, checks, recorded, stored, progress=lambda: progress.update(1))
         reused = len(written) - 1 - fresh
         print(f"wrote {len(written) - 1} expressions ({reused} from the last verify, {fresh} derived) and {written[-1]}")
         if command is not None:

@@ -97,9 +97,15 @@ def auto_rate(train_set: tr.Sequences, K, V, limit_point=None, sample: int = 100
     return 1.0 / max(curvatures[key] for key in keys)
 
 
-def sweep(jobs: list[dict], n_jobs: int = 2, backend: str = "loky", verbose: int = 0) -> list[dict]:
+def _numbered(k: int, jobs: list[dict]) -> tuple[int, list[dict]]:
+    """`run_group` with the number of its group, for results that arrive in any order."""
+    return k, run_group(jobs)
+
+
+def sweep(jobs: list[dict], n_jobs: int = 2, backend: str = "loky", verbose: int = 0, progress=None) -> list[dict]:
     """Run every job; results in the order of `jobs`.  Jobs that share their data go to one
-    worker together (`run_group`), the largest groups first.
+    worker together (`run_group`), the largest groups first; `progress(n)`, if given, is called
+    with the number of runs of each group as it finishes.
 
     backend="loky" (default): processes on this machine, BLAS limited to one thread each.
     backend="dask": the jobs go to the Dask cluster of the current `dask.distributed.Client`
@@ -112,10 +118,13 @@ def sweep(jobs: list[dict], n_jobs: int = 2, backend: str = "loky", verbose: int
     for i, job in enumerate(jobs):
         groups.setdefault(data_key(job), []).append(i)
     order = sorted(groups.values(), key=lambda idx: -sum(jobs[i]["epochs"] + 1 for i in idx) * jobs[idx[0]]["m"])
-    with parallel_config(backend=backend, n_jobs=n_jobs, inner_max_num_threads=1 if backend == "loky" else None):
-        parts = Parallel(verbose=verbose)(delayed(run_group)([jobs[i] for i in idx]) for idx in order)
     results: list = [None] * len(jobs)
-    for idx, part in zip(order, parts):
-        for i, r in zip(idx, part):
-            results[i] = r
+    with parallel_config(backend=backend, n_jobs=n_jobs, inner_max_num_threads=1 if backend == "loky" else None):
+        parts = Parallel(verbose=verbose, return_as="generator_unordered")(
+            delayed(_numbered)(k, [jobs[i] for i in idx]) for k, idx in enumerate(order))
+        for k, part in parts:
+            for i, r in zip(order[k], part):
+                results[i] = r
+            if progress is not None:
+                progress(len(part))
     return results
