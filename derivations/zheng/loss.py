@@ -39,15 +39,18 @@ def expect_over_contexts(terms, law, d, horizon=T, fixed=None) -> sp.Expr:
 
 def sum_over_t(expr: sp.Expr, horizon=T, start=2) -> sp.Expr:
     """Σ_{t=start}^{T−1} expr, term by term: Σ 1 = T − 2, Σ 1/(t−1) = H_{T−2}, … (start = 2)."""
-    sums = {}
     total = sp.Integer(0)
     for term in sp.Add.make_args(sp.expand(expr)):
         constant, varying = sp.factor(term).as_independent(t, as_Add=False)
-        if varying not in sums:
-            s = sp.Dummy("s")  # s = t − 1 runs over start−1..T−2, where SymPy knows harmonic sums
-            sums[varying] = sp.summation(varying.subs(t, s + 1), (s, start - 1, horizon - 2))
-        total += constant * sums[varying]
+        total += constant * _sum(varying, horizon, start)
     return sp.expand(total)
+
+
+@lru_cache(maxsize=4096)
+def _sum(varying: sp.Expr, horizon, start) -> sp.Expr:
+    """Σ_{t=start}^{horizon−1} varying, once per process for each summand (1, 1/(t−1), 1/(t−1)², …)."""
+    s = sp.Dummy("s")  # s = t − 1 runs over start−1..T−2, where SymPy knows harmonic sums
+    return sp.summation(varying.subs(t, s + 1), (s, start - 1, horizon - 2))
 
 
 @lru_cache(maxsize=None)
