@@ -70,7 +70,9 @@ MOMENT_NAMES = ("m2", "m4", "m6", "m8", "m24", "m22", "m_{2,4}", "m_{1|0,1|2}", 
 moment_vectors = st.one_of(
     st.dictionaries(st.sampled_from(MOMENT_NAMES) | st.text(max_size=6), json_scalars, max_size=6)
     .map(lambda v: json.dumps(v, allow_nan=True)),
-    st.fixed_dictionaries({"m2": st.just(1), "m4": st.just(3), "m6": st.just(15), "m24": st.just(3)},
+    st.fixed_dictionaries({"m2": st.just(1), "m4": st.just(3), "m6": st.just(15), "m24": st.just(3),
+                           # the moments of Assumption 4.1's identities (d ≤ 2), without which no limit is given
+                           "m_{1|0,1|2}": st.just(0), "m_{1|0,2|3}": st.just(0), "m_{1|2,2|1}": st.just(0)},
                           optional={"P0": json_scalars, "m_{2,4}": json_scalars}).map(lambda v: json.dumps(v, allow_nan=True)),
     json_texts,
 )

@@ -241,3 +241,17 @@ def test_a_law_not_exchangeable_that_keeps_the_diagonal_family():
     assert (run.a() * run.b()).real[-1] == pytest.approx([float(limit)] * 2, rel=1e-7)
     K, V = run.K[-1], run.V[-1]
     assert abs(K[2, 1]) + abs(K[3, 0]) + abs(V[0, 1]) + abs(V[1, 0]) == 0
+
+
+def test_example_4_1_is_derived_for_its_own_law(capsys):
+    """derive Z.example4_1.recovery substitutes the sparse law's c (and equals the general results for it); for
+    another law it is outside the example's hypothesis."""
+    from mesaverify.derivations.moments import Sparse
+    from mesaverify.derivations.zheng import capability, stationary
+
+    assert main(["derive", "Z.example4_1.recovery", "--law", "sparse", "--c", "2", "--d", "3", "--T", "7"]) == 0
+    law = Sparse(3, 2)
+    expected = (stationary.ab_limit(law, 3, 7), capability.test_error_limit(law, 3, 7), capability.ratio(law, 3, 7))
+    assert sp.sympify(capsys.readouterr().out) == sp.Tuple(*expected)
+    assert main(["derive", "Z.example4_1.recovery", "--law", "gaussian", "--d", "3", "--T", "7"]) == 3
+    assert "Example 4.1" in capsys.readouterr().err

@@ -201,3 +201,19 @@ def test_sander_minima_refuses_what_it_cannot_print(capsys, setting):
     refused(capsys, "sander-minima", "--setting", setting, "--d", 99999999999999999998, "--T", 10)
     if setting != "augmented":  # the non-augmented minimiser prints p, of length T
         refused(capsys, "sander-minima", "--setting", setting, "--d", 2, "--T", 10**8)
+
+
+@pytest.mark.parametrize("dim", [9, 10])
+def test_the_check_of_the_families_has_a_limit(capsys, dim):
+    """x_k = ±k with independent signs: the per-coordinate family holds the flow (every entry off it is checked,
+    none can stop the check early) but its loss couples the coordinates; at d = 10 the coordinate triples of the
+    2^d points exceed the limit."""
+    import itertools
+
+    points = [[s * (k + 1) for k, s in enumerate(signs)] for signs in itertools.product((1, -1), repeat=dim)]
+    args = ("fixed-point", "--law", "discrete", "--support", json.dumps(points), "--probs",
+            json.dumps([f"1/{len(points)}"] * len(points)), "--T", 10)
+    if len(points) * dim**3 > limits.PER_COORDINATE_TRIPLES:
+        refused(capsys, *args, fragment=f"exceeds the limit {limits.PER_COORDINATE_TRIPLES}")
+    else:
+        refused(capsys, *args, fragment="couples the coordinates", code=3)

@@ -36,7 +36,6 @@ def expect_over_contexts(terms, law, d, horizon=T, fixed=None) -> sp.Expr:
 def sum_over_t(expr: sp.Expr, horizon=T, start=2) -> sp.Expr:
     """Σ_{t=start}^{T−1} expr, term by term: Σ 1 = T − 2, Σ 1/(t−1) = H_{T−2}, … (start = 2); a term
     δ_{t,t₀} f(t) with start ≤ t₀ is f(t₀) (the sum reaches t₀ for every admissible horizon)."""
-    sums = {}
     total = sp.Integer(0)
     for term in sp.Add.make_args(sp.expand(expr)):
         deltas = [f for f in sp.Mul.make_args(term) if isinstance(f, sp.KroneckerDelta) and f.has(t)]
@@ -48,14 +47,14 @@ def sum_over_t(expr: sp.Expr, horizon=T, start=2) -> sp.Expr:
             total += (term / delta).subs(t, at)
             continue
         constant, varying = sp.factor(term).as_independent(t, as_Add=False)
-        if varying not in sums:
-            sums[varying] = _closed_sum(varying, start, horizon)
-        total += constant * sums[varying]
+        total += constant * _closed_sum(varying, start, horizon)
     return sp.expand(total)
 
 
+@lru_cache(maxsize=4096)
 def _closed_sum(f: sp.Expr, start, horizon) -> sp.Expr:
-    """Σ_{t=start}^{T−1} f(t) in closed form: in s = t − 1 (Σ 1/(t−1) = H_{T−2}), else in t (Σ 1/t = H_{T−1} − …)."""
+    """Σ_{t=start}^{T−1} f(t) in closed form, once per process for each summand: in s = t − 1
+    (Σ 1/(t−1) = H_{T−2}), else in t (Σ 1/t = H_{T−1} − …)."""
     s = sp.Dummy("s")  # s = t − 1 runs over start−1..T−2, where SymPy knows harmonic sums of 1/(t − 1)
     out = sp.summation(f.subs(t, s + 1), (s, start - 1, horizon - 2))
     if out.has(sp.Sum, sp.lerchphi, sp.zeta, sp.polygamma):

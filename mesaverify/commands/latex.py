@@ -110,7 +110,9 @@ def specialise(expr, args, spec=None):
     for name, value, least in (("d", args.d, 1), ("T", args.T, 3)):
         if value is not None and value < least:
             raise UsageError(f"--{name} must be >= {least}, got {value}")
-    d, T = _by_name(expr, "d"), _by_name(expr, "T")
+    d, T, c = _by_name(expr, "d"), _by_name(expr, "T"), _by_name(expr, "c")
+    if c is not None and spec is not None and spec.name == "sparse":
+        expr = expr.subs(c, spec.c)  # Example 4.1's scale
     if d is not None and args.d is not None:
         expr = at_dimension(expr, args.d, d)  # first: moments on more than d coordinates drop out
     if law is not None:
@@ -127,9 +129,13 @@ def hypotheses(args, spec) -> None:
     from mesaverify.derivations.given import derive_all
     from mesaverify.derivations.zheng.invariance import require_diagonal
     from mesaverify.derivations.zheng.symbols import T
+    from mesaverify.errors import OutsideHypotheses
 
     if args.T is not None and args.T < 3:
         raise UsageError(f"--T must be >= 3, got {args.T}")
+    if args.check_id.startswith("Z.example4_1.") and spec.name != "sparse":
+        raise OutsideHypotheses(f"{args.check_id} is derived for the law of [Z] Example 4.1 (--law sparse), "
+                                f"not for --law {spec.name}", "Example 4.1")
     limits.per_coordinate(spec.exact(), spec.d)
     derive_all(spec.exact(), lambda law: require_diagonal(law, spec.d, T if args.T is None else args.T, args.check_id))
 
