@@ -1,7 +1,7 @@
 """[Z] §3 and Figure 1: plain gradient descent on the empirical loss of the full model.
 
 The model is ŷ_t = W^{PV} S_t W^{KQ} e_t / (t − 1) with S_t = E_t E_t^* = Σ_{i≤t} e_i e_i^*
-(SPEC §1).  The empirical loss is the population loss with the expectation
+(x_{t+1} = W x_t, tokens e_t = (x_t; x_{t−1})).  The empirical loss is the population loss with the expectation
 replaced by the mean over the m training sequences,
 
     L̂(W^{KQ}, W^{PV}) = (1/m) Σ_n Σ_{t=2}^{T−1} ½ ‖ŷ_t^{(n)} − x_{t+1}^{(n)}‖²,
@@ -16,7 +16,7 @@ w_t = S_t W^{PV*} r_t/(t − 1) (S_t is Hermitian), the chain rule gives
     G^{PV} = (1/m) Σ r_t z_t^*,    G^{KQ} = (1/m) Σ w_t e_t^*.
 
 S_t is a running sum over the context (causal linear attention) and does not
-depend on the parameters; for the tokens of SPEC §1 it is e_1 e_1^* plus a
+depend on the parameters; for the tokens (x_t; x_{t−1}) it is e_1 e_1^* plus a
 d×d running sum g_t of phases, a geometric sum with a closed form (see
 EmpiricalLoss), so an epoch costs O(m·T·d²) against O(m·T²·d) for attention
 scores.  numerics/zheng/reference.py transcribes the definition (E_t E_t^* for
@@ -44,7 +44,7 @@ class TrainingDiverged(ArithmeticError):
     """The empirical loss became non-finite or grew GROWTH-fold (the learning rate is too large)."""
 
 
-# ---------------------------------------------------------------- data (SPEC §1)
+# ---------------------------------------------------------------- data: x_{t+1} = W x_t
 @dataclass(frozen=True)
 class Sequences:
     """m sequences x_t = W^{t−1} x_1, W = diag(exp(iθ)), with the draws that made them."""
@@ -211,7 +211,7 @@ class _Support:
 
 
 class EmpiricalLoss:
-    """L̂ and its gradient on a fixed training set of SPEC §1 sequences, O(m·T·d²) per call.
+    """L̂ and its gradient on a fixed training set of sequences x_{t+1} = W x_t, O(m·T·d²) per call.
 
     With C = [diag(c_top); diag(c_bot)] (2d×d per sequence), every e_t, t ≥ 2, is C λ^t and
     e_1 = (x_1 ; 0), so the running sum is S_t = e_1 e_1^* + C g_t C^*.  Hence, with
