@@ -3,6 +3,7 @@ twin built from the same description, at 50 digits, over finite laws, horizons a
 from __future__ import annotations
 
 from fractions import Fraction
+from typing import NamedTuple
 
 import mpmath
 import sympy as sp
@@ -15,6 +16,13 @@ from mesaverify.derivations.zheng.symbols import T, d
 from mesaverify.numerics.models import twin
 
 R = sp.Rational
+
+
+class Gaussian(NamedTuple):
+    """A value re + i·im of a complex parameter, exact."""
+
+    real: Fraction
+    imag: Fraction
 
 
 def label(p: sp.Expr) -> str:
@@ -33,10 +41,19 @@ def values_at(desc, dim: int, seed: int) -> dict:
             out[name], n = num(n), n + 1
         elif kind == "diag":
             out[name], n = [num(n + m) for m in range(dim)], n + dim
-        else:
+        elif kind == "dense":
             out[name] = [[num(n + r * dim + c) for c in range(dim)] for r in range(dim)]
             n += dim * dim
+        else:  # complex: real and imaginary parts from consecutive numbers
+            out[name] = [[Gaussian(num(n + 2 * (r * dim + c)), num(n + 2 * (r * dim + c) + 1)) for c in range(dim)]
+                         for r in range(dim)]
+            n += 2 * dim * dim
     return out
+
+
+def positional_at(horizon: int, seed: int) -> list:
+    """Deterministic rational positional weights p_1..p_T."""
+    return [Fraction((5 * n + 2 * seed) % 9 - 4, 3 + (n + seed) % 4) for n in range(1, horizon + 1)]
 
 
 def substitution(params: list, values: dict) -> dict:
@@ -49,13 +66,21 @@ def substitution(params: list, values: dict) -> dict:
                 v = v[int(index)]
         else:
             v = values[p.name]
-        out[p] = sp.Rational(v.numerator, v.denominator)
+        out[p] = _exact(v)
     return out
+
+
+def _exact(v) -> sp.Expr:
+    if isinstance(v, Fraction):
+        return sp.Rational(v.numerator, v.denominator)
+    return _exact(v.real) + sp.I * _exact(v.imag)
 
 
 def _mp(v):
     if isinstance(v, Fraction):
         return mpmath.mpf(v.numerator) / v.denominator
+    if isinstance(v, Gaussian):
+        return mpmath.mpc(_mp(v.real), _mp(v.imag))
     return [_mp(x) for x in v]
 
 
@@ -76,12 +101,20 @@ def rows(desc, loss: sp.Expr, rates: dict, spec: LawSpec, horizons, seeds=(0, 1)
         for seed in seeds:
             values = values_at(desc, spec.d, seed)
             sub = substitution(params, values)
+            weights = positional_at(horizon, seed) if desc.positional else None
+            if weights:
+                base = sp.IndexedBase(desc.positional, real=True)
+                sub.update({base[n + 1]: _exact(w) for n, w in enumerate(weights)})
             value, grad = twin.loss_and_gradient(desc, {k: _mp(v) for k, v in values.items()}, spec.d, horizon, law,
-                                                 [label(p) for p in params])
+                                                 [label(p) for p in params], _mp(weights) if weights else None)
             case = f"{spec.label()} T={horizon} point {seed}"
-            out.append((f"{case} L", mp(loss_d.subs(T, horizon).xreplace(sub).doit()), value))
+
+            def at(expr):
+                return mp(sp.expand(expr.subs(T, horizon).doit().xreplace(sub).doit()))
+
+            out.append((f"{case} L", at(loss_d), value))
             for p in params:
-                out.append((f"{case} dL/d{label(p)}", mp(grads[p].subs(T, horizon).xreplace(sub).doit()), grad[label(p)]))
+                out.append((f"{case} dL/d{label(p)}", at(grads[p]), grad[label(p)]))
     return out
 
 

@@ -4,11 +4,13 @@ the flow conserves, and the stationary points with their types."""
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 from functools import lru_cache
 
 import sympy as sp
 
 from mesaverify.derivations.expectation import abs2, expect
+from mesaverify.derivations.models import process
 from mesaverify.derivations.models.description import Description, InvalidDescription
 from mesaverify.derivations.models.terms import error, least, parameter
 from mesaverify.derivations.zheng.beyond import _classified
@@ -36,15 +38,53 @@ def loss(desc: Description, law, d) -> sp.Expr:
     if not isinstance(d, int) and not (desc.exchangeable() and getattr(law, "exchangeable", False)):
         raise InvalidDescription("symbolic d needs an exchangeable law and blocks a·I or g·J only")
     c, first = _scale(desc), least(desc)
+    eigen, n_eigen = process.eigen_law(desc, law, d)
+
+    def expected(tau, horizon):
+        values: dict = {}
+        terms = [term for sub in process.subcoordinates(desc)
+                 for term in abs2(held(error(desc, k, tau, sub, d), values, isinstance(n_eigen, int)), keep=(k,))]
+        return filled(expect(terms, eigen, n_eigen, horizon), values)
+
     if desc.loss == "last":
-        return sp.expand(c * expect(abs2(error(desc, k, T), keep=(k,)), law, d, {T: first}))
-    prefix = sum(expect(abs2(error(desc, k, n), keep=(k,)), law, d, {}) for n in range(desc.start, first))
-    generic = expect(abs2(error(desc, k, t), keep=(k,)), law, d, {t: first, T: first + 1})
+        return sp.expand(c * expected(T, {T: first}))
+    prefix = sum(expected(n, {}) for n in range(desc.start, first))
+    generic = expected(t, {t: first, T: first + 1})
     return sp.expand(c * (prefix + sum_over_t(generic, T, start=first)))
 
 
+def held(terms: list, values: dict, numeric: bool) -> list:
+    """Each term's coefficient with its factor free of positions (parameters, coordinates) held as a placeholder
+    w_n(coordinates) while the phases are averaged — that average only moves coordinates and positions (the
+    hand-built [S] losses did the same); `filled` puts the factors back.  At a symbolic d, coefficients stay."""
+    if not numeric:
+        return terms
+    out = []
+    for term in terms:
+        coeff = sp.factor_terms(term.coeff)
+        positions = [v for v, _, _ in term.time] + [T, t]
+        free, rest = coeff.as_independent(*positions, as_Add=False)
+        coords = term.coords()
+        if free.is_number or free.has(*positions):
+            out.append(term)
+            continue
+        w = sp.Function(f"w_{len(values)}")
+        values[w] = (coords, free)
+        out.append(replace(term, coeff=w(*coords) * rest))
+    return out
+
+
+def filled(expr: sp.Expr, values: dict) -> sp.Expr:
+    """The placeholders of `held` replaced by their factors at the coordinates they stand at."""
+    if not values:
+        return expr
+    expr = expr.replace(lambda e: getattr(e, "func", None) in values,
+                        lambda e: values[e.func][1].xreplace(dict(zip(values[e.func][0], e.args))))
+    return sp.expand(expr)
+
+
 def parameters(desc: Description, d) -> list[sp.Expr]:
-    """The free parameters in order: a; a[0..d−1] (diag); A[0, 0]..A[d−1, d−1] (dense)."""
+    """The free parameters in order: a; a[0..d−1] (diag); A[0, 0]..A[d−1, d−1] (dense, complex)."""
     out = []
     for name, kind in desc.parameters().items():
         if kind == "scalar":
@@ -57,6 +97,15 @@ def parameters(desc: Description, d) -> list[sp.Expr]:
         else:
             out += [parameter(name, kind, r, c) for r in range(d) for c in range(d)]
     return out
+
+
+def partial(L: sp.Expr, p: sp.Expr) -> sp.Expr:
+    """∂L/∂θ for a real θ; for a complex θ (a "complex" block's entry), ∂L/∂Re θ + i ∂L/∂Im θ = 2 ∂L/∂θ̄, the
+    complex parameter read as the pair of real ones (L real)."""
+    if p.is_real:
+        return sp.diff(L, p)
+    bar = sp.Dummy("bar")
+    return sp.expand(2 * sp.diff(L.xreplace({sp.conjugate(p): bar}), bar).xreplace({bar: sp.conjugate(p)}))
 
 
 def entries(desc: Description, d) -> dict:
@@ -79,7 +128,7 @@ def flow(desc: Description, law, d) -> dict:
     """dθ/dτ = −(1/n_θ) ∂L/∂θ, n_θ the entries θ occupies: gradient flow on the entries of W^{KQ}, W^{PV}, on a
     family the flow keeps (each entry of a·I moves with its own partial, (1/d) ∂L/∂a under exchangeability)."""
     L = loss(desc, law, d)
-    return {p: sp.expand(-sp.diff(L, p) / n) for p, n in entries(desc, d).items()}
+    return {p: sp.expand(-partial(L, p) / n) for p, n in entries(desc, d).items()}
 
 
 def conserved(rates: dict, limit: int = 8) -> list[sp.Expr]:

@@ -10,6 +10,13 @@ is zero, a·I ("scalar"), diag(a_1..a_d) ("diag"), g·J ("ones"), g·E_{mn} ("en
 symbols ("dense"); blocks naming the same parameter share it (ties), with an optional rational factor.
 The loss is Σ_{t=t0}^{T−1} c E‖ŷ_t − x_{t+1}‖² ("autoregressive") or c E‖ŷ_T − x_{T+1}‖² ("last").
 
+The process (`process`, see `derivations.models.process`): "phases", W = diag(λ) as above; "rotations",
+W = blockdiag(R(φ_1), …) with 2×2 rotations R(φ_i), the φ_i i.i.d. uniform (d even); "pairs", W's eigen-form
+diag(μ_1, μ̄_1, μ_2, μ̄_2, …) of the same.  Each optionally conjugated by a fixed unitary P (`conjugation`, a
+matrix of exact numbers): W becomes P W P^*.  The score of key e_i against the query is e_i^* W^{KQ} q
+(`conjugated` = "key", [Z]) or e_i^T W^{KQ} conj(q) ("query", [S] §3.2: s_{T−1}^* A s_t for real A).
+A "complex" block is a dense matrix of complex symbols (A[m, n] and its conjugate both enter the loss).
+
 Plain data (no SymPy): numbers are `fractions.Fraction`; blocks and entries are numbered from 1.
 """
 from __future__ import annotations
@@ -17,11 +24,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-KINDS = ("zero", "scalar", "diag", "ones", "entry", "dense")
+KINDS = ("zero", "scalar", "diag", "ones", "entry", "dense", "complex")
 KEYS = ("1..t", "1..t-1")
 NORMALISATIONS = ("1/(t-1)", "1/t", "1/T", "1")
 LOSSES = ("autoregressive", "last")
-PROCESSES = ("phases",)
+PROCESSES = ("phases", "rotations", "pairs")
+CONJUGATED = ("key", "query")
 
 
 class InvalidDescription(ValueError):
@@ -74,6 +82,8 @@ class Description:
     start: int = 2  # t0 of the autoregressive loss
     scale: Fraction = Fraction(1, 2)  # c
     process: str = "phases"
+    conjugation: tuple | None = None  # P: rows of exact numbers (Fraction or numbers.ExactComplex), or None for I
+    conjugated: str = "key"  # the factor of the score that is conjugated
     notes: tuple = field(default=(), compare=False)
 
     def __post_init__(self):
@@ -93,6 +103,8 @@ class Description:
         checks = [(self.keys in KEYS, f"keys one of {KEYS}"), (self.normalisation in NORMALISATIONS,
                   f"normalisation one of {NORMALISATIONS}"), (self.loss in LOSSES, f"loss one of {LOSSES}"),
                   (self.process in PROCESSES, f"process one of {PROCESSES}"),
+                  (self.conjugated in CONJUGATED, f"the conjugated factor of the score one of {CONJUGATED}"),
+                  (_square(self.conjugation), "a conjugation P given as a square matrix of exact numbers"),
                   (1 <= self.readout <= n, "readout a block of the token"),
                   (isinstance(self.lag, int) and self.lag >= 0, "lag ≥ 0"),
                   (isinstance(self.start, int) and self.start >= 1, "start ≥ 1"),
@@ -129,4 +141,15 @@ class Description:
 
     def exchangeable(self) -> bool:
         """Whether the structure treats every coordinate alike (only a·I, g·J): symbolic d is then possible."""
-        return all(s.kind in ("scalar", "ones") for _, _, _, s in self.structures())
+        return (self.process == "phases" and self.conjugation is None
+                and all(s.kind in ("scalar", "ones") for _, _, _, s in self.structures()))
+
+
+def _square(P) -> bool:
+    """None, or a non-empty square tuple of rows of exact numbers (its unitarity is checked with d, on use)."""
+    from numbers import Complex
+
+    if P is None:
+        return True
+    return (isinstance(P, tuple) and len(P) > 0 and all(isinstance(row, tuple) and len(row) == len(P) for row in P)
+            and all(isinstance(v, (Fraction, Complex)) and not isinstance(v, (float, complex)) for row in P for v in row))

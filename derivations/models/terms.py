@@ -12,11 +12,12 @@ import itertools
 import sympy as sp
 
 from mesaverify.derivations.expectation import Term
+from mesaverify.derivations.models import process
 from mesaverify.derivations.models.description import Description, Structure
 from mesaverify.derivations.zheng.symbols import T
 
-_ids = itertools.count()
 i = sp.Symbol("i", integer=True)  # the key index
+J, L, L2 = sp.symbols("j l l2", integer=True)  # the summed coordinates of a value, a key and a query
 
 
 def parameter(name: str, kind: str, row=None, col=None) -> sp.Expr:
@@ -25,6 +26,8 @@ def parameter(name: str, kind: str, row=None, col=None) -> sp.Expr:
         return sp.IndexedBase(name, real=True)[row]
     if kind == "dense":
         return sp.IndexedBase(name, real=True)[row, col]
+    if kind == "complex":
+        return sp.IndexedBase(name)[row, col]
     return sp.Symbol(name, real=True)
 
 
@@ -40,13 +43,37 @@ def components(s: Structure) -> list[tuple[str, object]]:
     if s.kind == "entry":
         return [("full", lambda r, c: f * parameter(s.name, "scalar") * sp.KroneckerDelta(r, s.row - 1)
                  * sp.KroneckerDelta(c, s.col - 1))]
-    if s.kind == "dense":
-        return [("full", lambda r, c: f * parameter(s.name, "dense", r, c))]
+    if s.kind in ("dense", "complex"):
+        return [("full", lambda r, c: f * parameter(s.name, s.kind, r, c))]
     return []
 
 
-def _fresh(prefix: str) -> sp.Symbol:
-    return sp.Symbol(f"{prefix}_{next(_ids)}", integer=True)
+def block_components(desc: Description, s: Structure, d) -> list[tuple[str, object]]:
+    """`components` of a block as the process's coordinates see it: under a conjugation P, the block P^* M P
+    (full; its entry a function of the coordinates that is the number once they are)."""
+    P = process.conjugation(desc, d)
+    if P is None or s.kind == "zero":
+        return components(s)
+    M = sp.zeros(d, d)
+    for shape, coeff in components(s):
+        for r in range(d):
+            for c in range(d):
+                if shape == "full" or r == c:
+                    M[r, c] += coeff(r, c)
+    return [("full", _entries((P.H * M * P).applyfunc(sp.expand)))]
+
+
+def _entries(M: sp.Matrix):
+    """A function M(r, c) that is the entry of M once r and c are integers (symbolic until then)."""
+    M = sp.ImmutableMatrix(M)
+
+    class entry(sp.Function):
+        @classmethod
+        def eval(cls, r, c):
+            if r.is_Integer and c.is_Integer:
+                return M[int(r), int(c)]
+
+    return entry
 
 
 def _x(m, index, conjugate=False) -> tuple[tuple, tuple]:
@@ -79,12 +106,15 @@ def least(desc: Description) -> int:
     return out
 
 
-def prediction(desc: Description, k, tau) -> list[Term]:
-    """(ŷ_τ)_k as terms (output coordinate k, a symbol summed with the loss)."""
+def prediction(desc: Description, k, tau, sub=None, d=None) -> list[Term]:
+    """(ŷ_τ)_k as terms (output coordinate k, a symbol summed with the loss; `sub` its coordinate within a rotation
+    block, `d` the dimension where a conjugation P is given)."""
     s = desc.tokens
     numeric = isinstance(tau, int)
     hi = tau if desc.keys == "1..t" else tau - 1
     weight = sp.IndexedBase(desc.positional, real=True)[i] if desc.positional else sp.Integer(1)
+    subs = process.subcoordinates(desc)
+    key_bar = desc.conjugated == "key"
     out = []
     for head in desc.heads:
         for v, vs in head.pv:
@@ -95,23 +125,41 @@ def prediction(desc: Description, k, tau) -> list[Term]:
                 lo = 1 + max(s[v - 1], s[r - 1])
                 if numeric and (q_index < 1 or lo > hi):
                     continue
-                for v_shape, v_coeff in components(vs):
-                    jv = k if v_shape == "diag" else _fresh("j")
-                    for k_shape, k_coeff in components(ks):
-                        jr = _fresh("l")
-                        jc = jr if k_shape == "diag" else _fresh("l")
-                        xs, ph = zip(_x(jv, i - s[v - 1]), _x(jr, i - s[r - 1], True), _x(jc, q_index))
-                        coeff = v_coeff(k, jv) * k_coeff(jr, jc) * normalisation(desc, tau) * weight
-                        out.append(Term(coeff, ((k, 0, 0),) + sum(xs, ()), sum(ph, ()), ((i, lo, hi),)))
+                for v_shape, v_coeff in block_components(desc, vs, d):
+                    jv = k if v_shape == "diag" else J
+                    for sv in ((sub,) if v_shape == "diag" else subs):
+                        for k_shape, k_coeff in block_components(desc, ks, d):
+                            jr, jc = (L, L) if k_shape == "diag" else (L, L2)
+                            pairs = [(x, x) for x in subs] if k_shape == "diag" else [(x, y) for x in subs for y in subs]
+                            for sr, sc in pairs:
+                                coeff = (v_coeff(process.flat(desc, k, sub), process.flat(desc, jv, sv))
+                                         * k_coeff(process.flat(desc, jr, sr), process.flat(desc, jc, sc))
+                                         * normalisation(desc, tau) * weight)
+                                for parts in itertools.product(
+                                        process.token(desc, jv, sv, i - s[v - 1]),
+                                        process.token(desc, jr, sr, i - s[r - 1], key_bar),
+                                        process.token(desc, jc, sc, q_index, not key_bar)):
+                                    factor = sp.Mul(*[f for f, _, _ in parts])
+                                    xs, ph = sum((x for _, x, _ in parts), ()), sum((p for _, _, p in parts), ())
+                                    out.append(Term(coeff * factor, ((k, 0, 0),) + xs, ph, ((i, lo, hi),)))
     if desc.residual:
         index = tau - s[desc.readout - 1]
         if not numeric or index >= 1:
-            xs, ph = _x(k, index)
-            out.append(Term(sp.Integer(1), xs, ph))
-    return out
+            out += [Term(f, xs, ph) for f, xs, ph in process.token(desc, k, sub, index)]
+    return merged(out)
 
 
-def error(desc: Description, k, tau) -> list[Term]:
-    """(ŷ_τ − x_{τ+1})_k as terms."""
-    xs, ph = _x(k, tau + 1)
-    return prediction(desc, k, tau) + [Term(sp.Integer(-1), xs, ph)]
+def merged(terms: list[Term]) -> list[Term]:
+    """Terms with the same coordinates, phases and time ranges as one (their coefficients added; zeros dropped):
+    the heads of a model, the alternatives of a block, the parts of a tied block share them."""
+    out: dict = {}
+    for term in terms:
+        key = (term.x, term.phase, term.time)
+        out[key] = out.get(key, 0) + term.coeff
+    return [Term(coeff, *key) for key, coeff in out.items() if coeff != 0]
+
+
+def error(desc: Description, k, tau, sub=None, d=None) -> list[Term]:
+    """(ŷ_τ − x_{τ+1})_k as terms (coordinate `sub` of rotation block k for a paired process)."""
+    target = [Term(-f, xs, ph) for f, xs, ph in process.token(desc, k, sub, tau + 1)]
+    return prediction(desc, k, tau, sub, d) + target
