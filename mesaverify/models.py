@@ -23,8 +23,8 @@ from mesaverify.errors import UsageError
 
 MAX_BYTES = 64 * 1024
 SECTIONS = {"name": str, "process": dict, "token": dict, "prediction": dict, "heads": list, "loss": dict}
-KEYS = {"process": {"kind"}, "token": {"blocks"}, "loss": {"kind", "start", "scale"},
-        "prediction": {"keys", "query", "normalisation", "positional", "residual", "readout"},
+KEYS = {"process": {"kind", "conjugation"}, "token": {"blocks"}, "loss": {"kind", "start", "scale"},
+        "prediction": {"keys", "query", "conjugate", "normalisation", "positional", "residual", "readout"},
         "head": {"kq", "pv"}, "block": {"block", "kind", "name", "factor", "entry"}}
 
 
@@ -45,6 +45,25 @@ def _fraction(value, where: str) -> Fraction:
     if isinstance(value, bool) or not isinstance(value, (int, str)):
         raise UsageError(f"{where}: a number as an integer or a string ('1/2'), got {value!r}")
     return numbers.real(numbers.parse(str(value), where), where)
+
+
+def _matrix(value, where: str) -> tuple | None:
+    """A square matrix of exact numbers, rows of integers or strings by the one grammar (never evaluated)."""
+    if value is None:
+        return None
+    if not isinstance(value, list) or not value or not all(isinstance(row, list) for row in value):
+        raise UsageError(f"{where}: a matrix is a list of rows, such as [[\"3/5\", \"-4/5\"], [\"4/5\", \"3/5\"]]")
+    out = []
+    for r, row in enumerate(value):
+        if len(row) != len(value):
+            raise UsageError(f"{where}: a square matrix, but row {r + 1} has {len(row)} entries, not {len(value)}")
+        entries = []
+        for c, v in enumerate(row):
+            if isinstance(v, bool) or not isinstance(v, (int, str)):
+                raise UsageError(f"{where}[{r + 1}][{c + 1}]: a number as an integer or a string ('3/5'), got {v!r}")
+            entries.append(numbers.parse(str(v), f"{where}[{r + 1}][{c + 1}]"))
+        out.append(tuple(entries))
+    return tuple(out)
 
 
 def _token(text, where: str):
@@ -122,7 +141,9 @@ def parse(text: str, what: str = "description") -> Description:
             normalisation=str(pred.get("normalisation", "1/(t-1)")), positional=str(pred.get("positional", "")),
             residual=residual, readout=_int(pred.get("readout", 1), f"{what}: readout"),
             loss=str(loss.get("kind", "autoregressive")), start=_int(loss.get("start", 2), f"{what}: start"),
-            scale=_fraction(loss.get("scale", "1/2"), f"{what}: scale"), process=str(process.get("kind", "phases")))
+            scale=_fraction(loss.get("scale", "1/2"), f"{what}: scale"), process=str(process.get("kind", "phases")),
+            conjugation=_matrix(process.get("conjugation"), f"{what}: conjugation"),
+            conjugated=str(pred.get("conjugate", "key")))
     except InvalidDescription as err:
         raise UsageError(f"{what}: {err}") from None
 
