@@ -25,7 +25,7 @@ MAX_BYTES = 64 * 1024
 SECTIONS = {"name": str, "process": dict, "token": dict, "prediction": dict, "heads": list, "loss": dict}
 KEYS = {"process": {"kind", "conjugation"}, "token": {"blocks"}, "loss": {"kind", "start", "scale"},
         "prediction": {"keys", "query", "conjugate", "normalisation", "positional", "residual", "readout"},
-        "head": {"kq", "pv"}, "block": {"block", "kind", "name", "factor", "entry"}}
+        "head": {"kq", "pv", "positional"}, "block": {"block", "kind", "name", "factor", "entry"}}
 
 
 def _strict(table: dict, allowed: set, where: str) -> dict:
@@ -126,7 +126,7 @@ def parse(text: str, what: str = "description") -> Description:
         _strict(head, KEYS["head"], where)
         kq = tuple(_structure(e, f"{where}.kq[{m + 1}]", False) for m, e in enumerate(head.get("kq", [])))
         pv = tuple(_structure(e, f"{where}.pv[{m + 1}]", True) for m, e in enumerate(head.get("pv", [])))
-        heads.append(Head(kq, pv))
+        heads.append(Head(kq, pv, str(head.get("positional", ""))))
     query = str(pred.get("query", "e[t]")).replace(" ", "")
     lag = _token(query.replace("e[", "x["), f"{what}: query") if query.startswith("e[") else None
     if lag is None:

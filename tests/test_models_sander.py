@@ -1,5 +1,7 @@
-"""[S]'s models as descriptions (examples/models/sander_*.toml): the description path's loss equals the hand-built
-one of derivations/sander, and the generic check holds each against its numeric twin."""
+"""[S]'s models as description files (examples/models/sander_*.toml): each file's loss equals the loss
+derivations/sander states — in (C, p) read off its own two-head description (non-augmented; the files have one
+weight vector shared by the heads), in (Ã, B̃) on the law of P^* s_1 (augmented) — and the generic check holds each
+against its numeric twin.  (The record of the earlier hand-built derivation is tests/test_sander_oracle.py's.)"""
 from __future__ import annotations
 
 from dataclasses import replace
@@ -40,14 +42,14 @@ def rotation(desc) -> sp.Matrix:
     return sp.Matrix([[process.exact(v) for v in row] for row in desc.conjugation])
 
 
-def test_the_unitary_description_is_the_hand_built_model():
+def test_the_unitary_file_is_the_derived_model():
     new = derive.loss(example("sander_unitary"), Ones(2), 2)
     assert sp.expand(in_heads(nonaug.unitary_loss(2), 2, 2) - new) == 0
 
 
 @pytest.mark.parametrize("reading", [nonaug.SUITE, nonaug.Reading("real", 1 / sp.sqrt(d), 0), nonaug.Reading("eigen")],
                          ids=["suite", "scaled-query-sT", "eigen"])
-def test_the_orthogonal_description_is_the_hand_built_model(reading):
+def test_the_orthogonal_file_is_the_derived_model(reading):
     """Each reading of the orthogonal model: rotations (or their eigen-pairs) with s_1 = r·𝟙 and the query s_{T−lag}."""
     desc = replace(example("sander_orthogonal"), lag=reading.lag,
                    process="rotations" if reading.basis == "real" else "pairs")
@@ -56,8 +58,8 @@ def test_the_orthogonal_description_is_the_hand_built_model(reading):
     assert sp.expand(in_heads(nonaug.orthogonal_loss(2, reading), 2, 2) - new) == 0
 
 
-def test_the_dense_augmented_description_is_the_hand_built_model():
-    """Without P on the law of P^* s_1, the hand-built loss in (Ã, B̃) itself; with P on the law of s_1, that loss
+def test_the_dense_augmented_file_is_the_derived_model():
+    """Without P on the law of P^* s_1, the derived loss in (Ã, B̃) itself; with P on the law of s_1, that loss
     at Ã = P^* A P, B̃ = P^* B P."""
     desc = example("sander_augmented_dense")
     P = rotation(desc)

@@ -101,12 +101,12 @@ def rows(desc, loss: sp.Expr, rates: dict, spec: LawSpec, horizons, seeds=(0, 1)
         for seed in seeds:
             values = values_at(desc, spec.d, seed)
             sub = substitution(params, values)
-            weights = positional_at(horizon, seed) if desc.positional else None
-            if weights:
-                base = sp.IndexedBase(desc.positional, real=True)
-                sub.update({base[n + 1]: _exact(w) for n, w in enumerate(weights)})
+            weights = {name: positional_at(horizon, seed + n) for n, name in enumerate(desc.weights())}
+            for name, ws in weights.items():
+                base = sp.IndexedBase(name, real=True)
+                sub.update({base[n + 1]: _exact(w) for n, w in enumerate(ws)})
             value, grad = twin.loss_and_gradient(desc, {k: _mp(v) for k, v in values.items()}, spec.d, horizon, law,
-                                                 [label(p) for p in params], _mp(weights) if weights else None)
+                                                 [label(p) for p in params], {k: _mp(v) for k, v in weights.items()})
             case = f"{spec.label()} T={horizon} point {seed}"
 
             def at(expr):

@@ -55,8 +55,8 @@ def loss(desc: Description, law, d) -> sp.Expr:
 
 def held(terms: list, values: dict, numeric: bool) -> list:
     """Each term's coefficient with its factor free of positions (parameters, coordinates) held as a placeholder
-    w_n(coordinates) while the phases are averaged — that average only moves coordinates and positions (the
-    hand-built [S] losses did the same); `filled` puts the factors back.  At a symbolic d, coefficients stay."""
+    w_n(coordinates) while the phases are averaged — that average only moves coordinates and positions;
+    `filled` puts the factors back.  At a symbolic d, coefficients stay."""
     if not numeric:
         return terms
     out = []

@@ -65,6 +65,7 @@ class Head:
 
     kq: tuple = ()
     pv: tuple = ()
+    positional: str = ""  # the head's own positional weights, named (else the description's, if any)
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,7 @@ class Description:
                   (isinstance(self.lag, int) and self.lag >= 0, "lag ≥ 0"),
                   (isinstance(self.start, int) and self.start >= 1, "start ≥ 1"),
                   (isinstance(self.scale, Fraction) and self.scale > 0, "scale c > 0 rational"),
-                  (not self.positional or self.positional.isidentifier(), "positional weights named by an identifier")]
+                  (all(not n or n.isidentifier() for n in self.weights()), "positional weights named by an identifier")]
         problems += [f"a description has {what}" for ok, what in checks if not ok]
         if self.normalisation == "1/(t-1)" and self.loss == "autoregressive" and self.start < 2:
             problems.append("n(t) = 1/(t−1) needs start ≥ 2")
@@ -135,9 +136,15 @@ class Description:
             kind = "scalar" if s.kind in ("scalar", "ones", "entry") else s.kind
             if out.setdefault(s.name, kind) != kind:
                 raise InvalidDescription(f"parameter {s.name} is tied across blocks of different kinds")
-        if self.positional in out:
-            raise InvalidDescription(f"the positional weights and a block share the name {self.positional}")
+        for name in self.weights():
+            if name in out:
+                raise InvalidDescription(f"the positional weights and a block share the name {name}")
         return out
+
+    def weights(self) -> tuple:
+        """The names of the positional weights in use: the description's and the heads' own, each once."""
+        names = [h.positional or self.positional for h in self.heads if isinstance(h, Head)]
+        return tuple(n for n in dict.fromkeys(names + [self.positional]) if n)
 
     def exchangeable(self) -> bool:
         """Whether the structure treats every coordinate alike (only a·I, g·J): symbolic d is then possible."""

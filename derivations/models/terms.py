@@ -112,11 +112,12 @@ def prediction(desc: Description, k, tau, sub=None, d=None) -> list[Term]:
     s = desc.tokens
     numeric = isinstance(tau, int)
     hi = tau if desc.keys == "1..t" else tau - 1
-    weight = sp.IndexedBase(desc.positional, real=True)[i] if desc.positional else sp.Integer(1)
     subs = process.subcoordinates(desc)
     key_bar = desc.conjugated == "key"
     out = []
     for head in desc.heads:
+        name = head.positional or desc.positional
+        weight = sp.IndexedBase(name, real=True)[i] if name else sp.Integer(1)
         for v, vs in head.pv:
             for r, c, ks in head.kq:
                 if s[v - 1] is None or s[r - 1] is None or s[c - 1] is None:

@@ -10,46 +10,37 @@ becomes, coordinate k,
 and ‖ŝ_{T+1} − s_{T+1}‖ = ‖ũ − diag(λ)^T x‖ since P is unitary.  So P enters
 the loss only through the parameters (conjugated by P) and through the law
 of x = P^* s_1: it matters exactly when that law is not the law of s_1.
+The model is a description (`DENSE`, general Ã, B̃; `SCALAR`, Ã = aI, B̃ = bI), its loss the description path's.
 """
 from __future__ import annotations
 
+from fractions import Fraction
 from functools import lru_cache
 
 import sympy as sp
 
-from mesaverify.derivations.expectation import Term, abs2, expect, expect_phases, sum_coordinates
-from mesaverify.derivations.sander.symbols import HORIZON, A, B, T, a, b, d, eta, g, j, k, l, m, t
+from mesaverify.derivations.expectation import abs2, expect_phases, sum_coordinates
+from mesaverify.derivations.models import derive
+from mesaverify.derivations.models.description import Description, Head, Structure
+from mesaverify.derivations.models.terms import error
+from mesaverify.derivations.sander.symbols import HORIZON, A, B, T, a, b, d, eta, g, k, t
 
-
-def error_terms(A_=A, B_=B) -> list[Term]:
-    """(ũ − diag(λ)^T x)_k as Terms: coordinate k, eigen-coordinates, [S] §3.1."""
-    model = Term(
-        B_[k, j] * A_[l, m] / T,
-        x=((k, 0, 0), (j, 1, 0), (l, 0, 1), (m, 1, 0)),  # (k, 0, 0): the output coordinate, summed too
-        phase=((j, t - 1), (l, -(t - 2)), (m, T - 1)),
-        time=((t, 2, T),),  # the t = 1 term carries s_0 = 0
-    )
-    target = Term(sp.Integer(-1), x=((k, 1, 0),), phase=((k, T),))
-    return [model, target]
-
-
-def scalar_error_terms() -> list[Term]:
-    """The same on the scalar family A = a I, B = b I (coefficients free of coordinate indices)."""
-    model = Term(
-        a * b / T,
-        x=((k, 1, 0), (l, 0, 1), (l, 1, 0)),
-        phase=((k, t - 1), (l, -(t - 2)), (l, T - 1)),
-        time=((t, 2, T),),
-    )
-    target = Term(sp.Integer(-1), x=((k, 1, 0),), phase=((k, T),))
-    return [model, target]
+DENSE = Description(tokens=(None, 0, 1), heads=(Head(kq=((3, 2, Structure("complex", "A")),),
+                                                  pv=((2, Structure("complex", "B")),)),),
+                    normalisation="1/T", loss="last", start=3, scale=Fraction(1), name="[S] §3.1, general Ã, B̃")
+"""The model in W's eigen-coordinates: tokens (0; u_t; u_{t−1}), Ã pairing the key u_{t−1} with the query u_T,
+B̃ the value u_t; E‖ũ − diag(λ)^T x‖² at the last position (no ½), T ≥ 3."""
+SCALAR = Description(tokens=(None, 0, 1), heads=(Head(kq=((3, 2, Structure("scalar", "a")),),
+                                                   pv=((2, Structure("scalar", "b")),)),),
+                     normalisation="1/T", loss="last", start=3, scale=Fraction(1), name="[S] §3.1, A = aI, B = bI")
+"""The same on the scalar family Ã = aI, B̃ = bI."""
 
 
 @lru_cache(maxsize=None)
 def _phase_average() -> list:
     """E over the phases of |(ũ − diag(λ)^T x)_k|²: the part of the expectation that depends neither on d
     nor on the law of x (the first stage of `derivations.expectation.expect`)."""
-    return expect_phases(abs2(error_terms(), keep=(k,)), HORIZON)
+    return expect_phases(abs2(error(DENSE, k, T), keep=(k,)), HORIZON)
 
 
 @lru_cache(maxsize=None)
@@ -60,7 +51,7 @@ def population_loss(law, d: int) -> sp.Expr:
     A[l, m], B[k, j] as the entries of Ã, B̃.  The phase average is shared by
     every law and d; the moments of `law` enter in the sum over coordinates.
     """
-    return sp.expand(sum_coordinates(_phase_average(), law, d))
+    return derive.loss(DENSE, law, d)
 
 
 def loss_at(law, A_mat: sp.Matrix, B_mat: sp.Matrix, P: sp.Matrix, horizon: int) -> sp.Expr:
@@ -108,7 +99,8 @@ def in_parameters(loss: sp.Expr, A_mat: sp.Matrix, B_mat: sp.Matrix, P: sp.Matri
 @lru_cache(maxsize=None)
 def scalar_loss(law, d) -> sp.Expr:
     """L(a, b) on A = a I, B = b I, for symbolic (or numeric) d and T; depends on ab only."""
-    loss = sp.expand(expect(abs2(scalar_error_terms(), keep=(k,)), law, d, HORIZON))
+    names = {sp.Symbol("a", real=True): a, sp.Symbol("b", real=True): b}  # the description's, as [S] names them
+    loss = sp.expand(derive.loss(SCALAR, law, d).xreplace(names))
     reduced = sp.expand(loss.subs(a, g / b))
     if reduced.has(b):
         raise ValueError("the scalar loss does not depend on (a, b) through ab alone")

@@ -5,27 +5,28 @@ B_h = diag(b_h) real, s_1 = 𝟙.  Coordinate k of the prediction is
 Σ_t p_t Σ_j C_{kj} conj(s_{T−1,j}) s_{t,j} s_{t,k} with C = Σ_h b_h a_h^T: the
 loss depends on the heads only through C.
 
-Unitary case: W = diag(λ), s_{t,j} = λ_j^{t−1}.  Orthogonal case:
-W = blockdiag(R(φ_1), …), R(φ) = Q diag(μ, μ̄) Q^{−1} with μ = e^{iφ}, so a
-coordinate r of block i is s_{t,(i,r)} = Σ_{σ=±1} κ_{rσ} μ_i^{σ(t−1)}, with κ
-from the eigen-decomposition of R(φ) applied to (1, 1).  Both losses are
-computed by the expectation operator over the phases, for symbolic T.
+Unitary case: W = diag(λ), s_{t,j} = λ_j^{t−1}.  Orthogonal case: W = blockdiag(R(φ_1), …), written in W's
+eigen-coordinates (R(φ) = Q diag(μ, μ̄) Q^{−1}, μ = e^{iφ}; `derivations.models.process`).  Both models are
+descriptions (`description`) with two heads; their losses come from the description path for symbolic T, and
+the loss in (C, p) is read off the two-head loss (`_parts`).
 
 The orthogonal model can be read in other ways (`Reading`): s_1 = r·𝟙 for another r, the query
 s_T instead of s_{T−1}, or everything — tokens, s_1 = 𝟙 and the diagonal heads — written in the
-eigenbasis of W, where block i carries the conjugate pair of phases (μ_i, μ̄_i).  Only the
-coefficients κ change, so every reading is derived by the same expectation.
+eigenbasis of W, where block i carries the conjugate pair of phases (μ_i, μ̄_i) (the process "pairs").
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 from functools import lru_cache
 
 import sympy as sp
 
-from mesaverify.derivations.expectation import Term, conj, expect_phases, mul, sum_coordinates
+from mesaverify.derivations.models import derive
+from mesaverify.derivations.models.description import Description, Head, Structure
 from mesaverify.derivations.moments import Ones
-from mesaverify.derivations.sander.symbols import C_, HORIZON, C, T, d, j, k, p, p_, t, tau
+from mesaverify.derivations.sander.laws import Scaled
+from mesaverify.derivations.sander.symbols import C_, C, T, d, p, p_, tau
 
 SETTINGS = ("unitary", "orthogonal")
 BASES = ("real", "eigen")
@@ -54,120 +55,63 @@ class Reading:
 SUITE = Reading()  # the suite's orthogonal model: real rotations, s_1 = 𝟙, query s_{T−1}
 
 
-def unitary_model(Cb=C, pb=p) -> list[Term]:
-    """ŝ_{T+1,k} = Σ_t p_t Σ_j C_kj conj(s_{T−1,j}) s_{t,j} s_{t,k} for W = diag(λ), s_1 = 𝟙."""
-    return [Term(pb[t] * Cb[k, j], x=((k, 0, 0), (j, 0, 0)),
-                 phase=((j, -(T - 2)), (j, t - 1), (k, t - 1)), time=((t, 1, T),))]
-
-
-def unitary_target() -> list[Term]:
-    """−s_{T+1,k} = −λ_k^T."""
-    return [Term(sp.Integer(-1), x=((k, 0, 0),), phase=((k, T),))]
-
-
-@lru_cache(maxsize=None)
-def rotation_coefficients(basis: str = "real", scale: sp.Expr = sp.Integer(1)) -> dict:
-    """κ_{rσ}: s_{t,r} = Σ_σ κ_{rσ} μ^{σ(t−1)} for s_{t+1} = R(φ) s_t, s_1 = scale·(1, 1), μ = e^{iφ}; in the
-    eigenbasis ("eigen") the coordinates are scale·μ^{t−1} and scale·μ̄^{t−1} themselves."""
-    if basis == "eigen":
-        return {(0, 1): scale, (0, -1): sp.Integer(0), (1, 1): sp.Integer(0), (1, -1): scale}
-    mu = sp.Symbol("mu", nonzero=True)  # e^{iφ}; cos φ = (μ + 1/μ)/2, sin φ = (μ − 1/μ)/(2i)
-    cos, sin = (mu + 1 / mu) / 2, (mu - 1 / mu) / (2 * sp.I)
-    R = sp.Matrix([[cos, -sin], [sin, cos]])
-    vectors = []
-    for sigma in (1, -1):
-        (v,) = (R - mu**sigma * sp.eye(2)).applyfunc(sp.simplify).nullspace()
-        vectors.append(v.applyfunc(sp.simplify))
-    Q = sp.Matrix.hstack(*vectors)
-    w = Q.inv() * sp.Matrix([scale, scale])
-    out = {}
-    for col, sigma in enumerate((1, -1)):
-        for r in range(2):
-            out[(r, sigma)] = sp.nsimplify(sp.simplify(Q[r, col] * w[col]))
-    return out
-
-
-_i, _i2 = sp.symbols("i i2", integer=True)  # blocks of the output and of the attended coordinate
-_w = sp.IndexedBase("w")  # w[i, i2, n]: the coefficient of the n-th phase monomial (a placeholder while averaging)
-_v = sp.IndexedBase("v")  # v[r, σ] = κ_{rσ}: the target's coefficients (placeholders while averaging)
-_MONOMIALS = tuple((Cb, r, s1, s2, s3) for Cb in (C, C_) for r in range(2)
-                   for s1 in (1, -1) for s2 in (1, -1) for s3 in (1, -1))
-
-
-def _weight(n: int, i: int, i2: int, kappa: dict) -> sp.Expr:
-    """w[i, i2, n] = κ_{r s3} Σ_{r2} C_{(i,r),(i2,r2)} conj(κ_{r2 s1}) κ_{r2 s2} for the n-th (C, r, s1, s2, s3);
-    the attended coordinate r2 of block i2 only enters this coefficient."""
-    Cb, r, s1, s2, s3 = _MONOMIALS[n]
-    return sp.expand(kappa[(r, s3)] * sum(Cb[2 * i + r, 2 * i2 + r2] * sp.conjugate(kappa[(r2, s1)])
-                                          * kappa[(r2, s2)] for r2 in range(2)))
-
-
-def orthogonal_model(r: int, Cb=C, pb=p, lag: int = 1) -> list[Term]:
-    """ŝ_{T+1} at coordinate r of block i for W = blockdiag(R(φ_i)), query s_{T−lag}, in the phases μ_i = e^{iφ_i}:
-    Σ_t p_t Σ_{σ1,σ2,σ3} w[i, i2, n] μ_{i2}^{−σ1(T−1−lag) + σ2(t−1)} μ_i^{σ3(t−1)}, summed over blocks i2."""
-    terms = []
-    for s1 in (1, -1):
-        for s2 in (1, -1):
-            for s3 in (1, -1):
-                n = _MONOMIALS.index((Cb, r, s1, s2, s3))
-                terms.append(Term(pb[t] * _w[_i, _i2, n], x=((_i, 0, 0), (_i2, 0, 0)),
-                                  phase=((_i2, -s1 * (T - 1 - lag)), (_i2, s2 * (t - 1)), (_i, s3 * (t - 1))),
-                                  time=((t, 1, T),)))
-    return terms
-
-
-def _fill_weights(expr: sp.Expr, kappa: dict) -> sp.Expr:
-    """Every placeholder w[i, i2, n], v[r, σ] (and its conjugate) replaced by its value for the coefficients κ."""
-    values = {}
-    for w in expr.atoms(sp.Indexed):
-        if w.base == _w:
-            i, i2, n = map(int, w.indices)
-            values[w] = _weight(n, i, i2, kappa)
-        elif w.base == _v:
-            values[w] = kappa[tuple(map(int, w.indices))]
-        else:
-            continue
-        values[sp.conjugate(w)] = sp.conjugate(values[w])
-    return sp.expand(expr.xreplace(values))
-
-
-def orthogonal_target(r: int) -> list[Term]:
-    """−s_{T+1} at coordinate r of block i: −Σ_σ κ_{rσ} μ_i^{σT}."""
-    return [Term(-_v[r, s], x=((_i, 0, 0),), phase=((_i, s * T),)) for s in (1, -1)]
-
-
-@lru_cache(maxsize=None)
-def _phase_average(setting: str, r: int = 0, lag: int = 1) -> list:
-    """E over the phases of ⟨ŝ(C, p) − s_{T+1}, ŝ(C', p') − s_{T+1}⟩ at output coordinate k (unitary) or
-    coordinate r of block i (orthogonal, query s_{T−lag}): the part of the expectation that depends neither on d
-    nor on s_1 (nor, orthogonal, on the coordinates: κ stays a placeholder)."""
-    if setting == "unitary":
-        error, keep = (lambda Cb, pb: unitary_model(Cb, pb) + unitary_target()), k
-    elif setting == "orthogonal":
-        error, keep = (lambda Cb, pb: orthogonal_model(r, Cb, pb, lag) + orthogonal_target(r)), _i
-    else:
+def description(setting: str, reading: Reading = SUITE) -> Description:
+    """The model as a description with two heads, (a_1, b_1) weighted by p and (a_2, b_2) by q: tokens s_t, the
+    query s_{T−lag} conjugated, W = diag(λ) ("unitary"), blockdiag(R(φ_i)) or its eigen-pairs diag(μ_i, μ̄_i)
+    ("orthogonal", real or eigen reading); E‖ŝ_{T+1} − s_{T+1}‖² at the last position, T ≥ 3."""
+    if setting not in SETTINGS:
         raise ValueError(f"unknown setting {setting!r}")
-    return expect_phases([mul(s, conj(u), keep=(keep,)) for s in error(C, p) for u in error(C_, p_)], HORIZON)
+    if setting == "unitary" and reading != SUITE:
+        raise ValueError("the unitary case has one reading: s_1 = 𝟙, query s_(T−1)")
+    heads = tuple(Head(kq=((1, 1, Structure("diag", f"a{h}")),), pv=((1, Structure("diag", f"b{h}")),), positional=w)
+                  for h, w in ((1, "p"), (2, "q")))
+    kind = "phases" if setting == "unitary" else "rotations" if reading.basis == "real" else "pairs"
+    return Description(tokens=(0,), heads=heads, lag=reading.lag, normalisation="1", loss="last", start=3,
+                       scale=Fraction(1), process=kind, conjugated="query", name=f"[S] §3.2, {setting} W")
+
+
+def _law(dim: int, reading: Reading):
+    scale = sp.sympify(reading.scale).subs(d, dim)
+    return Ones(dim) if scale == 1 else Scaled(Ones(dim), scale)
+
+
+@lru_cache(maxsize=None)
+def _parts(setting: str, dim: int, reading: Reading = SUITE) -> tuple[sp.Expr, sp.Expr, sp.Expr]:
+    """(L(0, p), the part of L linear in C, the part bilinear in (C, p) and (C', p')) from the two-head loss: a
+    head's C_h = b_h a_h^T enters it linearly, so its terms of degree one in head 1 alone are the linear part (at
+    C = C_1, weights p) and those of degree one in each head are twice the bilinear one E⟨ŝ(C, p), ŝ(C', p')⟩ + its
+    conjugate, at C = C_1, C' = C_2, p' = q; the rest (head 2 alone, or a head twice) repeats these."""
+    if setting == "orthogonal" and dim % 2:
+        raise ValueError("the orthogonal case needs an even dimension")
+    L = derive.loss(description(setting, reading), _law(dim, reading), dim)
+    bases = {sp.IndexedBase(f"{x}{h}", real=True): (x, h) for x in "ab" for h in (1, 2)}
+    const, linear, cross = [], [], []
+    for term in sp.Add.make_args(L):
+        found = {}
+        for f, e in term.as_powers_dict().items():
+            if isinstance(f, sp.Indexed) and f.base in bases:
+                found.setdefault(bases[f.base], []).extend([f.indices[0]] * int(e))
+        shape = tuple(len(found.get(key, [])) for key in (("a", 1), ("b", 1), ("a", 2), ("b", 2)))
+        rest = term.xreplace({f: 1 for f in term.free_symbols if isinstance(f, sp.Indexed) and f.base in bases})
+        if shape == (0, 0, 0, 0):
+            const.append(term)
+        elif shape == (1, 1, 0, 0):
+            linear.append(rest * C[found[("b", 1)][0], found[("a", 1)][0]])
+        elif shape == (1, 1, 1, 1):
+            cross.append(rest * C[found[("b", 1)][0], found[("a", 1)][0]] * C_[found[("b", 2)][0], found[("a", 2)][0]] / 2)
+        elif shape not in ((0, 0, 1, 1), (2, 2, 0, 0), (0, 0, 2, 2)):  # else head 2 alone or a head twice: repeats
+            raise ValueError(f"a term of the two-head loss is not a product of C_h entries: {term}")
+    other = sp.IndexedBase("q", real=True)
+    return sp.Add(*const), sp.Add(*linear), sp.expand(sp.Add(*cross).xreplace({other: p_}))
 
 
 @lru_cache(maxsize=None)
 def polarised_loss(setting: str, dim: int, reading: Reading = SUITE) -> sp.Expr:
-    """E[⟨ŝ(C, p) − s_{T+1}, ŝ(C', p') − s_{T+1}⟩]: the loss L(C, p) at (C', p') = (C, p), and the
-    features' Gram matrix as its part bilinear in (C, p) and (C', p'); symbolic T, numeric d.
-
-    The expectation operator in its two stages (`derivations.expectation.expect`): the phase average,
-    shared by every d (and, orthogonal, by every reading with the same query), then the sum over coordinates.
-    """
-    if setting == "unitary":
-        if reading != SUITE:
-            raise ValueError("the unitary case has one reading: s_1 = 𝟙, query s_(T−1)")
-        return sp.expand(sum_coordinates(_phase_average(setting), Ones(dim), dim))
-    if dim % 2:
-        raise ValueError("the orthogonal case needs an even dimension")
-    blocks = dim // 2
-    kappa = rotation_coefficients(reading.basis, sp.sympify(reading.scale).subs(d, dim))
-    return _fill_weights(sum(sum_coordinates(_phase_average(setting, r, reading.lag), Ones(blocks), blocks)
-                             for r in range(2)), kappa)
+    """E[⟨ŝ(C, p) − s_{T+1}, ŝ(C', p') − s_{T+1}⟩] (real): the loss L(C, p) at (C', p') = (C, p), and the
+    features' Gram matrix as its part bilinear in (C, p) and (C', p'); symbolic T, numeric d — from the two-head
+    description (`_parts`)."""
+    const, linear, cross = _parts(setting, dim, reading)
+    return sp.expand(const + linear / 2 + linear.xreplace({C: C_, p: p_}) / 2 + cross)
 
 
 def _loss(setting: str, dim: int, reading: Reading = SUITE) -> sp.Expr:

@@ -15,7 +15,7 @@ support of its law (or a Gauss quadrature exact for the model's degree), with it
 The description is read by its attributes (tokens, heads, keys, lag, normalisation, positional, residual,
 readout, loss, start, scale, process, conjugation, conjugated); parameter values by name: a number (a·I, g·J,
 g·E_mn), a list (diag), a matrix (dense; complex entries for a complex block); positional weights as a list
-p_1..p_T.  The gradient in a complex entry θ is ∂L/∂Re θ + i ∂L/∂Im θ.
+p_1..p_T (or, where heads have their own, a dict name -> list).  The gradient in a complex entry θ is ∂L/∂Re θ + i ∂L/∂Im θ.
 """
 from __future__ import annotations
 
@@ -185,8 +185,9 @@ def loss_and_gradient(desc, values: dict, d: int, T: int, law, wrt=(), positiona
     """(L, {parameter label: ∂L/∂θ}) at the current mpmath precision; `law` a FiniteLaw (points, probs),
     `wrt` the parameter labels ("a", "a[0]", "A[0,1]") whose partial derivatives are wanted."""
     c = mpmath.mpf(desc.scale.numerator) / desc.scale.denominator
-    weights = {"T": T, "p": positional}
     heads = range(len(desc.heads))
+    own = positional if isinstance(positional, dict) else {desc.positional: positional}
+    weights = [{"T": T, "p": own.get(desc.heads[h].positional or desc.positional)} for h in heads]
     complex_names = _complex_labels(desc)
     mats = [_matrices(desc, values, d, h) for h in heads]
     directions = {w: ((1, 1j) if w.split("[")[0] in complex_names else (1,)) for w in wrt}
@@ -203,8 +204,8 @@ def loss_and_gradient(desc, values: dict, d: int, T: int, law, wrt=(), positiona
 
         for tau in positions:
             err = [{} for _ in range(d)]
-            for K, V in mats:
-                err = [_add(p, q) for p, q in zip(err, _attention(desc, K, V, tokens, tau, weights))]
+            for h, (K, V) in zip(heads, mats):
+                err = [_add(p, q) for p, q in zip(err, _attention(desc, K, V, tokens, tau, weights[h]))]
             if desc.residual:
                 read = tokens(tau)[(desc.readout - 1) * d: desc.readout * d]
                 err = [_add(p, q) for p, q in zip(err, read)]
@@ -213,9 +214,9 @@ def loss_and_gradient(desc, values: dict, d: int, T: int, law, wrt=(), positiona
             for w in wrt:
                 for u in directions[w]:
                     derr = [{} for _ in range(d)]
-                    for (K, V), (dK, dV) in zip(mats, dmats[(w, u)]):
+                    for h, (K, V), (dK, dV) in zip(heads, mats, dmats[(w, u)]):
                         for A, B in ((dK, V), (K, dV)):
-                            derr = [_add(p, q) for p, q in zip(derr, _attention(desc, A, B, tokens, tau, weights))]
+                            derr = [_add(p, q) for p, q in zip(derr, _attention(desc, A, B, tokens, tau, weights[h]))]
                     part = prob * 2 * c * sum(mpmath.re(mpmath.conj(p.get(e, 0)) * v)
                                               for p, q in zip(derr, err) for e, v in q.items())
                     grad[w] += part if u == 1 else 1j * part
