@@ -15,7 +15,7 @@ import sympy as sp
 
 from mesaverify import limits, numbers
 from mesaverify.checks.core.laws import LawSpec
-from mesaverify.derivations.models import derive
+from mesaverify.derivations.models import derive, process
 from mesaverify.derivations.models.description import Description, Head, InvalidDescription, Structure
 from mesaverify.derivations.moments import SymbolicExchangeable
 from mesaverify.derivations.zheng.symbols import T, d
@@ -170,6 +170,10 @@ class Model:
         self.d = self.spec.d if self.spec else d
         self.law = self.spec.exact() if self.spec else (law or SymbolicExchangeable(d))
         limits.model(self.description, self.d)
+        try:  # the process's conditions on d, P and the law of x_1 (even d, P unitary, P^* x_1 real for rotations)
+            process.eigen_law(self.description, self.law, self.d)
+        except InvalidDescription as err:
+            raise UsageError(f"{self.description.name}: {err}") from None
 
     def _at(self, expr, T_=None):
         return sp.expand(expr.subs(T, T_)) if T_ is not None else expr
@@ -180,18 +184,22 @@ class Model:
     def loss(self, T=None):
         """The population loss; for symbolic T (T ≥ least_T()) unless T is given."""
         self._horizon(T)
-        return self._at(derive.loss(self.description, self.law, self.d), T)
+        try:
+            return self._at(derive.loss(self.description, self.law, self.d), T)
+        except InvalidDescription as err:  # a model the derivation refuses: said in one line
+            raise UsageError(f"{self.description.name}: {err}") from None
 
     def parameters(self) -> list:
         return derive.parameters(self.description, self.d)
 
     def flow(self, T=None) -> dict:
         """dθ/dτ for every free parameter."""
-        self._horizon(T)
+        self.loss(T)
         return {p: self._at(v, T) for p, v in derive.flow(self.description, self.law, self.d).items()}
 
     def conserved(self) -> list:
         """A basis of the quadratic forms in the parameters the flow conserves (for every T)."""
+        self.loss()
         return derive.conserved(derive.flow(self.description, self.law, self.d))
 
     def stationary(self, T=None) -> dict:
@@ -212,6 +220,7 @@ class Model:
 
         if self.spec is None:
             raise UsageError("the check needs a law with finite support or quadrature (mv.laws.…)")
+        self.loss()
         first = self.least_T()
         horizons = tuple(horizons or (first, first + 2))
         for h in horizons:

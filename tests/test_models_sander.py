@@ -89,6 +89,10 @@ def test_the_processes_refuse_what_they_cannot_describe():
         derive.loss(orthogonal, Discrete(((1, sp.I),), (1,)), 2)
     with pytest.raises(InvalidDescription, match="unitary"):
         derive.loss(replace(orthogonal, conjugation=((Fraction(1), Fraction(1)),) * 2), Ones(2), 2)
+    with pytest.raises(UsageError, match="even d"):  # the API and the command line say it in one line
+        mv.model(EXAMPLES / "sander_orthogonal.toml", LawSpec("ones", 3))
+    with pytest.raises(UsageError, match="real almost surely"):
+        mv.model(EXAMPLES / "sander_orthogonal.toml", LawSpec("phase", 2))
     with pytest.raises(UsageError, match="square"):
         models.parse('[process]\nkind = "rotations"\nconjugation = [["1", "0"]]\n[token]\nblocks = ["x[t]"]')
     with pytest.raises(UsageError, match="sqrt"):

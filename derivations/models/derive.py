@@ -44,13 +44,20 @@ def loss(desc: Description, law, d) -> sp.Expr:
         values: dict = {}
         terms = [term for sub in process.subcoordinates(desc)
                  for term in abs2(held(error(desc, k, tau, sub, d), values, isinstance(n_eigen, int)), keep=(k,))]
-        return filled(expect(terms, eigen, n_eigen, horizon), values)
+        try:
+            return filled(expect(terms, eigen, n_eigen, horizon), values)
+        except NotImplementedError as err:
+            raise InvalidDescription(f"the expectation operator does not average this model for symbolic T: {err}") \
+                from None
 
     if desc.loss == "last":
         return sp.expand(c * expected(T, {T: first}))
     prefix = sum(expected(n, {}) for n in range(desc.start, first))
-    generic = expected(t, {t: first, T: first + 1})
-    return sp.expand(c * (prefix + sum_over_t(generic, T, start=first)))
+    summed = sum_over_t(expected(t, {t: first, T: first + 1}), T, start=first)
+    # a term δ_{t,first} of the summand is counted for every T, but at T = first (admissible when first > start)
+    # the sum over t is empty
+    edge = sp.expand(summed.subs(T, first).doit()) if first > desc.start else 0
+    return sp.expand(c * (prefix + summed - (sp.KroneckerDelta(T, first) * edge if edge != 0 else 0)))
 
 
 def held(terms: list, values: dict, numeric: bool) -> list:

@@ -76,20 +76,16 @@ def _entries(M: sp.Matrix):
     return entry
 
 
-def _x(m, index, conjugate=False) -> tuple[tuple, tuple]:
-    """(x part, phase part) of x_{index, m} = λ_m^{index−1} x_m, or of its conjugate."""
-    if conjugate:
-        return ((m, 0, 1),), ((m, -(index - 1)),)
-    return ((m, 1, 0),), ((m, index - 1),)
-
-
 def normalisation(desc: Description, tau) -> sp.Expr:
     tau = sp.sympify(tau)  # a number τ stays exact
     return {"1/(t-1)": 1 / (tau - 1), "1/t": 1 / tau, "1/T": 1 / T, "1": sp.Integer(1)}[desc.normalisation]
 
 
 def least(desc: Description) -> int:
-    """The least position from which one symbolic τ describes every prediction (see the module)."""
+    """The least position from which one symbolic τ describes every prediction (see the module).  For a paired
+    process (rotations, eigen-pairs: phase exponents of both signs) every key range is non-empty there: the phase
+    average of an empty range at its lower end is not decided for them."""
+    strict = process.paired(desc)
     s = desc.tokens
     out = desc.start
     for _, head in enumerate(desc.heads):
@@ -100,7 +96,7 @@ def least(desc: Description) -> int:
             for v, vs in head.pv:
                 if vs.kind != "zero" and s[v - 1] is not None and s[r - 1] is not None:
                     lo = 1 + max(s[v - 1], s[r - 1])
-                    out = max(out, lo - 1 if desc.keys == "1..t" else lo)
+                    out = max(out, (lo - 1 if desc.keys == "1..t" else lo) + strict)
     if desc.residual:
         out = max(out, s[desc.readout - 1] + 1)
     return out
