@@ -8,6 +8,7 @@ of blocks x_{t−s} or 0_d.  Only the read-out block row R of W^{PV}_h enters ŷ
 once is the sum of its structures (aI + a'(J − I) = a·I + a'·(−1)·I + a'·J).  A block's structure
 is zero, a·I ("scalar"), diag(a_1..a_d) ("diag"), g·J ("ones"), g·E_{mn} ("entry") or a dense matrix of
 symbols ("dense"); blocks naming the same parameter share it (ties), with an optional rational factor.
+The positional weights p_i are the description's (`positional`) or a head's own (`Head.positional`).
 The loss is Σ_{t=t0}^{T−1} c E‖ŷ_t − x_{t+1}‖² ("autoregressive") or c E‖ŷ_T − x_{T+1}‖² ("last").
 
 The process (`process`, see `derivations.models.process`): "phases", W = diag(λ) as above; "rotations",
