@@ -1,4 +1,5 @@
-"""Model descriptions: the TOML files, one path with the hand-built families, and the API."""
+"""Model descriptions: the TOML files, one path with the [Z] derivations (their families are descriptions), and the
+API."""
 from __future__ import annotations
 
 from dataclasses import replace
@@ -47,7 +48,8 @@ def test_descriptions_are_read_strictly(text, message):
 
 
 def test_one_path_zheng_diagonal_and_per_coordinate():
-    """The hand-built families and their descriptions give identical expressions."""
+    """The TOML files through the generic loss and flow (`derive`) and the [Z] derivations give identical
+    expressions."""
     assert sp.expand(derive.loss(example("zheng_diagonal"), SYMBOLIC, d) - zloss.diagonal_loss(SYMBOLIC, d)) == 0
     da, db = flow.flow_equations(SYMBOLIC, d)
     rates = derive.flow(example("zheng_diagonal"), SYMBOLIC, d)
