@@ -66,6 +66,29 @@ def test_the_zheng_files_state_the_derivations_descriptions():
     assert example("zheng_beyond") == replace(closed, name=example("zheng_beyond").name)
 
 
+def test_an_entry_at_coordinate_symbols_is_the_entry_at_numbers():
+    """∂L/∂θ for every entry class of [Z]'s blocks on a family with parts in both block columns (a non-exchangeable
+    law, d = 2, symbolic T; every one non-zero): the entry at coordinate symbols (m, n) pinned to (0, 1) or (0, 0),
+    and the entry at numbers (row 1, col 2 or 1), summed like any block over the output coordinate."""
+    from mesaverify.derivations.expectation import conj, mul
+    from mesaverify.derivations.models.description import InvalidDescription, Structure
+    from mesaverify.derivations.zheng.assumption import entry_gradient, k
+    from mesaverify.derivations.zheng.loss import expect_over_contexts
+
+    model, law = beyond.family_of((("k21", "diag"), ("v1", "diag"), ("k12", "off"), ("v2", "diag"))), SKEWED.exact()
+    for block in zmodel.BLOCKS:
+        for same in (True, False):
+            symbolic = entry_gradient(model, law, 2, block, same, coords=(0, 0 if same else 1))
+            assert symbolic != 0
+            slope = zmodel.slope(zmodel.derivative(model, block, 1, 1 if same else 2), k)
+            products = [mul(conj(s_), e, keep=(k,)) for s_ in slope for e in zmodel.error(model, k)]
+            assert sp.expand(symbolic - expect_over_contexts(products, law, 2)) == 0, (block, same)
+    m = sp.Symbol("m", integer=True)
+    assert Structure("entry", "theta", row=m, col=m).row == m
+    with pytest.raises(InvalidDescription, match="entry"):
+        Structure("entry", "theta", row=m)
+
+
 @pytest.mark.slow
 def test_one_path_zheng_beyond():
     """[Z] §4.3's closed family: loss and flow of every class, from the description, in the same symbols."""
