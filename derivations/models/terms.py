@@ -29,7 +29,8 @@ def parameter(name: str, kind: str, row=None, col=None) -> sp.Expr:
 
 
 def components(s: Structure) -> list[tuple[str, object]]:
-    """(shape, coefficient(row, col)) of a block: shape "diag" (row = col) or "full"; coordinates from 0."""
+    """(shape, coefficient(row, col)) of a block: shape "diag" (row = col), "full", or "at" (an entry at
+    coordinate symbols: its row and column are those symbols, not summed); coordinates from 0."""
     f = sp.Rational(s.factor.numerator, s.factor.denominator)
     if s.kind == "scalar":
         return [("diag", lambda r, c: f * parameter(s.name, "scalar"))]
@@ -37,6 +38,9 @@ def components(s: Structure) -> list[tuple[str, object]]:
         return [("diag", lambda r, c: f * parameter(s.name, "diag", r))]
     if s.kind == "ones":
         return [("full", lambda r, c: f * parameter(s.name, "scalar"))]
+    if s.kind == "entry" and not isinstance(s.row, int):
+        return [("at", lambda r, c: f * parameter(s.name, "scalar") * sp.KroneckerDelta(r, s.row)
+                 * sp.KroneckerDelta(c, s.col))]
     if s.kind == "entry":
         return [("full", lambda r, c: f * parameter(s.name, "scalar") * sp.KroneckerDelta(r, s.row - 1)
                  * sp.KroneckerDelta(c, s.col - 1))]
@@ -80,7 +84,8 @@ def least(desc: Description) -> int:
 
 
 def prediction(desc: Description, k, tau) -> list[Term]:
-    """(ŷ_τ)_k as terms (output coordinate k, a symbol summed with the loss)."""
+    """(ŷ_τ)_k as terms (output coordinate k, a symbol summed with the loss).  An entry of W^{PV} at coordinate
+    symbols (m, n) moves output coordinate m only: its terms carry δ_{k,m}, 1 when called with k = m."""
     s = desc.tokens
     numeric = isinstance(tau, int)
     hi = tau if desc.keys == "1..t" else tau - 1
@@ -96,10 +101,10 @@ def prediction(desc: Description, k, tau) -> list[Term]:
                 if numeric and (q_index < 1 or lo > hi):
                     continue
                 for v_shape, v_coeff in components(vs):
-                    jv = k if v_shape == "diag" else _fresh("j")
+                    jv = k if v_shape == "diag" else vs.col if v_shape == "at" else _fresh("j")
                     for k_shape, k_coeff in components(ks):
-                        jr = _fresh("l")
-                        jc = jr if k_shape == "diag" else _fresh("l")
+                        jr = ks.row if k_shape == "at" else _fresh("l")
+                        jc = jr if k_shape == "diag" else ks.col if k_shape == "at" else _fresh("l")
                         xs, ph = zip(_x(jv, i - s[v - 1]), _x(jr, i - s[r - 1], True), _x(jc, q_index))
                         coeff = v_coeff(k, jv) * k_coeff(jr, jc) * normalisation(desc, tau) * weight
                         out.append(Term(coeff, ((k, 0, 0),) + sum(xs, ()), sum(ph, ()), ((i, lo, hi),)))
