@@ -129,7 +129,7 @@ def test_readme_law_training_reaches_the_per_coordinate_limits(capsys):
     args = ["simulate", "--law", "discrete", "--support", '[[1,0],[0,"1/3"]]', "--probs", '["1/3","2/3"]',
             "--T", "10", "--m", "60", "--test-m", "10", "--a0", "0.5", "--b0", "1.5", "--epochs", "6000", "--json"]
     assert main(args) == 0
-    record = json.loads(capsys.readouterr().out)
+    record = json.loads(capsys.readouterr().out)["result"]
     assert record["status"] == "ok" and record["limit_family"] == "per-coordinate"
     assert record["ab_limits"] == [str(v) for v in found.limits]
     assert record["ab_per_coordinate"] == pytest.approx([float(v) for v in found.limits], rel=1e-4)

@@ -123,7 +123,7 @@ def test_the_command_line(tmp_path):
 
     run = [sys.executable, "-m", "mesaverify.cli", "model", str(EXAMPLES / "zheng_diagonal.toml"), "--law", "rademacher",
            "--d", "2", "--T", "4", "--at", "a=1/2,b=3/2", "--json"]
-    out = json.loads(subprocess.run(run, capture_output=True, text=True, check=True).stdout)
+    out = json.loads(subprocess.run(run, capture_output=True, text=True, check=True).stdout)["result"]
     assert out["loss_at"] == str(mv.model(EXAMPLES / "zheng_diagonal.toml", mv.laws.rademacher(d=2)).loss(T=4)
                                  .subs({a: sp.Rational(1, 2), b: sp.Rational(3, 2)}))
     bad = subprocess.run(run[:-3] + ["--at", "c=1"], capture_output=True, text=True)

@@ -121,26 +121,26 @@ def assumption_4_1(law: Law, d: int, horizon) -> dict:
     Exchangeable laws: the derived identities and the symbolic-d gradients, evaluated on the law at d.  Other
     laws: every entry's gradient on the family, derived for the law at its d (`derivations.zheng.invariance`),
     must vanish off the family and coincide across coordinates on it.
-    Sizes are |G| at a = b = 1 for the given T (an expression in T where T is symbolic).
+    Sizes are |G| at a = b = 1 for the given T (an expression in T where T is symbolic).  For an exchangeable
+    law "identities" lists every identity needed at d, {"core": moment combination, "value": on the law}.
     """
     if not law.exchangeable:
         from mesaverify.derivations.zheng.invariance import diagonal_nonexchangeable
 
         out = diagonal_nonexchangeable(law, d, horizon)
         return out | {"max_gradient_at_a=b=1": _largest(out["gradient_at_a=b=1"].values())}
-    violations = []
+    checked = []  # every identity needed at d, with its value on the law
     for core, scale in identities(SYMBOLIC, DIM):  # the symbolic-d derivation at d: no sum over assignments
         if scale.subs(DIM, d) == 0:
             continue  # needs more distinct coordinates than d
-        value = sp.simplify(with_moments(at_dimension(core, d, DIM), law))
-        if value != 0:
-            violations.append({"identity": f"{core} = 0", "value": str(value)})
+        checked.append({"core": core, "value": sp.simplify(with_moments(at_dimension(core, d, DIM), law))})
+    violations = [{"identity": f"{row['core']} = 0", "value": str(row["value"])} for row in checked if row["value"] != 0]
     sizes = {}
     for (blk, kind), g in gradients(SYMBOLIC, DIM, on_family=False).items():
         g = sp.expand(with_moments(at_dimension(g, d, DIM), law))
         if (kind, d) != ("off", 1) and g != 0:  # |G| is reported at a = b = 1 and the given T
             sizes[f"{blk}.{kind}"] = at_horizon(g.subs({a: 1, b: 1}), horizon, T)
-    return {"holds": not violations, "violations": violations, "sizes": sizes,
+    return {"holds": not violations, "violations": violations, "identities": checked, "sizes": sizes,
             "gradient_at_a=b=1": {k: str(v) for k, v in sizes.items()},
             "max_gradient_at_a=b=1": _largest(sizes.values())}
 
