@@ -203,12 +203,27 @@ def summarise(results: list[dict], total_seconds: float) -> dict:
     }
 
 
+def last_costs(out: Path) -> dict[str, float]:
+    """Seconds per check of the last selftest in `out`, else of the last verify (a check's own cost), else none."""
+    for name, read in (("selftest.json", lambda data: {cid: c["seconds"] for cid, c in data["checks"].items()}),
+                       ("report.json", lambda data: {c["id"]: c["seconds"] for c in data["checks"]})):
+        try:
+            return {cid: float(v) for cid, v in read(jsonio.load_file(out / name)).items()}
+        except Exception:  # absent, unreadable or of another shape: the next source, or no order
+            continue
+    return {}
+
+
 def run(ids: list[str], workers: int = 2, out: Path = Path("build"), progress=print) -> dict:
-    """Run the checks' mutants on `workers` processes; write out/selftest.json; the summary."""
+    """Run the checks' mutants on `workers` processes, the costliest first (by `last_costs`) so that no long
+    check starts last; write out/selftest.json; the summary.  In each process a check's numeric side is
+    evaluated once (`mesaverify.numerics.memo`): its mutants then cost their derived side only."""
     start = time.perf_counter()
     results = []
+    costs = last_costs(out)
+    queue = sorted(ids, key=lambda cid: -costs.get(cid, float("inf")))  # unknown costs first: they may be long
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        for future in as_completed([pool.submit(run_check, cid) for cid in ids]):  # report as each finishes
+        for future in as_completed([pool.submit(run_check, cid) for cid in queue]):  # report as each finishes
             res = future.result()
             results.append(res)
             killed = sum(r["status"] != "survived" for r in res["mutants"])

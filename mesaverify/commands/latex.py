@@ -13,6 +13,7 @@ from mesaverify.checks.core.registry import all_checks
 from mesaverify.commands.lawargs import add_law_arguments, law_from_args, refuse_inapplicable
 from mesaverify.errors import UsageError
 from mesaverify.progress import bar
+from mesaverify.runner import default_jobs
 
 FORMATS = ("text", "latex", "srepr")
 # [Z] results on the diagonal family aI, bI: for a law they hold only where the flow stays on it (Assumption 4.1)
@@ -58,7 +59,7 @@ def register(sub) -> None:
                                    "unmutated.",
                        epilog="example:\n  mesaverify selftest --only Z.thm4_1.limit --workers 1 --out build")
     r.add_argument("--only", default="", help="only checks whose id starts with this prefix (default: every check)")
-    r.add_argument("--workers", type=int, default=2, help="processes (default 2)")
+    r.add_argument("--workers", type=int, default=default_jobs(), help="processes (default: all cores)")
     r.add_argument("--out", default="build", help="directory for selftest.json (default: build)")
     r.set_defaults(run=run_selftest)
 
