@@ -26,11 +26,17 @@ def same_run(x, y):
         assert np.array_equal(x[key], y[key]), key
 
 
-def test_a_local_cluster_of_two_workers_gives_the_local_runs_bit_for_bit():
-    here = sweep.sweep(jobs(), n_jobs=1)
+@pytest.fixture(scope="module")
+def local():
+    """One two-worker LocalCluster for the module (started through `cluster.client`, as `--scheduler local`)."""
     with cluster.client("local", workers=2) as client:
-        assert len(client.scheduler_info()["workers"]) == 2
-        there = sweep.sweep(jobs(), n_jobs=-1, backend="dask")
+        yield client
+
+
+def test_a_local_cluster_of_two_workers_gives_the_local_runs_bit_for_bit(local):
+    here = sweep.sweep(jobs(), n_jobs=1)
+    assert len(local.scheduler_info()["workers"]) == 2
+    there = sweep.sweep(jobs(), n_jobs=-1, backend="dask")
     assert len(there) == len(here) == 3
     for x, y in zip(here, there):
         assert x["job"] == y["job"]
@@ -59,16 +65,17 @@ def test_an_address_nobody_answers_at_is_a_failed_run(monkeypatch):
             pass
 
 
-def test_the_readme_cluster_example_runs_on_a_local_cluster():
-    """The README's sweep over (d, T, law), sent to `--scheduler local` at a toy size: it runs as printed."""
+def test_the_readme_cluster_example_runs_on_a_local_cluster(local):
+    """The README's sweep over (d, T, law) at a toy size, its client pointed at the running local cluster: it
+    runs as printed."""
     import re
     from pathlib import Path
 
     readme = Path(__file__).resolve().parents[1] / "README.md"
     (code,) = [c for c in re.findall(r"```python\n(.*?)```", readme.read_text(), re.S) if "sweep(" in c]
-    small = (code.replace('"tcp://HOST:8786"', '"local"').replace("m=10000", "m=20").replace("epochs=200", "epochs=1")
+    small = (code.replace('"tcp://HOST:8786"', repr(local.scheduler.address)).replace("m=10000", "m=20").replace("epochs=200", "epochs=1")
              .replace("(5, 10, 20)", "(2,)").replace("(50, 100, 200)", "(4,)").replace("range(4)", "range(2)"))
-    assert small.count("local") == 1 and "m=20" in small and "(2,)" in small
+    assert local.scheduler.address in small and "m=20" in small and "(2,)" in small
     scope: dict = {}
     exec(compile(small, "README.md", "exec"), scope)  # the project's own README, not user input
     assert len(scope["results"]) == 2 and all(len(r["ab"]) == 2 for r in scope["results"])
