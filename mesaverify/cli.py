@@ -37,16 +37,48 @@ COMMAND_MODULES = (
 )
 
 
+DESCRIPTION = """Re-derive exactly (SymPy) and check numerically the theorems of two papers on linear attention
+trained in context on x_{t+1} = W x_t: [Z] Zheng et al., NeurIPS 2024, and [S] Sander et al., ICML 2024.
+Each subcommand answers for the law, d and T you give, its hypotheses checked first; see
+`mesaverify SUBCOMMAND --help` for what it computes, its options and an example."""
+
+
+class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Descriptions and epilogs as written (examples keep their lines), and every option's default shown."""
+
+    def _get_help_string(self, action):
+        """The option's help with its default (or "required") appended, unless the help states it."""
+        text = action.help or ""
+        if not action.option_strings or action.default is argparse.SUPPRESS or "default" in text:
+            return text
+        if action.required:
+            return f"{text} (required)"
+        if action.nargs == 0:  # a flag
+            return f"{text} (default: off)"
+        if action.default is None or action.default == []:
+            return f"{text} (default: none)"
+        return f"{text} (default: %(default)s)"
+
+
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args, formatter_class=HelpFormatter, **kwargs):
+        """A parser whose help shows every default (`HelpFormatter`)."""
+        super().__init__(*args, formatter_class=formatter_class, **kwargs)
+
     def error(self, message):  # argparse's own errors: one line, exit 2
         """Raise argparse's own errors as one UsageError line."""
         raise UsageError(message)
 
 
+def subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    """{name: parser} of every subcommand of the parser `build_parser` returns."""
+    action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return dict(action.choices)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The parser of every subcommand."""
-    parser = _Parser(prog="mesaverify", description=__doc__.splitlines()[0], epilog=EPILOG,
-                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = _Parser(prog="mesaverify", description=DESCRIPTION, epilog=EPILOG)
     parser.add_argument("--version", action="version", version=f"mesaverify {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     for name in COMMAND_MODULES:

@@ -20,6 +20,7 @@ ab = u* (numerics.zheng.sweep.auto_rate), and the ODE is drawn at τ = lr·epoch
 """
 from __future__ import annotations
 
+import contextlib
 import sys
 import time
 from fractions import Fraction
@@ -28,7 +29,7 @@ from pathlib import Path
 import numpy as np
 import sympy as sp
 
-from mesaverify import outputs
+from mesaverify import cluster, outputs
 from mesaverify.checks.core.laws import LawSpec, x1_law
 from mesaverify.derivations import moments
 from mesaverify.derivations.zheng import capability
@@ -260,9 +261,9 @@ def add_arguments(p) -> None:
     p.add_argument("--m", type=int, help=f"training sequences per data set (default {M}; {QUICK_M} with --quick)")
     p.add_argument("--epochs", type=int, help=f"gradient steps per run (default {EPOCHS}; {QUICK_EPOCHS} with --quick)")
     p.add_argument("--T", type=int, default=HORIZON, help=f"training horizon (default {HORIZON})")
-    p.add_argument("--n-jobs", type=int, default=2, help="worker processes (default 2)")
-    p.add_argument("--backend", default="loky", choices=("loky", "dask"),
-                   help="joblib backend: loky (this machine, default) or dask (the current dask.distributed Client)")
+    p.add_argument("--n-jobs", type=int, default=2, help="worker processes on this machine, or of --scheduler local (default 2)")
+    p.add_argument("--scheduler", help="send the runs to a Dask cluster: tcp://HOST:8786 (a running scheduler) or local "
+                                       "(a LocalCluster of --n-jobs single-threaded workers); needs mesaverify[dask]")
 
 
 def run(args) -> int:
@@ -276,20 +277,27 @@ def run(args) -> int:
     for name, value, least in (("--m", m, 10), ("--epochs", epochs, 1), ("--T", args.T, 3), ("--n-jobs", args.n_jobs, 1)):
         if value < least:
             raise UsageError(f"{name} must be >= {least}, got {value}")
+    if args.scheduler is not None:
+        cluster.check_address(args.scheduler)
     out, T = outputs.writable_dir(args.out, "--out"), args.T
     start = time.perf_counter()
     jobs, meta = jobs_and_theory(m, epochs, T)
     print(f"{len(jobs)} runs, m = {m}, {epochs} epochs, d = {D}, T = {T} ...", file=sys.stderr, flush=True)
-    with bar(len(jobs), "training", "run") as progress:
-        results = sweep(jobs, n_jobs=args.n_jobs, backend=args.backend, progress=progress.update)
+    backend = f"{args.n_jobs} workers (loky)" if args.scheduler is None else f"the Dask cluster at {args.scheduler}"
+    with contextlib.ExitStack() as stack, bar(len(jobs), "training", "run") as progress:
+        if args.scheduler is None:
+            results = sweep(jobs, n_jobs=args.n_jobs, progress=progress.update)
+        else:
+            stack.enter_context(cluster.client(args.scheduler, args.n_jobs))
+            results = sweep(jobs, n_jobs=-1, backend="dask", progress=progress.update)
     trained = time.perf_counter() - start
     with bar(6, "drawing", "figure") as progress:
         captions = draw(results, meta, out, m, epochs, T, progress=lambda: progress.update(1))
     total = time.perf_counter() - start
     cpu = sum(r["seconds"] for r in results)
     lines = ["# Figures ([Z] Figure 1 and appendix), drawn by `mesaverify figures`", "",
-             f"{len(jobs)} runs of {epochs} epochs, m = {m}, d = {D}, T = {T}, on {args.n_jobs} workers "
-             f"({args.backend}): training {trained:.0f} s (the runs themselves {cpu:.0f} s of worker time), "
+             f"{len(jobs)} runs of {epochs} epochs, m = {m}, d = {D}, T = {T}, "
+             f"on {backend}: training {trained:.0f} s (the runs themselves {cpu:.0f} s of worker time), "
              f"total {total:.0f} s. The empirical loss is a sum over t like L, so τ = lr·epoch.", ""]
     for name, text in captions:
         head, *rows = text.split("\n")

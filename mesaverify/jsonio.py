@@ -118,3 +118,39 @@ def finite(obj):
 def dumps(obj, **kwargs) -> str:
     """Strict JSON for --json and build/ files: non-finite floats become null, NaN/Infinity never appear."""
     return json.dumps(finite(obj), allow_nan=False, **kwargs)
+
+
+def envelope(command: str, result: dict, *, law: str | None = None, d: int | None = None,
+             T: int | None = None) -> dict:
+    """The one shape of every `--json` output: {"command", "version", "law", "d", "T", "result"}; law, d and T
+    are null where the command has no such parameter (its other parameters are inside `result`)."""
+    from mesaverify import __version__
+
+    return {"command": command, "version": __version__, "law": law, "d": d, "T": T, "result": result}
+
+
+def emit(command: str, result: dict, **where) -> None:
+    """Print the envelope of `result` as strict JSON on stdout."""
+    print(dumps(envelope(command, result, **where)))
+
+
+def approx(value) -> float | None:
+    """The float of an exact real number (int, Fraction, SymPy, 30 digits first); None where it has symbols,
+    is not real, or is beyond float64."""
+    import sympy as sp
+
+    if isinstance(value, Fraction):
+        value = sp.Rational(value.numerator, value.denominator)
+    value = sp.S(value) if isinstance(value, int) else value
+    if not isinstance(value, sp.Basic) or value.free_symbols:
+        return None
+    number = sp.N(value, 30)
+    if sp.im(number) != 0:
+        return None
+    result = float(sp.re(number))
+    return result if math.isfinite(result) else None
+
+
+def exact(key: str, value) -> dict:
+    """{key: the exact value as a string, key_float: its float (or None, see `approx`)}."""
+    return {key: str(value), f"{key}_float": approx(value)}

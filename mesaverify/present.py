@@ -216,9 +216,24 @@ def present(expr, trail: list | None = None) -> Presented:
     if trail is not None:
         previous, _TRAIL = _TRAIL, trail
         try:
-            return present(expr)
+            return _presented(expr)
         finally:
             _TRAIL = previous
+    if _TRAIL is not None:
+        return _presented(expr)
+    try:
+        return _REMEMBERED[expr]
+    except KeyError:
+        shown = _REMEMBERED[expr] = _presented(expr)
+        return shown
+    except TypeError:  # an unhashable (mutable) matrix
+        return _presented(expr)
+
+
+_REMEMBERED: dict = {}  # expr -> its presented form, within a process (a report, the document, the tests)
+
+
+def _presented(expr) -> Presented:
     roots = sorted(expr.atoms(sp.CRootOf), key=sp.default_sort_key) if hasattr(expr, "atoms") else []
     if roots:  # an algebraic number without radicals: named r, its polynomial given beside
         names = [sp.Symbol("r" if len(roots) == 1 else f"r_{k + 1}") for k in range(len(roots))]

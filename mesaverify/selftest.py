@@ -25,8 +25,7 @@ from mesaverify import jsonio, outputs
 from mesaverify import tex as latex
 
 SCALE = 1 + sp.Rational(1, 10**6)
-FAST = 2.0  # seconds: a check whose compare is faster gets up to MANY_SITES mutants per operator
-MANY_SITES, FEW_SITES = 3, 1
+MANY_SITES, FEW_SITES = 3, 1  # mutants per operator of a check tagged fast, of one tagged slow
 TIMEOUT = 300  # seconds for one compare of a mutant; beyond it the mutant is an error
 
 
@@ -164,12 +163,11 @@ def run_check(cid: str) -> dict:
     start = time.perf_counter()
     expr = check.derive()
     status, err, tol, detail = _compare(check, expr)
-    baseline = time.perf_counter() - start
     out = {"id": cid, "baseline": status, "baseline_error": detail, "mutants": [], "equivalent": []}
     if status != "pass":
         out["seconds"] = round(time.perf_counter() - start, 2)
         return out
-    for m in mutants(expr, MANY_SITES if baseline < FAST else FEW_SITES):
+    for m in mutants(expr, MANY_SITES if check.cost == "fast" else FEW_SITES):
         row = {"check": cid, "operator": m.operator, "mutant": m.description}
         if latex.same(m.expr, expr):
             out["equivalent"].append(row)
@@ -203,12 +201,27 @@ def summarise(results: list[dict], total_seconds: float) -> dict:
     }
 
 
+def last_costs(out: Path) -> dict[str, float]:
+    """Seconds per check of the last selftest in `out`, else of the last verify (a check's own cost), else none."""
+    for name, read in (("selftest.json", lambda data: {cid: c["seconds"] for cid, c in data["checks"].items()}),
+                       ("report.json", lambda data: {c["id"]: c["seconds"] for c in data["checks"]})):
+        try:
+            return {cid: float(v) for cid, v in read(jsonio.load_file(out / name)).items()}
+        except Exception:  # absent, unreadable or of another shape: the next source, or no order
+            continue
+    return {}
+
+
 def run(ids: list[str], workers: int = 2, out: Path = Path("build"), progress=print) -> dict:
-    """Run the checks' mutants on `workers` processes; write out/selftest.json; the summary."""
+    """Run the checks' mutants on `workers` processes, the costliest first (by `last_costs`) so that no long
+    check starts last; write out/selftest.json; the summary.  In each process a check's numeric side is
+    evaluated once (`mesaverify.numerics.memo`): its mutants then cost their derived side only."""
     start = time.perf_counter()
     results = []
+    costs = last_costs(out)
+    queue = sorted(ids, key=lambda cid: -costs.get(cid, float("inf")))  # unknown costs first: they may be long
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        for future in as_completed([pool.submit(run_check, cid) for cid in ids]):  # report as each finishes
+        for future in as_completed([pool.submit(run_check, cid) for cid in queue]):  # report as each finishes
             res = future.result()
             results.append(res)
             killed = sum(r["status"] != "survived" for r in res["mutants"])

@@ -343,7 +343,11 @@ def same(x, y) -> bool:
 
 def _differ_somewhere(diff, tries: int = 3) -> bool:
     """True if diff is non-zero at some admissible point (integers ≥ 3 for integer symbols, positive
-    rationals for positive ones, rationals otherwise), evaluated to 30 digits; False proves nothing."""
+    rationals for positive ones, rationals otherwise), evaluated to 30 digits; False proves nothing.
+
+    The rationals enter as 50-digit floats, so that SymPy evaluates in floating point rather than exactly (exact
+    arithmetic on radicals and exponentials of rationals takes minutes on the flow solution); integer symbols stay
+    exact for the harmonic numbers and sums they bound.  A value above 1e-20 then exceeds the rounding error by far."""
     rng = random.Random(0)
     symbols = sorted(diff.free_symbols, key=str)
     for _ in range(tries):
@@ -352,9 +356,9 @@ def _differ_somewhere(diff, tries: int = 3) -> bool:
             if s.is_integer:
                 point[s] = rng.randint(3, 12)
             elif s.is_positive or s.is_nonnegative:
-                point[s] = sp.Rational(rng.randint(1, 40), rng.randint(1, 9))
+                point[s] = sp.Float(sp.Rational(rng.randint(1, 40), rng.randint(1, 9)), 50)
             else:
-                point[s] = sp.Rational(rng.randint(-40, 40), rng.randint(1, 9))
+                point[s] = sp.Float(sp.Rational(rng.randint(-40, 40), rng.randint(1, 9)), 50)
         try:
             value = sp.N(diff.xreplace(point).doit(), 30)
         except (TypeError, ValueError, ZeroDivisionError):

@@ -128,7 +128,7 @@ def test_malformed_numbers_one_line_exit_2(capsys, argv, fragment):
 
 def test_tiny_sigma_gives_strict_json_and_the_exact_limit(capsys):
     code, out, _ = cli(capsys, *FIXED, "--law", "gaussian", "--sigma", "1e-400", "--json")
-    result = strict(out)
+    result = strict(out)["result"]
     assert code == 0 and result["ab_float"] is None  # beyond float range: null, the exact value as text
     assert sp.Rational(result["ab"]) == ab_limit(RealGaussian(2, sp.Rational(1, 10**400)), 2, 5)
     assert float(result["ab_decimal"].split("e+")[1]) == 799
@@ -153,7 +153,7 @@ def test_moment_duplicates_that_agree_and_a_possible_atom(capsys):
     vector = {"m2": 1, "m4": 3, "m6": 15, "m24": 3, "m_{2,4}": 3, "P0": "1/3",  # P0 = 1/3 = m2²/m4: allowed
               "m_{1|0,1|2}": 0, "m_{1|0,2|3}": 0, "m_{1|2,2|1}": 0}  # and Assumption 4.1 holds
     code, out, _ = cli(capsys, *FIXED, "--law", "moments", "--moments", json.dumps(vector), "--json")
-    assert code == 0 and strict(out)["ab"]
+    assert code == 0 and strict(out)["result"]["ab"]
 
 
 def test_assumption_names_every_missing_moment(capsys):

@@ -20,7 +20,7 @@ from mesaverify.derivations.zheng import invariance
 from mesaverify.derivations.zheng import percoordinate as pc
 from mesaverify.derivations.zheng.assumption import entry_gradient, m, n
 from mesaverify.derivations.zheng.loss import per_coordinate_loss
-from mesaverify.derivations.zheng.model import diagonal_family, per_coordinate_family
+from mesaverify.derivations.zheng.model import DIAGONAL, PER_COORDINATE
 from mesaverify.derivations.zheng.symbols import T, a, a_k, b, b_k
 from mesaverify.errors import OutsideHypotheses
 from mesaverify.numerics.zheng.flow import diagonal_init, integrate
@@ -55,8 +55,8 @@ def test_per_coordinate_gradients_are_the_sum_over_every_assignment(d, seed):
     for block in BLOCK_SLICES:
         for same in (True, False):
             roles = (m,) if same else (m, n)
-            for family, pieces in ((per_coordinate_family(), pc.entry_pieces(block, same)),
-                                   (diagonal_family(), pc.collapsed(pc.entry_pieces(block, same)))):
+            for family, pieces in ((PER_COORDINATE, pc.entry_pieces(block, same)),
+                                   (DIAGONAL, pc.collapsed(pc.entry_pieces(block, same)))):
                 found = pc.coefficients(pieces, law, roles, entries(d, same))
                 for e in entries(d, same):
                     want = entry_gradient(family, law, d, block, same, T, (e[0], e[-1]))
@@ -129,7 +129,7 @@ def test_readme_law_training_reaches_the_per_coordinate_limits(capsys):
     args = ["simulate", "--law", "discrete", "--support", '[[1,0],[0,"1/3"]]', "--probs", '["1/3","2/3"]',
             "--T", "10", "--m", "60", "--test-m", "10", "--a0", "0.5", "--b0", "1.5", "--epochs", "6000", "--json"]
     assert main(args) == 0
-    record = json.loads(capsys.readouterr().out)
+    record = json.loads(capsys.readouterr().out)["result"]
     assert record["status"] == "ok" and record["limit_family"] == "per-coordinate"
     assert record["ab_limits"] == [str(v) for v in found.limits]
     assert record["ab_per_coordinate"] == pytest.approx([float(v) for v in found.limits], rel=1e-4)

@@ -1,6 +1,8 @@
-"""Model descriptions: the TOML files, one path with the hand-built families, and the API."""
+"""Model descriptions: the TOML files, one path with the [Z] derivations (their families are descriptions), and the
+API."""
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -15,6 +17,7 @@ from mesaverify.derivations.sander import augmented
 from mesaverify.derivations.sander.symbols import g
 from mesaverify.derivations.zheng import beyond, flow
 from mesaverify.derivations.zheng import loss as zloss
+from mesaverify.derivations.zheng import model as zmodel
 from mesaverify.derivations.zheng.symbols import a, b, d
 from mesaverify.errors import UsageError
 
@@ -45,7 +48,8 @@ def test_descriptions_are_read_strictly(text, message):
 
 
 def test_one_path_zheng_diagonal_and_per_coordinate():
-    """The hand-built families and their descriptions give identical expressions."""
+    """The TOML files through the generic loss and flow (`derive`) and the [Z] derivations give identical
+    expressions."""
     assert sp.expand(derive.loss(example("zheng_diagonal"), SYMBOLIC, d) - zloss.diagonal_loss(SYMBOLIC, d)) == 0
     da, db = flow.flow_equations(SYMBOLIC, d)
     rates = derive.flow(example("zheng_diagonal"), SYMBOLIC, d)
@@ -54,17 +58,45 @@ def test_one_path_zheng_diagonal_and_per_coordinate():
     assert sp.expand(derive.loss(example("zheng_per_coordinate"), law, 2) - zloss.per_coordinate_loss(law, 2)) == 0
 
 
+def test_the_zheng_files_state_the_derivations_descriptions():
+    """The [Z] derivations build their model from these very descriptions (names aside)."""
+    assert example("zheng_diagonal") == zmodel.DIAGONAL
+    assert example("zheng_per_coordinate") == zmodel.PER_COORDINATE
+    closed = beyond.family_of((("k21", "diag"), ("v1", "diag"), ("k21", "off"), ("v1", "off")))
+    assert example("zheng_beyond") == replace(closed, name=example("zheng_beyond").name)
+
+
+def test_an_entry_at_coordinate_symbols_is_the_entry_at_numbers():
+    """∂L/∂θ for every entry class of [Z]'s blocks on a family with parts in both block columns (a non-exchangeable
+    law, d = 2, symbolic T; every one non-zero): the entry at coordinate symbols (m, n) pinned to (0, 1) or (0, 0),
+    and the entry at numbers (row 1, col 2 or 1), summed like any block over the output coordinate."""
+    from mesaverify.derivations.expectation import conj, mul
+    from mesaverify.derivations.models.description import InvalidDescription, Structure
+    from mesaverify.derivations.zheng.assumption import entry_gradient, k
+    from mesaverify.derivations.zheng.loss import expect_over_contexts
+
+    model, law = beyond.family_of((("k21", "diag"), ("v1", "diag"), ("k12", "off"), ("v2", "diag"))), SKEWED.exact()
+    for block in zmodel.BLOCKS:
+        for same in (True, False):
+            symbolic = entry_gradient(model, law, 2, block, same, coords=(0, 0 if same else 1))
+            assert symbolic != 0
+            slope = zmodel.slope(zmodel.derivative(model, block, 1, 1 if same else 2), k)
+            products = [mul(conj(s_), e, keep=(k,)) for s_ in slope for e in zmodel.error(model, k)]
+            assert sp.expand(symbolic - expect_over_contexts(products, law, 2)) == 0, (block, same)
+    m = sp.Symbol("m", integer=True)
+    assert Structure("entry", "theta", row=m, col=m).row == m
+    with pytest.raises(InvalidDescription, match="entry"):
+        Structure("entry", "theta", row=m)
+
+
 @pytest.mark.slow
 def test_one_path_zheng_beyond():
-    """[Z] §4.3's closed family: loss and flow of every class, from the description."""
+    """[Z] §4.3's closed family: loss and flow of every class, from the description, in the same symbols."""
     desc = example("zheng_beyond")
-    names = {beyond.parameter("k21", "off"): sp.Symbol("a_off", real=True),
-             beyond.parameter("v1", "off"): sp.Symbol("b_off", real=True)}
-    old = beyond.reduced_loss(SYMBOLIC, d).xreplace(names)
-    assert sp.expand(derive.loss(desc, SYMBOLIC, d) - old) == 0
+    assert sp.expand(derive.loss(desc, SYMBOLIC, d) - beyond.reduced_loss(SYMBOLIC, d)) == 0
     rates = derive.flow(desc, SYMBOLIC, d)
     for p, rate in beyond.flow_equations(SYMBOLIC, d).items():
-        assert sp.expand(rates[names.get(p, p)] - rate.xreplace(names)) == 0
+        assert sp.expand(rates[p] - rate) == 0
 
 
 def test_one_path_sander_augmented():
@@ -91,7 +123,7 @@ def test_the_command_line(tmp_path):
 
     run = [sys.executable, "-m", "mesaverify.cli", "model", str(EXAMPLES / "zheng_diagonal.toml"), "--law", "rademacher",
            "--d", "2", "--T", "4", "--at", "a=1/2,b=3/2", "--json"]
-    out = json.loads(subprocess.run(run, capture_output=True, text=True, check=True).stdout)
+    out = json.loads(subprocess.run(run, capture_output=True, text=True, check=True).stdout)["result"]
     assert out["loss_at"] == str(mv.model(EXAMPLES / "zheng_diagonal.toml", mv.laws.rademacher(d=2)).loss(T=4)
                                  .subs({a: sp.Rational(1, 2), b: sp.Rational(3, 2)}))
     bad = subprocess.run(run[:-3] + ["--at", "c=1"], capture_output=True, text=True)

@@ -175,9 +175,9 @@ def test_cli_loss_and_minima(tmp_path):
     f.write_text(json.dumps({"A": [[1, 0]], "B": [[1, 0]], "p": [0, 0, 1]}))
     out = _cli("sander-loss", "--setting", "unitary", "--T", "3", "--params", str(f), "--json")
     assert out.returncode == 0, out.stderr
-    assert json.loads(out.stdout)["loss"] == "1"
+    assert json.loads(out.stdout)["result"]["loss"] == "1"
     out = _cli("sander-minima", "--setting", "unitary", "--d", "2", "--H", "1", "--T", "3", "--json")
-    result = json.loads(out.stdout)
+    result = json.loads(out.stdout)["result"]
     assert result["minimum"] == "1" == result["lower_bound"]
 
 
@@ -197,13 +197,13 @@ def test_cli_augmented_P_and_law(tmp_path):
     with_P = run({"A": A, "B": B, "P": P, "law": "phase"})
     conjugated = run({"A": P.H * A * P, "B": P.H * B * P, "law": "phase"})
     assert with_P.returncode == 0 == conjugated.returncode, with_P.stderr + conjugated.stderr
-    assert json.loads(with_P.stdout)["loss"] == json.loads(conjugated.stdout)["loss"]
+    assert json.loads(with_P.stdout)["result"]["loss"] == json.loads(conjugated.stdout)["result"]["loss"]
     law = {"support": [["1", "1/2"], ["I/3", "-1"]], "probs": ["2/3", "1/3"]}
     out = run({"A": A, "B": B, "P": P, "law": law})
     derived = aug.in_parameters(aug.population_loss(aug.eigen_law([(1, sp.Rational(1, 2)), (sp.I / 3, -1)],
                                                                   [sp.Rational(2, 3), sp.Rational(1, 3)], P), 2),
                                 A, B, P).subs(T, 4)
-    assert sp.sympify(json.loads(out.stdout)["loss"]) == sp.nsimplify(sp.expand(derived))
+    assert sp.sympify(json.loads(out.stdout)["result"]["loss"]) == sp.nsimplify(sp.expand(derived))
     bad = run({"A": A, "B": B, "P": sp.Matrix([[1, 1], [0, 1]])})
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "unitary" in bad.stderr
 
@@ -249,10 +249,10 @@ def test_cli_orthogonal(tmp_path):
     f.write_text(json.dumps({"A": [[1, 1]], "B": [[1, 1]], "p": [0, -0.5, 1]}))
     out = _cli("sander-loss", "--setting", "orthogonal", "--T", "3", "--params", str(f), "--json")
     assert out.returncode == 0, out.stderr
-    assert json.loads(out.stdout)["loss"] == "0"
+    assert json.loads(out.stdout)["result"]["loss"] == "0"
     out = _cli("sander-minima", "--setting", "orthogonal", "--d", "2", "--H", "1", "--T", "4", "--json")
     assert out.returncode == 0, out.stderr
-    assert json.loads(out.stdout)["minimiser"]["p"][-2:] == ["-1/2", "1"]
+    assert json.loads(out.stdout)["result"]["minimiser"]["p"][-2:] == ["-1/2", "1"]
     g = tmp_path / "odd.json"
     g.write_text(json.dumps({"A": [[1, 1, 1]], "B": [[1, 1, 1]], "p": [0, 0, 1]}))
     out = _cli("sander-loss", "--setting", "orthogonal", "--T", "3", "--params", str(g))

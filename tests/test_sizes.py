@@ -53,13 +53,13 @@ def gaussian_limit(dim, horizon, H):
 def test_fixed_point_at_large_d_is_the_closed_form(capsys, dim, horizon):
     code, out, _ = answer(capsys, "fixed-point", "--law", "gaussian", "--d", dim, "--T", horizon, "--json")
     assert code == 0
-    assert sp.sympify(json.loads(out)["ab"]) == gaussian_limit(dim, horizon, sp.harmonic(horizon - 2))
+    assert sp.sympify(json.loads(out)["result"]["ab"]) == gaussian_limit(dim, horizon, sp.harmonic(horizon - 2))
 
 
 @pytest.mark.parametrize("horizon", [100000, 10**9])
 def test_fixed_point_at_large_T_keeps_the_harmonic_number(capsys, horizon):
     code, out, _ = answer(capsys, "fixed-point", "--law", "gaussian", "--d", 2, "--T", horizon, "--json")
-    record = json.loads(out)
+    record = json.loads(out)["result"]
     assert code == 0 and f"harmonic({horizon - 2})" in record["ab"]
     with mpmath.workdps(30):
         expected = gaussian_limit(2, horizon, mpmath.psi(0, horizon - 1) + mpmath.euler)
@@ -70,7 +70,7 @@ def test_derive_and_assumption_at_large_T(capsys):
     code, out, _ = answer(capsys, "derive", "Z.thm4_1.limit", "--T", 100000)
     assert code == 0 and "harmonic(99998)" in out
     code, out, _ = answer(capsys, "assumption", "--law", "rademacher", "--d", 2, "--T", 1000000, "--json")
-    record = json.loads(out)  # m₂ = m₄ = m₆ = m_{2,4} = 1: u* = (T − 2)/((T − 2) + (d − 1)H_{T−2})
+    record = json.loads(out)["result"]  # m₂ = m₄ = m₆ = m_{2,4} = 1: u* = (T − 2)/((T − 2) + (d − 1)H_{T−2})
     assert code == 0 and record["ab"] == "999998/(harmonic(999998) + 999998)"
     code, out, _ = answer(capsys, "fixed-point", "--law", "rademacher", "--d", 3, "--T", 10**9)
     assert code == 0 and "harmonic(999999998)" in out
@@ -78,7 +78,7 @@ def test_derive_and_assumption_at_large_T(capsys):
 
 def test_assumption_at_large_d(capsys):
     code, out, _ = answer(capsys, "assumption", "--law", "rademacher", "--d", 10**6, "--T", 10, "--json")
-    assert code == 0 and json.loads(out)["assumption_4_1"] is True
+    assert code == 0 and json.loads(out)["result"]["assumption_4_1"] is True
 
 
 def test_discrete_law_with_one_point_in_d_12(capsys):
@@ -120,7 +120,7 @@ def test_simulate_refuses_a_support_too_large_to_write_out(capsys):
 def test_simulate_answers_with_the_closed_form_limit(capsys):
     code, out, _ = answer(capsys, "simulate", "--law", "gaussian", "--d", 30, "--T", 5, "--m", 20, "--test-m", 5,
                           "--lr", "0.001", "--epochs", 1, "--json")
-    assert code == 0 and sp.sympify(json.loads(out)["ab_limit"]) == gaussian_limit(30, 5, sp.harmonic(3))
+    assert code == 0 and sp.sympify(json.loads(out)["result"]["ab_limit"]) == gaussian_limit(30, 5, sp.harmonic(3))
 
 
 def test_memory_estimate_grows_with_the_data():
@@ -143,7 +143,7 @@ def test_sander_loss_augmented_at_d_5_is_the_numeric_model(capsys, tmp_path):
                           "--params", params(tmp_path, A=eye, B=eye), "--json")
     s, w = numeric_aug.dataset([np.full(5, 1 / np.sqrt(5))], [1.0], np.eye(5), 3)
     numeric, _, _ = numeric_aug.loss_and_gradient(np.eye(5), np.eye(5), s, w, 3)
-    assert code == 0 and json.loads(out)["loss_float"] == pytest.approx(numeric, rel=1e-12)
+    assert code == 0 and json.loads(out)["result"]["loss_float"] == pytest.approx(numeric, rel=1e-12)
 
 
 def test_sander_loss_augmented_over_its_limit(capsys, tmp_path):
@@ -159,11 +159,11 @@ def test_sander_loss_large_d_and_long_p(capsys, tmp_path, setting):
     A, B = (rng.integers(-3, 4, size=(60, 60)).tolist() for _ in range(2))
     code, out, _ = answer(capsys, "sander-loss", "--setting", setting, "--T", 4,
                           "--params", params(tmp_path, A=A, B=B, p=[1, 0, 2, 1]), "--json")
-    assert code == 0 and sp.sympify(json.loads(out)["loss"]) == sclosed.loss(setting, A, B, [1, 0, 2, 1])
+    assert code == 0 and sp.sympify(json.loads(out)["result"]["loss"]) == sclosed.loss(setting, A, B, [1, 0, 2, 1])
     p = rng.integers(-3, 4, size=10**4).tolist()
     code, out, _ = answer(capsys, "sander-loss", "--setting", setting, "--T", len(p),
                           "--params", params(tmp_path, A=[[1, 2]], B=[[3, 4]], p=p), "--json")
-    assert code == 0 and sp.sympify(json.loads(out)["loss"]) == sclosed.loss(setting, [[1, 2]], [[3, 4]], p)
+    assert code == 0 and sp.sympify(json.loads(out)["result"]["loss"]) == sclosed.loss(setting, [[1, 2]], [[3, 4]], p)
 
 
 def test_nonaugmented_closed_form_at_d_300_and_p_of_length_a_million():
@@ -187,13 +187,13 @@ def test_sander_loss_nonaugmented_over_its_limit(capsys, tmp_path):
 
 def test_sander_minima_in_closed_form(capsys):
     code, out, _ = answer(capsys, "sander-minima", "--setting", "unitary", "--d", 100, "--H", 1, "--T", 10, "--json")
-    record = json.loads(out)
+    record = json.loads(out)["result"]
     assert code == 0 and record["minimum"] == "99" and record["lower_bound"] == "99"  # d − H
     code, out, _ = answer(capsys, "sander-minima", "--setting", "orthogonal", "--d", 100, "--H", 7, "--T", 10, "--json")
-    record = json.loads(out)
+    record = json.loads(out)["result"]
     assert code == 0 and record["minimum"] == "86" and record["lower_bound"] == "86"  # d − 2H
     code, out, _ = answer(capsys, "sander-minima", "--setting", "augmented", "--d", 300, "--T", 10, "--json")
-    assert code == 0 and sp.sympify(json.loads(out)["minimum"]).is_Rational
+    assert code == 0 and sp.sympify(json.loads(out)["result"]["minimum"]).is_Rational
 
 
 @pytest.mark.parametrize("setting", ["augmented", "unitary", "orthogonal"])

@@ -159,7 +159,7 @@ def test_simulate_json(capsys):
     args = ["simulate", "--law", "sparse", "--c", "1/2", "--d", "2", "--T", "5", "--m", "40",
             "--test-m", "10", "--lr", "0.05", "--epochs", "4", "--a0", "0.5", "--b0", "1.5", "--json"]
     assert main(args) == 0
-    out = json.loads(capsys.readouterr().out)
+    out = json.loads(capsys.readouterr().out)["result"]
     for key in ("ab", "loss", "ratio", "test_error", "offdiag"):
         assert len(out[key]) == 5
     assert sp.sympify(out["ab_limit"]) == 4
@@ -202,11 +202,11 @@ def test_simulate_divergence_is_a_result_in_json(capsys):
     of that many epochs at the same step records."""
     assert main([*DIVERGING, "--json"]) == 1
     out, err = capsys.readouterr()
-    record = json.loads(out, parse_constant=lambda c: pytest.fail(f"non-finite {c}"))
+    record = json.loads(out, parse_constant=lambda c: pytest.fail(f"non-finite {c}"))["result"]
     assert record["status"] == "diverged" and record["epoch"] == len(record["loss"]) == 1
     assert record["lr"] == 50 and record["lr_rule"] == "given" and len(err.strip().splitlines()) == 1
     assert main([*DIVERGING[:-1], "0", "--json"]) == 0  # zero epochs: the initial loss alone
-    assert json.loads(capsys.readouterr().out)["loss"] == record["loss"]
+    assert json.loads(capsys.readouterr().out)["result"]["loss"] == record["loss"]
 
 
 def test_simulate_auto_step_is_printed_and_named_when_it_diverges(capsys, monkeypatch):
@@ -215,7 +215,7 @@ def test_simulate_auto_step_is_printed_and_named_when_it_diverges(capsys, monkey
 
     base = [*DIVERGING[:-6], "--epochs", "30"]  # no --lr: auto
     assert main([*base, "--json"]) == 0
-    record = json.loads(capsys.readouterr().out)
+    record = json.loads(capsys.readouterr().out)["result"]
     assert record["status"] == "ok" and record["lr_rule"] == command.AUTO
     assert max(record["loss"][1:]) <= record["loss"][0]  # a stable step: no epoch above the start
     assert main(base) == 0

@@ -12,6 +12,7 @@ from mesaverify.checks.core.notation import number
 from mesaverify.checks.core.precision import AGREE, DIGITS, EXACT_TOL, FLOAT_EPS, MC_SIGMAS  # noqa: F401
 from mesaverify.checks.core.registry import Comparison
 from mesaverify.numerics.laws import sample_gaussian
+from mesaverify.numerics.memo import memo
 from mesaverify.numerics.zheng.flow import diagonal_init
 from mesaverify.numerics.zheng.population import loss_and_gradient, loss_mp
 
@@ -59,6 +60,7 @@ def family_matrices_mp(d: int, a_values, b_values):
     return K, V
 
 
+@memo(size=4096)  # a Hessian by finite differences evaluates many points
 def exact_loss(spec: LawSpec, T: int, K, V, times=None) -> mpmath.mpf:
     """Population loss of the full model, exact phase average, at the current precision
     (finite laws on their support, Gaussian laws by Gauss quadrature: both exact)."""
@@ -115,6 +117,7 @@ def gaussian_samples(spec: LawSpec, n: int, seed: int) -> np.ndarray:
     return sample_gaussian(spec.d, float(spec.sigma), n, rng, complex_=spec.kind.gaussian == "complex")
 
 
+@memo
 def mc_loss(spec: LawSpec, T: int, a0: float, b0: float, n: int, seed: int, chunk: int = 4000):
     """Monte Carlo over x_1 (phases averaged exactly): (mean, standard error, n)."""
     x = gaussian_samples(spec, n, seed)

@@ -10,9 +10,10 @@ from fractions import Fraction
 import sympy as sp
 
 from mesaverify.derivations.models.description import Description, Head, Structure
+from mesaverify.derivations.zheng.model import DIAGONAL
 
 A, B = Structure("scalar", "a"), Structure("scalar", "b")
-ZHENG = Description(tokens=(0, 1), heads=(Head(kq=((2, 1, A),), pv=((1, B),)),), name="[Z] diagonal family")
+ZHENG = DIAGONAL
 RESIDUAL = Description(tokens=(0, 1), heads=(Head(kq=((2, 1, A),), pv=((1, B),)),), residual=True,
                        name="[Z] with a residual connection")
 ONE_OVER_T = Description(tokens=(0, 1), heads=(Head(kq=((2, 1, A),), pv=((1, B),)),), normalisation="1/t",

@@ -14,6 +14,7 @@ from mesaverify.checks.zheng.common import BLOCK_SLICES, CLASSES, SYMBOLIC, at, 
 from mesaverify.derivations.moments import pattern_of
 from mesaverify.derivations.zheng import assumption
 from mesaverify.derivations.zheng.symbols import d
+from mesaverify.numerics.memo import memo
 
 R = sp.Rational
 # exchangeable finite laws, some satisfying Assumption 4.1 and some not
@@ -38,6 +39,7 @@ def _entry(block, row, col, d_):
     return which, rb * d_ + row if which == "K" else row, cb * d_ + col
 
 
+@memo
 def _numeric_class_gradients(spec, horizon, av, bv, all_entries):
     """{(block, kind): [G of each entry]} from the model (exact central differences, 50 digits)."""
     D = spec.d

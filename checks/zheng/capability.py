@@ -67,6 +67,12 @@ def condition_42(expr) -> Comparison:
     """expr: the two conditions of Assumption 4.2 and the limit of the test error they are read off."""
     mismatches, worst, lines = 0, 0.0, []
     *conditions, limit = expr
+    # each condition "e = 0" in its canonical form (a polynomial with leading coefficient 1), so that two
+    # statements of one condition are equal exactly when they are the same condition
+    for e in conditions:
+        if not e.free_symbols or sp.Poly(e, *sorted(e.free_symbols, key=str)).LC() != 1:
+            mismatches += 1
+            lines.append(f"{e} = 0 is not in canonical form (a polynomial in the moments, leading coefficient 1)")
     for spec in EXACT + (LawSpec("sparse", 3, c=R(3)), LawSpec("ones", 1),
                          LawSpec("discrete", 1, support=((1,), (2,)), probs=(R(1, 2), R(1, 2)))):
         horizon = 5

@@ -26,6 +26,7 @@ from mesaverify.derivations.zheng.stationary import ab_limit
 from mesaverify.derivations.zheng.symbols import a0 as A0
 from mesaverify.derivations.zheng.symbols import b0 as B0
 from mesaverify.derivations.zheng.symbols import tau
+from mesaverify.numerics.memo import memo
 from mesaverify.numerics.zheng import train as tr
 
 D, HORIZON = 2, 4  # small sizes keep `verify` fast
@@ -43,6 +44,7 @@ def _ones():
     return LawSpec("ones", D).exact()
 
 
+@memo
 def _run(points, a0, b0, lr, epochs, mask=False):
     loss_fn = tr.EmpiricalLoss(tr.phase_grid(points, HORIZON))
     K, V = tr.diagonal_init(D, a0, b0)

@@ -37,6 +37,12 @@ class InvalidDescription(ValueError):
     """A description that states no model (unknown kinds, blocks outside the token, ...)."""
 
 
+def _placed(index) -> bool:
+    """An entry's row or column: an integer from 1, or a coordinate symbol (a SymPy symbol, the entry's own
+    coordinate, for a derivation over every entry at once)."""
+    return (isinstance(index, int) and index >= 1) or getattr(index, "is_Symbol", False)
+
+
 @dataclass(frozen=True)
 class Structure:
     """The structure of one d×d block: `kind` with parameter `name`, times `factor` (ties: same name)."""
@@ -44,7 +50,7 @@ class Structure:
     kind: str
     name: str = ""
     factor: Fraction = Fraction(1)
-    row: int = 0  # "entry": the entry (row, col), from 1
+    row: int = 0  # "entry": the entry (row, col), from 1, or (derivations only) coordinate symbols
     col: int = 0
 
     def __post_init__(self):
@@ -53,7 +59,7 @@ class Structure:
         if (self.kind != "zero") != bool(self.name) or (self.name and not self.name.isidentifier()):
             raise InvalidDescription(f"a {self.kind} block needs {'a' if self.kind != 'zero' else 'no'} parameter name "
                                      "(letters, digits, _)")
-        if (self.kind == "entry") != (self.row >= 1 and self.col >= 1):
+        if (self.kind == "entry") != (_placed(self.row) and _placed(self.col)):
             raise InvalidDescription("an entry block names its (row, col), from 1; no other block does")
         if not isinstance(self.factor, Fraction) or self.factor == 0:
             raise InvalidDescription("a block's factor is a non-zero rational number")

@@ -13,7 +13,7 @@ import sympy as sp
 
 from mesaverify.derivations.expectation import Term
 from mesaverify.derivations.models import process
-from mesaverify.derivations.models.description import Description, Structure
+from mesaverify.derivations.models.description import Description, InvalidDescription, Structure
 from mesaverify.derivations.zheng.symbols import T
 
 i = sp.Symbol("i", integer=True)  # the key index
@@ -32,7 +32,8 @@ def parameter(name: str, kind: str, row=None, col=None) -> sp.Expr:
 
 
 def components(s: Structure) -> list[tuple[str, object]]:
-    """(shape, coefficient(row, col)) of a block: shape "diag" (row = col) or "full"; coordinates from 0."""
+    """(shape, coefficient(row, col)) of a block: shape "diag" (row = col), "full", or "at" (an entry at
+    coordinate symbols: its row and column are those symbols, not summed); coordinates from 0."""
     f = sp.Rational(s.factor.numerator, s.factor.denominator)
     if s.kind == "scalar":
         return [("diag", lambda r, c: f * parameter(s.name, "scalar"))]
@@ -40,6 +41,9 @@ def components(s: Structure) -> list[tuple[str, object]]:
         return [("diag", lambda r, c: f * parameter(s.name, "diag", r))]
     if s.kind == "ones":
         return [("full", lambda r, c: f * parameter(s.name, "scalar"))]
+    if s.kind == "entry" and not isinstance(s.row, int):
+        return [("at", lambda r, c: f * parameter(s.name, "scalar") * sp.KroneckerDelta(r, s.row)
+                 * sp.KroneckerDelta(c, s.col))]
     if s.kind == "entry":
         return [("full", lambda r, c: f * parameter(s.name, "scalar") * sp.KroneckerDelta(r, s.row - 1)
                  * sp.KroneckerDelta(c, s.col - 1))]
@@ -52,6 +56,8 @@ def block_components(desc: Description, s: Structure, d) -> list[tuple[str, obje
     """`components` of a block as the process's coordinates see it: under a conjugation P, the block P^* M P
     (full; its entry a function of the coordinates that is the number once they are)."""
     P = process.conjugation(desc, d)
+    if any(shape == "at" for shape, _ in components(s)) and (P is not None or process.paired(desc)):
+        raise InvalidDescription("an entry at coordinate symbols is for the phases without a conjugation")
     if P is None or s.kind == "zero":
         return components(s)
     M = sp.zeros(d, d)
@@ -104,7 +110,8 @@ def least(desc: Description) -> int:
 
 def prediction(desc: Description, k, tau, sub=None, d=None) -> list[Term]:
     """(ŷ_τ)_k as terms (output coordinate k, a symbol summed with the loss; `sub` its coordinate within a rotation
-    block, `d` the dimension where a conjugation P is given)."""
+    block, `d` the dimension where a conjugation P is given).  An entry of W^{PV} at coordinate symbols (m, n)
+    moves output coordinate m only: its terms carry δ_{k,m}, 1 when called with k = m."""
     s = desc.tokens
     numeric = isinstance(tau, int)
     hi = tau if desc.keys == "1..t" else tau - 1
@@ -123,10 +130,10 @@ def prediction(desc: Description, k, tau, sub=None, d=None) -> list[Term]:
                 if numeric and (q_index < 1 or lo > hi):
                     continue
                 for v_shape, v_coeff in block_components(desc, vs, d):
-                    jv = k if v_shape == "diag" else J
+                    jv = k if v_shape == "diag" else vs.col if v_shape == "at" else J
                     for sv in ((sub,) if v_shape == "diag" else subs):
                         for k_shape, k_coeff in block_components(desc, ks, d):
-                            jr, jc = (L, L) if k_shape == "diag" else (L, L2)
+                            jr, jc = (L, L) if k_shape == "diag" else (ks.row, ks.col) if k_shape == "at" else (L, L2)
                             pairs = [(x, x) for x in subs] if k_shape == "diag" else [(x, y) for x in subs for y in subs]
                             for sr, sc in pairs:
                                 coeff = (v_coeff(process.flat(desc, k, sub), process.flat(desc, jv, sv))

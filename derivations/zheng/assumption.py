@@ -17,10 +17,11 @@ from functools import lru_cache
 import sympy as sp
 
 from mesaverify.derivations.expectation import conj, mul
+from mesaverify.derivations.models.description import Description
 from mesaverify.derivations.moments import Law, SymbolicExchangeable, with_moments
 from mesaverify.derivations.specialise import at_dimension, at_horizon
 from mesaverify.derivations.zheng.loss import expect_over_contexts
-from mesaverify.derivations.zheng.model import BLOCKS, diagonal_family, entry, error, prediction
+from mesaverify.derivations.zheng.model import BLOCKS, DIAGONAL, derivative, error, slope
 from mesaverify.derivations.zheng.symbols import T, a, b
 
 m, n = sp.symbols("m n", integer=True)  # the entry (m, n) of a block
@@ -28,33 +29,25 @@ k = sp.Symbol("k", integer=True)
 ON_FAMILY = ("k21", "v1")  # blocks whose diagonal carries a and b
 
 
-def _derivative(family: dict, block: str, row, col) -> dict:
-    """The family with the matrix that holds `block` replaced by E_{row,col} in `block`."""
-    matrix = "v" if block.startswith("v") else "k"
-    out = {name: comps for name, comps in family.items() if not name.startswith(matrix)}
-    out[block] = [entry(row, col)]
-    return out
-
-
-def entry_products(family: dict, block: str, same: bool) -> tuple[list, tuple]:
+def entry_products(model: Description, block: str, same: bool) -> tuple[list, tuple]:
     """The terms of (∂ŷ_t/∂θ)^* (ŷ_t − x_{t+1}) for θ = entry (m, n) of `block` (m = n when `same`), summed
     over the output coordinate, and the entry's coordinate symbols (not summed)."""
     col = m if same else n
-    D = _derivative(family, block, m, col)
+    D = derivative(model, block, m, col)
     if block.startswith("v"):  # only output coordinate m moves
-        products = [mul(conj(s), e, keep=(m, n)) for s in prediction(D, m) for e in error(family, m)]
+        products = [mul(conj(s), e, keep=(m, n)) for s in slope(D, m) for e in error(model, m)]
     else:
-        products = [mul(conj(s), e, keep=(k, m, n)) for s in prediction(D, k) for e in error(family, k)]
+        products = [mul(conj(s), e, keep=(k, m, n)) for s in slope(D, k) for e in error(model, k)]
     return products, ((m,) if same else (m, n))
 
 
-def entry_gradient(family: dict, law: Law, d, block: str, same: bool, horizon=T, coords=None) -> sp.Expr:
+def entry_gradient(model: Description, law: Law, d, block: str, same: bool, horizon=T, coords=None) -> sp.Expr:
     """G_θ for θ = entry (m, n) of `block`: diagonal (m = n, `same`) or off-diagonal (m ≠ n).
 
     Symbolic d: m, n stand for any (distinct) coordinates.  Numeric d:
     `coords` = (m, n) as 0-based integers.
     """
-    products, roles = entry_products(family, block, same)
+    products, roles = entry_products(model, block, same)
     fixed = {role: None for role in roles}
     if coords is not None:
         fixed = dict(zip(roles, coords))
@@ -65,14 +58,13 @@ def entry_gradient(family: dict, law: Law, d, block: str, same: bool, horizon=T,
 def gradients(law: Law, d, horizon=T, on_family: bool = True) -> dict:
     """{(block, 'diag'|'off'): G} on the diagonal family, symbolic in a, b (and d, T where symbolic); without
     the entries on the family (the diagonals of k21 and v1) unless `on_family`."""
-    family = diagonal_family()
     out = {}
     for block in BLOCKS:
         for kind, same in (("diag", True), ("off", False)):
             if (kind == "off" and d == 1) or (not on_family and same and block in ON_FAMILY):
                 continue
             coords = None if not isinstance(d, int) else ((0, 0) if same else (0, 1))
-            out[(block, kind)] = sp.expand(entry_gradient(family, law, d, block, same, horizon, coords))
+            out[(block, kind)] = sp.expand(entry_gradient(DIAGONAL, law, d, block, same, horizon, coords))
     return out
 
 
@@ -129,26 +121,26 @@ def assumption_4_1(law: Law, d: int, horizon) -> dict:
     Exchangeable laws: the derived identities and the symbolic-d gradients, evaluated on the law at d.  Other
     laws: every entry's gradient on the family, derived for the law at its d (`derivations.zheng.invariance`),
     must vanish off the family and coincide across coordinates on it.
-    Sizes are |G| at a = b = 1 for the given T (an expression in T where T is symbolic).
+    Sizes are |G| at a = b = 1 for the given T (an expression in T where T is symbolic).  For an exchangeable
+    law "identities" lists every identity needed at d, {"core": moment combination, "value": on the law}.
     """
     if not law.exchangeable:
         from mesaverify.derivations.zheng.invariance import diagonal_nonexchangeable
 
         out = diagonal_nonexchangeable(law, d, horizon)
         return out | {"max_gradient_at_a=b=1": _largest(out["gradient_at_a=b=1"].values())}
-    violations = []
+    checked = []  # every identity needed at d, with its value on the law
     for core, scale in identities(SYMBOLIC, DIM):  # the symbolic-d derivation at d: no sum over assignments
         if scale.subs(DIM, d) == 0:
             continue  # needs more distinct coordinates than d
-        value = sp.simplify(with_moments(at_dimension(core, d, DIM), law))
-        if value != 0:
-            violations.append({"identity": f"{core} = 0", "value": str(value)})
+        checked.append({"core": core, "value": sp.simplify(with_moments(at_dimension(core, d, DIM), law))})
+    violations = [{"identity": f"{row['core']} = 0", "value": str(row["value"])} for row in checked if row["value"] != 0]
     sizes = {}
     for (blk, kind), g in gradients(SYMBOLIC, DIM, on_family=False).items():
         g = sp.expand(with_moments(at_dimension(g, d, DIM), law))
         if (kind, d) != ("off", 1) and g != 0:  # |G| is reported at a = b = 1 and the given T
             sizes[f"{blk}.{kind}"] = at_horizon(g.subs({a: 1, b: 1}), horizon, T)
-    return {"holds": not violations, "violations": violations, "sizes": sizes,
+    return {"holds": not violations, "violations": violations, "identities": checked, "sizes": sizes,
             "gradient_at_a=b=1": {k: str(v) for k, v in sizes.items()},
             "max_gradient_at_a=b=1": _largest(sizes.values())}
 

@@ -12,41 +12,44 @@ family), which is what lets one scalar stand for a class.
 """
 from __future__ import annotations
 
+from fractions import Fraction
 from functools import lru_cache
 
 import sympy as sp
 
+from mesaverify.derivations.models.description import Description, Structure
+from mesaverify.derivations.models.terms import parameter as symbol
 from mesaverify.derivations.zheng.assumption import entry_gradient
 from mesaverify.derivations.zheng.loss import population_loss
-from mesaverify.derivations.zheng.model import BLOCKS, diag, full
+from mesaverify.derivations.zheng.model import BLOCKS, described
 from mesaverify.derivations.zheng.symbols import T, a, b
 
 KINDS = ("diag", "off")
 
 
+NAMES = {("k21", "diag"): "a", ("v1", "diag"): "b", ("k21", "off"): "a_off", ("v1", "off"): "b_off"}
+
+
+def name(block: str, kind: str) -> str:
+    """The name of a class's scalar: a, b for the diagonal family, a_off, b_off off it (a', b' of [Z] §4.3),
+    p_{block}_{kind} for the other blocks."""
+    return NAMES.get((block, kind), f"p_{block}_{kind}")
+
+
 def parameter(block: str, kind: str) -> sp.Symbol:
-    """The scalar of a class: a, b for the diagonal family, p^{block}_{kind} otherwise."""
-    if (block, kind) == ("k21", "diag"):
-        return a
-    if (block, kind) == ("v1", "diag"):
-        return b
-    return sp.Symbol(f"p^{{{block}}}_{{{kind}}}", real=True)
+    """The scalar of a class, as a symbol."""
+    return symbol(name(block, kind), "scalar")
 
 
-def family_of(classes) -> dict:
-    """Model family with block = p_diag I + p_off (J − I) for the active classes."""
-    fam = {}
-    for block in BLOCKS:
-        pd = parameter(block, "diag") if (block, "diag") in classes else sp.Integer(0)
-        po = parameter(block, "off") if (block, "off") in classes else sp.Integer(0)
-        comps = []
-        if pd != 0 or po != 0:
-            comps.append(diag(lambda m, pd=pd, po=po: pd - po))
-        if po != 0:
-            comps.append(full(po))
-        if comps:
-            fam[block] = comps
-    return fam
+def family_of(classes) -> Description:
+    """The model with block = p_diag I + p_off (J − I) = p_diag·I − p_off·I + p_off·J for the active classes."""
+    blocks: dict = {}
+    ordered = sorted(classes, key=lambda c: (BLOCKS.index(c[0]), KINDS.index(c[1])))
+    for block, kind in ordered:
+        parts = [Structure("scalar", name(block, kind))] if kind == "diag" else \
+            [Structure("scalar", name(block, kind), factor=Fraction(-1)), Structure("ones", name(block, kind))]
+        blocks.setdefault(block, []).extend(parts)
+    return described(blocks, f"[Z] classes {', '.join(f'{blk}.{kind}' for blk, kind in ordered)}")
 
 
 def class_gradient(classes, law, d, block: str, kind: str, horizon=T) -> sp.Expr:

@@ -10,7 +10,7 @@ import sympy as sp
 
 from mesaverify.derivations.expectation import Term, expect, mul
 from mesaverify.derivations.zheng.loss import diagonal_loss, in_u, loss_at_t
-from mesaverify.derivations.zheng.model import diagonal_family, prediction
+from mesaverify.derivations.zheng.model import DIAGONAL, prediction
 from mesaverify.derivations.zheng.stationary import ab_limit
 from mesaverify.derivations.zheng.symbols import HORIZON, T, a, b, t, u
 
@@ -19,14 +19,14 @@ k = sp.Symbol("k", integer=True)
 
 def test_error(law, d, horizon=T) -> sp.Expr:
     """E[½‖ŷ_t − x_{t+1}‖²] at ab = u*, as a function of the test context t ≥ 2."""
-    per_t = in_u(loss_at_t(diagonal_family(), law, d))
+    per_t = in_u(loss_at_t(DIAGONAL, law, d))
     return sp.simplify(per_t.subs(u, ab_limit(law, d, horizon)))
 
 
 def test_error_limit(law, d, horizon=T) -> sp.Expr:
     """lim_{t→∞} of the test error at the trained limit: the per-t loss is a quadratic in u = ab whose
     coefficients have limits in t, and u* does not depend on t (else the limit of the whole)."""
-    per_t = in_u(loss_at_t(diagonal_family(), law, d))
+    per_t = in_u(loss_at_t(DIAGONAL, law, d))
     limits = [sp.limit(c, t, sp.oo) for c in sp.Poly(per_t, u).all_coeffs()]
     if not all(c.is_finite for c in limits):
         return sp.simplify(sp.limit(test_error(law, d, horizon), t, sp.oo))
@@ -42,7 +42,7 @@ def ratio(law, d, horizon=T) -> sp.Expr:
     x_k ≠ 0 is the unconditional mean divided by P(x_k ≠ 0).
     """
     inverse_target = Term(sp.Integer(1), ((k, -1, 0),), ((k, -(t)),))  # 1/x_{t+1,k}
-    terms = [mul(s, inverse_target, keep=(k,)) for s in prediction(diagonal_family(), k)]
+    terms = [mul(s, inverse_target, keep=(k,)) for s in prediction(DIAGONAL, k)]
     per = expect(terms, law, d, HORIZON) / d / law.nonzero_probability()
     return sp.simplify(per.subs(a * b, u).subs(a, u / b).subs(u, ab_limit(law, d, horizon)))
 

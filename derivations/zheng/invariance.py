@@ -24,6 +24,7 @@ import sympy as sp
 
 from mesaverify.derivations.hypotheses import OutsideHypotheses
 from mesaverify.derivations.moments import SymbolicExchangeable, pattern_of
+from mesaverify.derivations.notation import expectation
 from mesaverify.derivations.specialise import at_horizon
 from mesaverify.derivations.zheng import percoordinate as pc
 from mesaverify.derivations.zheng.assumption import m, n
@@ -59,15 +60,8 @@ class Family:
 
 
 def describe(symbol: sp.Symbol) -> str:
-    """A moment symbol in words: m_{1|0,1|2} → E[x_m x̄_n|x_n|²] (distinct coordinates m, n, l)."""
-    parts = []
-    for (p, q), c in zip(pattern_of(symbol), "mnl"):
-        low = min(p, q)
-        text = "".join([f"x_{c}" + ("" if p - low == 1 else f"^{p - low}")] if p > low else [])
-        text += "".join([f"x̄_{c}" + ("" if q - low == 1 else f"^{q - low}")] if q > low else [])
-        text += f"|x_{c}|{'²⁴⁶⁸'[low - 1] if 0 < low < 5 else '^' + str(2 * low)}" if low else ""
-        parts.append(text)
-    return "E[" + " ".join(parts) + "]"
+    """A moment symbol in the papers' notation: m_{1|0,1|2} → E[x_m x̄_n |x_n|²] (`derivations.notation`)."""
+    return expectation(pattern_of(symbol))
 
 
 def _symbolic(law, d) -> bool:

@@ -6,25 +6,26 @@ from functools import lru_cache
 import sympy as sp
 
 from mesaverify.derivations.expectation import abs2, expect
-from mesaverify.derivations.zheng.model import diagonal_family, error, per_coordinate_family
+from mesaverify.derivations.models.description import Description
+from mesaverify.derivations.zheng.model import DIAGONAL, PER_COORDINATE, error
 from mesaverify.derivations.zheng.symbols import HORIZON, T, a, b, t, u
 
 k = sp.Symbol("k", integer=True)
 
 
-def squared_error(family: dict) -> list:
+def squared_error(model: Description) -> list:
     """‖ŷ_t − x_{t+1}‖² = Σ_k |(ŷ_t − x_{t+1})_k|² as terms, the output coordinate k summed."""
-    return abs2(error(family, k), keep=(k,))
+    return abs2(error(model, k), keep=(k,))
 
 
-def loss_at_t(family: dict, law, d) -> sp.Expr:
+def loss_at_t(model: Description, law, d) -> sp.Expr:
     """ℓ_t = E[½‖ŷ_t − x_{t+1}‖²] (summed over the d coordinates), for symbolic t."""
-    return sp.expand(expect(squared_error(family), law, d, HORIZON) / 2)
+    return sp.expand(expect(squared_error(model), law, d, HORIZON) / 2)
 
 
-def population_loss(family: dict, law, d, horizon=T) -> sp.Expr:
+def population_loss(model: Description, law, d, horizon=T) -> sp.Expr:
     """L = Σ_{t=2}^{T−1} ℓ_t in closed form (harmonic numbers), for symbolic or numeric T."""
-    return expect_over_contexts(squared_error(family), law, d, horizon) / 2
+    return expect_over_contexts(squared_error(model), law, d, horizon) / 2
 
 
 def expect_over_contexts(terms, law, d, horizon=T, fixed=None) -> sp.Expr:
@@ -65,13 +66,13 @@ def _closed_sum(f: sp.Expr, start, horizon) -> sp.Expr:
 @lru_cache(maxsize=None)
 def diagonal_loss(law, d, horizon=T) -> sp.Expr:
     """L(a, b) on the diagonal family ([Z] Assumption 3.1)."""
-    return population_loss(diagonal_family(), law, d, horizon)
+    return population_loss(DIAGONAL, law, d, horizon)
 
 
 @lru_cache(maxsize=None)
 def per_coordinate_loss(law, d: int, horizon=T) -> sp.Expr:
     """L(a_1..a_d, b_1..b_d) on the per-coordinate family (numeric d, any law)."""
-    return population_loss(per_coordinate_family(), law, d, horizon)
+    return population_loss(PER_COORDINATE, law, d, horizon)
 
 
 def in_u(loss: sp.Expr) -> sp.Expr:

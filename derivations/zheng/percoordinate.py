@@ -28,7 +28,7 @@ from sympy.polys.domains import ZZ_I
 from mesaverify.derivations.expectation import expect_phases
 from mesaverify.derivations.zheng.assumption import BLOCKS, ON_FAMILY, entry_products
 from mesaverify.derivations.zheng.loss import sum_over_t
-from mesaverify.derivations.zheng.model import per_coordinate_family
+from mesaverify.derivations.zheng.model import PER_COORDINATE
 from mesaverify.derivations.zheng.symbols import HORIZON, T, t
 
 
@@ -77,7 +77,7 @@ def _pieces(products: list, roles: tuple) -> tuple[Piece, ...]:
 @lru_cache(maxsize=None)
 def entry_pieces(block: str, same: bool) -> tuple[Piece, ...]:
     """The gradient of entry (m, m) (`same`) or (m, n), m ≠ n, of `block` on the per-coordinate family."""
-    return _pieces(*entry_products(per_coordinate_family(), block, same))
+    return _pieces(*entry_products(PER_COORDINATE, block, same))
 
 
 class _Support:

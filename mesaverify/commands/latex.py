@@ -13,6 +13,7 @@ from mesaverify.checks.core.registry import all_checks
 from mesaverify.commands.lawargs import add_law_arguments, law_from_args, refuse_inapplicable
 from mesaverify.errors import UsageError
 from mesaverify.progress import bar
+from mesaverify.runner import default_jobs
 
 FORMATS = ("text", "latex", "srepr")
 # [Z] results on the diagonal family aI, bI: for a law they hold only where the flow stays on it (Assumption 4.1)
@@ -21,7 +22,11 @@ DIAGONAL_RESULTS = ("Z.flow.", "Z.stationary.", "Z.thm4_1.", "Z.mesa.", "Z.thm4_
 
 def register(sub) -> None:
     """Add `latex`, `derive` and `selftest` to the subcommands."""
-    p = sub.add_parser("latex", help="print one check's derived expression in LaTeX, or write build/latex/")
+    p = sub.add_parser("latex", help="print one check's derived expression in LaTeX, or write build/latex/",
+                       description="Print one check's derived expression as LaTeX in the papers' notation, or with "
+                                   "--all write build/latex/<check-id>.tex for every check and the document "
+                                   "derivations.tex (quoting the evidence of the last verify run); --pdf compiles it.",
+                       epilog="examples:\n  mesaverify latex Z.thm4_1.limit\n  mesaverify latex --all --pdf")
     p.add_argument("check_id", nargs="?", help="a check id (see `mesaverify verify` for the list)")
     p.add_argument("--all", action="store_true",
                    help="write build/latex/<check-id>.tex for every check and build/latex/derivations.tex")
@@ -31,17 +36,31 @@ def register(sub) -> None:
                    "lualatex or tectonic); exit 2 with how to install one if none is on the PATH")
     p.set_defaults(run=run_latex)
 
-    q = sub.add_parser("derive", help="print one check's derived expression (text, LaTeX or SymPy srepr)")
-    q.add_argument("check_id", help="a check id")
-    q.add_argument("--format", choices=FORMATS, default="text")
+    q = sub.add_parser("derive", help="print one check's derived expression (text, LaTeX or SymPy srepr)",
+                       description="Print one check's derived expression (SymPy text, LaTeX or srepr), exact, "
+                                   "optionally specialised: --law puts in the law's moments m_{...}, --d the "
+                                   "dimension, --T the horizon. For the results of [Z]'s diagonal family (Z.flow.*, "
+                                   "Z.stationary.*, Z.thm4_1.*, Z.mesa.*, Z.thm4_2.*, Z.prop4_1.*, Z.example4_1.*) "
+                                   "given a law, the hypothesis that the flow stays on aI, bI is checked first for "
+                                   "the law, d and T: exit 3 where it fails.",
+                       epilog="examples:\n  mesaverify derive Z.thm4_1.limit\n"
+                              "  mesaverify derive Z.thm4_1.limit --law sparse --c 2 --d 3 --T 7")
+    q.add_argument("check_id", help="a check id (see `mesaverify verify --list`)")
+    q.add_argument("--format", choices=FORMATS, default="text",
+                   help="text (SymPy), latex (the papers' notation) or srepr (SymPy's exact tree)")
     q.add_argument("--T", type=int, help="substitute the horizon T")
     add_law_arguments(q, horizon=False, required=False)  # --law substitutes its moments m_{...}; --d the dimension
     q.set_defaults(run=run_derive)
 
-    r = sub.add_parser("selftest", help="run every check against mutants of its derivation (build/selftest.json)")
-    r.add_argument("--only", default="", help="only checks whose id starts with this prefix")
-    r.add_argument("--workers", type=int, default=2, help="processes (default 2)")
-    r.add_argument("--out", default="build", help="directory for selftest.json")
+    r = sub.add_parser("selftest", help="run every check against mutants of its derivation (build/selftest.json)",
+                       description="Run every check (or those --only selects) against mutants of its derived "
+                                   "expression (an operator, constant or symbol changed) and count the mutants it "
+                                   "kills; write selftest.json. Exit 1 if a mutant survives or a check fails "
+                                   "unmutated.",
+                       epilog="example:\n  mesaverify selftest --only Z.thm4_1.limit --workers 1 --out build")
+    r.add_argument("--only", default="", help="only checks whose id starts with this prefix (default: every check)")
+    r.add_argument("--workers", type=int, default=default_jobs(), help="processes (default: all cores)")
+    r.add_argument("--out", default="build", help="directory for selftest.json (default: build)")
     r.set_defaults(run=run_selftest)
 
 

@@ -13,14 +13,25 @@ from mesaverify.errors import UsageError
 MAX_AT = 64  # parameters in --at
 
 
+DESCRIPTION = """For a linear-attention model described in a TOML file (the process, the token, the prediction,
+the structure of each head's blocks, the loss; see examples/models) and a law of x_1: the population loss,
+derived exactly for symbolic T (and the least T it holds for), its value at a point (--at), the gradient flow
+on the parameters, every conserved quadratic form, and the stationary points with their type.  --check holds
+the derived loss and gradient against a numeric twin built from the same description (mpmath, no derivation)."""
+EXAMPLES = """examples:
+  mesaverify model examples/models/zheng_diagonal.toml --law rademacher --d 2 --T 5 --at a=1/2,b=3/2
+  mesaverify model examples/models/zheng_second_order.toml --law rademacher --d 2 --T 6 --json"""
+
+
 def register(sub) -> None:
     """Add `model` to the subcommands."""
-    p = sub.add_parser("model", help="loss, flow and stationary points of a model described in a TOML file")
+    p = sub.add_parser("model", help="loss, flow and stationary points of a model described in a TOML file",
+                       description=DESCRIPTION, epilog=EXAMPLES)
     p.add_argument("file", help="the model description (TOML; see examples/models)")
     add_law_arguments(p, horizon=False)
     p.add_argument("--T", type=int, help="a number T (default: symbolic T)")
     p.add_argument("--at", help="parameter values, e.g. a=1/2,b=3/2 (diag/dense entries as b[0]=1, B[0,1]=2)")
-    p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--json", action="store_true", help="print one JSON object (command, version, law, d, T, result)")
     p.add_argument("--check", action="store_true", help="hold the derived loss and gradient against the numeric twin")
     p.set_defaults(run=run)
 
@@ -48,50 +59,48 @@ def run(args) -> int:
     spec = law_from_args(args)
     m = models.model(desc, spec)
     loss = m.loss()
-    result = {"model": desc.name, "law": spec.label(), "d": spec.d, "T": args.T if args.T is not None else "T",
-              "least_T": m.least_T(), "loss": str(loss)}
+    result = {"model": desc.name, "least_T": m.least_T(), "loss": str(loss), "loss_at": None, "loss_at_float": None}
     at = _point(args.at, m.parameters()) if args.at else None
     value = m.loss(args.T) if args.T is not None else loss
     if at is not None:
         exact = sp.nsimplify(value.xreplace(at)) if not value.xreplace(at).free_symbols else value.xreplace(at)
-        result["loss_at"] = str(sp.expand(exact))
-        result["loss_at_float"] = float(sp.N(exact, 30)) if not exact.free_symbols else None
+        result |= jsonio.exact("loss_at", sp.expand(exact))
     result["flow"] = {str(p): str(v) for p, v in m.flow(args.T).items()}
     result["conserved"] = [str(q) for q in m.conserved()]
     stationary = m.stationary(args.T)
-    if stationary.get("solved"):
-        result["stationary"] = [{"point": {str(p): str(v) for p, v in s["point"].items()}, "loss": str(s["loss"]),
-                                 "type": s["type"], "curve": s["curve"]} for s in stationary["points"]]
-    else:
-        result["stationary"] = {"solved": False, "unknowns": len(m.parameters()),
-                                "why": stationary.get("why", "more unknowns than are solved")}
+    solved = bool(stationary.get("solved"))
+    result["stationary"] = [{"point": {str(p): str(v) for p, v in s["point"].items()}, **jsonio.exact("loss", s["loss"]),
+                             "type": s["type"], "curve": s["curve"]} for s in stationary["points"]] if solved else []
+    result["stationary_solved"] = solved
+    result["stationary_why"] = None if solved else stationary.get("why", "more unknowns than are solved")
+    result["check"] = None
     if args.check:
         comparison = m.check((args.T,) if args.T is not None else None)
         result["check"] = {"passed": comparison.passed, "max_error": float(comparison.max_error),
                            "tolerance": float(comparison.tolerance), "evidence": comparison.evidence}
     if args.json:
-        print(jsonio.dumps(result))
+        jsonio.emit("model", result, law=spec.label(), d=spec.d, T=args.T)
     else:
-        _print(result)
+        _print(result | {"law": spec.label(), "T": args.T if args.T is not None else "T"})
     return 0 if not args.check or result["check"]["passed"] else 1
 
 
 def _print(result: dict) -> None:
     print(f"{result['model']}  [{result['law']}, T = {result['T']}; the loss holds for T ≥ {result['least_T']}]")
     print(f"L = {result['loss']}")
-    if "loss_at" in result:
+    if result["loss_at"] is not None:
         approx = f" ≈ {result['loss_at_float']:.15g}" if result["loss_at_float"] is not None else ""
         print(f"L at the point = {result['loss_at']}{approx}")
     for p, v in result["flow"].items():
         print(f"d{p}/dτ = {v}")
     for q in result["conserved"]:
         print(f"conserved: {q}")
-    if isinstance(result["stationary"], list):
+    if result["stationary_solved"]:
         for s in result["stationary"]:
             curve = f" (a curve in {', '.join(s['curve'])})" if s["curve"] else ""
             print(f"stationary: {s['point']}  L = {s['loss']}  {s['type']}{curve}")
     else:
-        print(f"stationary points: not solved ({result['stationary']['why']})")
-    if "check" in result:
+        print(f"stationary points: not solved ({result['stationary_why']})")
+    if result["check"] is not None:
         c = result["check"]
         print(f"check: {'pass' if c['passed'] else 'FAIL'}  max_error {c['max_error']:.3e} (tolerance {c['tolerance']:.0e})")

@@ -17,23 +17,44 @@ SETTINGS = ("augmented", "unitary", "orthogonal")
 KEYS = {"augmented": ("A", "B", "P", "law"), "unitary": ("A", "B", "p"), "orthogonal": ("A", "B", "p")}
 
 
+LOSS_DESCRIPTION = """[S]'s population loss L = E‖ŝ_{T+1} − s_{T+1}‖² (no ½, [S]'s own normalisation), derived in
+closed form for commuting unitary (orthogonal) W and evaluated exactly at the parameters of a JSON file:
+the augmented-token model (A, B, the unitary P diagonalising W, the law of s_1; d ≤ 5) or the
+non-augmented one (H heads as the rows of A and B, positional weights p of length T)."""
+LOSS_EXAMPLES = """example (p.json holding {"A": [[1,0],[0,1]], "B": [[1,0],[0,1]]}):
+  mesaverify sander-loss --setting augmented --T 10 --params p.json"""
+MINIMA_DESCRIPTION = """[S]'s derived minimum of the population loss E‖ŝ_{T+1} − s_{T+1}‖² (no ½) and a
+minimiser attaining it.  augmented: the one-GD-step minimiser over A = aI, B = bI with s_1 = 𝟙/√d (the
+minimum of that family, not the global one).  unitary, orthogonal (non-augmented, H heads): the global
+minimum d − H resp. max(d − 2H, 0), a minimiser, and the lower bound κ Σ_{i>H} σ_i(M)² (Eckart–Young, since
+rank C ≤ H) with κ and M."""
+MINIMA_EXAMPLES = """examples:
+  mesaverify sander-minima --setting orthogonal --d 4 --H 2 --T 10
+  mesaverify sander-minima --setting augmented --d 2 --T 5 --json"""
+JSON_HELP = "print one JSON object (command, version, law, d, T, result)"
+
+
 def register(sub) -> None:
     """Add `sander-loss` and `sander-minima` to the subcommands."""
-    p = sub.add_parser("sander-loss", help="[S] derived population loss at given parameters")
-    p.add_argument("--setting", required=True, choices=SETTINGS)
+    p = sub.add_parser("sander-loss", help="[S] derived population loss at given parameters",
+                       description=LOSS_DESCRIPTION, epilog=LOSS_EXAMPLES)
+    p.add_argument("--setting", required=True, choices=SETTINGS,
+                   help="augmented tokens, or non-augmented with unitary or orthogonal W")
     p.add_argument("--T", type=int, required=True, help="context length T >= 3")
     p.add_argument("--params", required=True,
                    help='JSON file {"A": [[...]], "B": [[...]], "p": [...]}; augmented also "P" (unitary, '
                         'default I) and "law" ("ones": s_1 = 1/sqrt(d), default; "phase"; or '
                         '{"support": [[...]], "probs": [...]})')
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help=JSON_HELP)
     p.set_defaults(run=run_loss)
-    q = sub.add_parser("sander-minima", help="[S] derived minimum value and a minimiser")
-    q.add_argument("--setting", required=True, choices=SETTINGS)
-    q.add_argument("--d", type=int, required=True)
+    q = sub.add_parser("sander-minima", help="[S] derived minimum value and a minimiser",
+                       description=MINIMA_DESCRIPTION, epilog=MINIMA_EXAMPLES)
+    q.add_argument("--setting", required=True, choices=SETTINGS,
+                   help="augmented tokens, or non-augmented with unitary or orthogonal W")
+    q.add_argument("--d", type=int, required=True, help="dimension d >= 1 of s_t (even for orthogonal)")
     q.add_argument("--H", type=int, default=1, help="number of heads (non-augmented settings)")
-    q.add_argument("--T", type=int, required=True)
-    q.add_argument("--json", action="store_true")
+    q.add_argument("--T", type=int, required=True, help="context length T >= 3")
+    q.add_argument("--json", action="store_true", help=JSON_HELP)
     q.set_defaults(run=run_minima)
 
 
@@ -119,8 +140,14 @@ def run_loss(args) -> int:
             raise UsageError(f"p must be a list of length T = {args.T}, got {len(p_)} entries")
         limits.sander_exact_arithmetic(A_, B_, p_)
         value = sclosed.loss(args.setting, A_, B_, p_)
-    _print({"loss": str(value), "loss_float": float(sp.re(sp.N(value, 30)))}, args.json,
-           f"L = {value} ≈ {sp.N(value, 20)}   [{args.setting}, T={args.T}]")
+    result = {"setting": args.setting, "H": None if args.setting == "augmented" else H, "loss": str(value),
+              "loss_float": float(sp.re(sp.N(value, 30)))}
+    if args.json:
+        given = data.get("law", "ones") if args.setting == "augmented" else None  # the law of s_1
+        jsonio.emit("sander-loss", result, law=given if given is None or isinstance(given, str) else "discrete",
+                    d=dim, T=args.T)
+    else:
+        print(f"L = {value} ≈ {sp.N(value, 20)}   [{args.setting}, T={args.T}]")
     return 0
 
 
@@ -137,25 +164,32 @@ def run_minima(args) -> int:
     limits.sander_minima(args.setting, args.d, args.H, args.T)  # what is printed, before any work
     if args.setting == "augmented":
         value, gstar = (e.subs(T, args.T) for e in aug.uniform_start_minimum(args.d))
-        eye = [[1 if r == c else 0 for c in range(args.d)] for r in range(args.d)]
-        minimiser = {"A": eye, "B": [[str(gstar) if r == c else 0 for c in range(args.d)] for r in range(args.d)],
+        minimiser = {"A": _strings([[int(r == c) for c in range(args.d)] for r in range(args.d)]),
+                     "B": _strings([[gstar if r == c else 0 for c in range(args.d)] for r in range(args.d)]),
                      "p": None, "eta": str(gstar / args.T),
                      "scope": "A = aI, B = bI, s_1 = 1/sqrt(d); unrestricted (A, B) can do better for fixed s_1"}
-        extra = {}
+        extra = {"lower_bound": None, "lower_bound_float": None, "kappa": None, "kappa_float": None, "M": None}
     else:
         m = sclosed.minimiser(args.setting, args.d, args.H)
-        value, last = m["minimum"], [str(v) for v in m["p_last_two"]] if args.setting == "orthogonal" else [0, 1]
-        minimiser = {"A": m["A"], "B": m["B"], "p": [0] * (args.T - 2) + last}
+        value, last = m["minimum"], m["p_last_two"] if args.setting == "orthogonal" else (0, 1)
+        minimiser = {"A": _strings(m["A"]), "B": _strings(m["B"]), "p": _strings([0] * (args.T - 2) + list(last)),
+                     "eta": None, "scope": None}
         kappa, M = sclosed.target(args.setting, args.d)
-        extra = {"lower_bound": str(sclosed.bound(args.setting, args.d, args.H)), "kappa": str(kappa),
-                 "M": [[str(v) for v in row] for row in M]}
-    _print({"minimum": str(value), "minimiser": minimiser, **extra}, args.json,
-           f"min L = {value} ≈ {sp.N(value, 20)}; minimiser {minimiser}"
-           + (f"; lower bound κ Σ_{{i>H}} σ_i(M)² = {extra['lower_bound']} with κ = {extra['kappa']}, "
-              f"M = {extra['M']}" if extra else ""))
+        extra = {**jsonio.exact("lower_bound", sclosed.bound(args.setting, args.d, args.H)),
+                 **jsonio.exact("kappa", kappa), "M": _strings(M)}
+    result = {"setting": args.setting, "H": None if args.setting == "augmented" else args.H,
+              **jsonio.exact("minimum", value), "minimiser": minimiser, **extra}
+    if args.json:
+        jsonio.emit("sander-minima", result, d=args.d, T=args.T)
+        return 0
+    plain = lambda v: str(v).replace("'", "")  # noqa: E731 -- lists of exact entries without quotes
+    text = ", ".join(f"{key} = {plain(minimiser[key])}" for key in ("A", "B", "p", "eta") if minimiser[key] is not None)
+    print(f"min L = {value} ≈ {sp.N(value, 20)}; minimiser {text}" + (f" ({minimiser['scope']})" if minimiser["scope"] else "")
+          + (f"; lower bound κ Σ_{{i>H}} σ_i(M)² = {extra['lower_bound']} with κ = {extra['kappa']}, "
+             f"M = {plain(extra['M'])}" if extra["M"] is not None else ""))
     return 0
 
 
-def _print(payload, as_json, text):
-    """The result as strict JSON or as text."""
-    print(jsonio.dumps(payload) if as_json else text)
+def _strings(rows) -> list:
+    """Exact entries as strings, the same type whatever the value ("0", "-1/2", "2")."""
+    return [_strings(r) if isinstance(r, (list, tuple)) else str(r) for r in rows]

@@ -40,9 +40,21 @@ def _rate(text: str):
     return "auto" if text == "auto" else numbers.option_float("--lr")(text)
 
 
+DESCRIPTION = """Train every entry of W^{KQ} and W^{PV} of [Z]'s one-layer linear attention by full-batch gradient
+descent on m sampled sequences x_{t+1} = W x_t (W diagonal with uniform phases, x_1 from the law) and print
+each epoch: ab, the loss ½ Σ_t ‖ŷ_t − x_{t+1}‖², the ratio prediction/truth, the test error and the largest
+off-diagonal entry.  The derived limit of ab is printed beside the run only where its hypothesis holds (the
+flow from a₀I, b₀I stays on aI, bI, or on diag(a_k), diag(b_k)); a run that diverges prints its history and
+exits 1."""
+EXAMPLES = """examples:
+  mesaverify simulate --law sparse --c 2 --d 3 --T 20 --m 200 --a0 0.5 --b0 1.5 --epochs 30
+  mesaverify simulate --law gaussian --d 5 --T 100 --m 10000 --a0 0.5 --b0 1.5 --epochs 0   # the step alone"""
+
+
 def register(sub) -> None:
     """Add `simulate` to the subcommands."""
-    p = sub.add_parser("simulate", help="train the full model on sampled sequences ([Z] Figure 1)")
+    p = sub.add_parser("simulate", help="train the full model on sampled sequences ([Z] Figure 1)",
+                       description=DESCRIPTION, epilog=EXAMPLES)
     add_law_arguments(p)
     p.add_argument("--m", type=int, default=10000, help="number of training sequences")
     p.add_argument("--test-m", type=int, default=1000, help="number of test sequences")
@@ -53,11 +65,13 @@ def register(sub) -> None:
     p.add_argument("--epochs", type=int, default=200, help="number of gradient steps (full batch)")
     p.add_argument("--mask", action="store_true",
                    help="zero the off-diagonal gradient of the blocks W^{KQ}_{21}, W^{PV}_1")
-    p.add_argument("--init", choices=("diagonal", "gaussian"), default="diagonal")
+    p.add_argument("--init", choices=("diagonal", "gaussian"), default="diagonal",
+                   help="diagonal: W^{KQ}_{21} = a0·I, W^{PV}_1 = b0·I, all else 0; gaussian: every entry N(0, init-std²)")
     p.add_argument("--init-std", type=numbers.option_float("--init-std"), default=1.0,
                    help="standard deviation of the Gaussian initialisation")
     p.add_argument("--seed", type=int, default=0, help="seed of the random draws, >= 0")
-    p.add_argument("--json", action="store_true", help="print the run as JSON")
+    p.add_argument("--json", action="store_true",
+                   help="print the run as one JSON object (command, version, law, d, T, result)")
     p.set_defaults(run=run)
 
 
@@ -111,18 +125,18 @@ class ProgressBar:
 def theory(spec: LawSpec, T: int, init: str, mask: bool) -> dict:
     """The derived limit the run is compared with, where its hypotheses hold: ab → u* (the flow stays on aI, bI),
     a_k b_k → u_k* (on diag(a_k), diag(b_k)), else not applicable, with the reason."""
-    empty = {"limit_family": None, "ab_limit": None, "ab_limit_float": None}
+    empty = {"limit_family": None, "ab_limit": None, "ab_limit_float": None, "ab_limits": None, "ab_limits_float": None}
     if init == "gaussian":
         return empty | {"limit_note": "not applicable: the derived limits are for the flow from the diagonal "
                                       "initialisation, this run starts from a Gaussian one"}
     found = family(spec.exact(), spec.d, T, masked=mask)
     if found.name == "diagonal":
         value = ab_limit(spec.exact(), spec.d, T)
-        return {"limit_family": "diagonal", "ab_limit": str(value), "ab_limit_float": float(value),
-                "limit_note": found.statement()}
+        return empty | {"limit_family": "diagonal", "ab_limit": str(value), "ab_limit_float": float(value),
+                        "limit_note": found.statement()}
     if found.name == "per-coordinate":
         return empty | {"limit_family": "per-coordinate", "ab_limits": [str(v) for v in found.limits],
-                        "limit_note": found.statement()}
+                        "ab_limits_float": [jsonio.approx(v) for v in found.limits], "limit_note": found.statement()}
     return empty | {"limit_note": f"not applicable: {found.reason}"}
 
 
@@ -216,21 +230,23 @@ def run(args) -> int:
     _validate(args)
     limits.simulate(spec, args.T, args.m, args.test_m)  # memory, work of an epoch, support: before any work
     limits.per_coordinate(spec.exact(), spec.d)  # the exact limit
-    head = {"law": spec.label(), "d": spec.d, "T": args.T, "m": args.m}
+    where = {"law": spec.label(), "d": spec.d, "T": args.T}
+    head = {"m": args.m, "test_m": args.test_m, "epochs": args.epochs, "a0": args.a0, "b0": args.b0,
+            "init": args.init, "init_std": args.init_std, "mask": args.mask, "seed": args.seed}
     try:
         record = simulate(spec, args.T, args.m, a0=args.a0, b0=args.b0, lr=args.lr, epochs=args.epochs,
                           mask=args.mask, init=args.init, init_std=args.init_std, seed=args.seed,
                           test_m=args.test_m, progress=ProgressBar() if sys.stderr.isatty() else None)
     except Diverged as err:
-        _show(head | err.record, args.json)
+        _show(head | err.record, where, args.json)
         raise
-    _show(head | record, args.json)
+    _show(head | record, where, args.json)
     return 0
 
 
-def _show(record: dict, as_json: bool) -> None:
-    """The record as strict JSON, or as the table."""
+def _show(record: dict, where: dict, as_json: bool) -> None:
+    """The record as strict JSON (law, d, T in the envelope), or as the table."""
     if as_json:
-        print(jsonio.dumps(record))
+        jsonio.emit("simulate", record, **where)
     else:
         _table(record)

@@ -15,6 +15,8 @@ import mpmath
 import numpy as np
 from scipy.optimize import minimize
 
+from mesaverify.numerics.memo import memo
+
 
 def nodes(d: int, T: int) -> np.ndarray:
     """The phase grid: all d-tuples of N-th roots of unity, N = 3T + 1 (exact for the loss)."""
@@ -61,6 +63,7 @@ def loss_and_gradient(A, B, s, w, T):
     return L, gA, gB
 
 
+@memo
 def train(s, w, T, d, starts=4, seed=0, family="general"):
     """Minimise L over complex (A, B) by L-BFGS from random starts; returns (best L, A, B).
 
@@ -113,6 +116,7 @@ def _mp_nodes(d, T):
     return list(itertools.product(roots, repeat=d)), mpmath.mpf(1) / N**d
 
 
+@memo
 def loss_mp(A, B, P, points, probs, T: int, dps: int):
     """The population loss at working precision `dps` (A, B, P: mpmath matrices; finite law of s_1)."""
     with mpmath.workdps(dps):
@@ -132,6 +136,7 @@ def loss_mp(A, B, P, points, probs, T: int, dps: int):
         return +total
 
 
+@memo
 def best_step_mp(P, points, probs, T: int, dps: int):
     """η minimising E‖η G s_T − s_{T+1}‖² (G from the context): Re E⟨G s_T, s_{T+1}⟩ / E‖G s_T‖²."""
     with mpmath.workdps(dps):

@@ -13,6 +13,8 @@ import mpmath
 import numpy as np
 from scipy.optimize import minimize
 
+from mesaverify.numerics.memo import memo
+
 
 def nodes(d: int, T: int) -> np.ndarray:
     N = 4 * T + 1
@@ -46,11 +48,13 @@ def loss_and_gradient(Ah, Bh, p, s, T):
     return L, gA, gB, gp
 
 
+@memo
 def train(d: int, H: int, T: int, starts: int = 3, seed: int = 0):
     """L-BFGS on (A_h, B_h, p) from random Gaussian starts (as in [S]'s experiments); best (L, A, B, p)."""
     return train_on(tokens(nodes(d, T), T), d, H, T, starts=starts, seed=seed)
 
 
+@memo
 def train_on(s, d: int, H: int, T: int, starts: int = 3, seed: int = 0):
     """L-BFGS on (A_h, B_h, p) for sequences s (n, T+1, d), equally weighted (a quadrature or a sample)."""
     rng = np.random.default_rng(seed)
@@ -89,6 +93,7 @@ def _grid_tokens_mp(d: int, T: int, dps: int, paired: bool = False):
         return tuple(out), len(out)
 
 
+@memo
 def loss_mp(C, p, d: int, dps: int, paired: bool = False):
     """The population loss at C (d×d) and p (length T) at working precision `dps`, exact phase average.
 

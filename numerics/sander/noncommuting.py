@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from mesaverify.numerics.memo import memo
 from mesaverify.numerics.sander import augmented as aug
 from mesaverify.numerics.sander import nonaugmented as nonaug
 from mesaverify.numerics.sander import orthogonal as ortho
@@ -61,6 +62,7 @@ def mean_se(x: np.ndarray) -> tuple[float, float]:
     return float(np.mean(x)), float(np.std(x, ddof=1) / np.sqrt(len(x)))
 
 
+@memo
 def gap_augmented(g_star: float, d: int, T: int, seeds, n_train: int, n_test: int):
     """Per seed: (trained loss, commuting-minimiser loss, paired gap) on Haar W, each (mean, se).
 
@@ -78,6 +80,7 @@ def gap_augmented(g_star: float, d: int, T: int, seeds, n_train: int, n_test: in
     return out
 
 
+@memo
 def commuting_check_augmented(g_star: float, d: int, T: int, n: int, seed: int):
     """The commuting minimiser's loss on the commuting unitary family W = diag(λ): (mean, se)."""
     rng = np.random.default_rng(seed)
@@ -87,6 +90,7 @@ def commuting_check_augmented(g_star: float, d: int, T: int, n: int, seed: int):
     return mean_se(aug_per_sample(np.eye(d), g_star * np.eye(d), s, T))
 
 
+@memo
 def gap_nonaugmented(Ah0, Bh0, p0, d: int, T: int, seeds, n_train: int, n_test: int):
     """Per seed: (trained, commuting-minimiser, paired gap) on Haar W, s_1 = 𝟙, H = len(Ah0) heads."""
     H = len(Ah0)
@@ -102,6 +106,7 @@ def gap_nonaugmented(Ah0, Bh0, p0, d: int, T: int, seeds, n_train: int, n_test: 
     return out
 
 
+@memo
 def commuting_check_nonaugmented(Ah0, Bh0, p0, d: int, T: int, n: int, seed: int):
     """The commuting minimiser's loss on commuting orthogonal W (sampled angles): (mean, se)."""
     rng = np.random.default_rng(seed)

@@ -14,6 +14,7 @@ from functools import lru_cache
 import mpmath
 import numpy as np
 
+from mesaverify.numerics.memo import memo
 from mesaverify.numerics.sander import nonaugmented as nonaug
 
 
@@ -48,6 +49,7 @@ def grid_tokens(d: int, T: int) -> np.ndarray:
     return tokens(rotation(angles(d, T)), T)
 
 
+@memo
 def train(d: int, H: int, T: int, starts: int = 3, seed: int = 0):
     """L-BFGS on (A_h, B_h, p) from random starts, exact quadrature; best (L, A, B, p)."""
     return nonaug.train_on(grid_tokens(d, T), d, H, T, starts=starts, seed=seed)
@@ -75,6 +77,7 @@ def _grid_tokens_mp(d: int, T: int, dps: int, unit: bool = False, lag: int = 1):
         return tuple(out), N ** (d // 2)
 
 
+@memo
 def loss_mp(C, p, d: int, dps: int, unit: bool = False, lag: int = 1):
     """The population loss at C (d×d) and p (length T) at `dps` digits: exact quadrature, model by definition.
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.integrate import solve_ivp
 
+from mesaverify.numerics.memo import memo
 from mesaverify.numerics.zheng.population import loss_and_gradient
 
 
@@ -51,6 +52,7 @@ class FlowRun:
         return np.stack([self.V[:, k, k] for k in range(d)], axis=1)
 
 
+@memo
 def integrate(points, weights, T: int, K0, V0, times, rtol: float = 1e-11) -> FlowRun:
     """Integrate the full flow (DOP853) and sample it at `times`."""
     d = V0.shape[0]

@@ -30,7 +30,25 @@ from typing import Callable
 
 import numpy as np
 
-from mesaverify.numerics.zheng.flow import diagonal_init  # noqa: F401  ([Z] Assumption 3.1, said once)
+from mesaverify.numerics.zheng.empirical import TestSet, ab_empirical_limit, dirichlet
+from mesaverify.numerics.zheng.flow import diagonal_init
+from mesaverify.numerics.zheng.sequences import (
+    Sequences,
+    ab,
+    diagonal_entries,
+    draw_sequences,
+    embed,
+    gaussian_init,
+    offdiagonal_mask,
+    offdiagonal_norm,
+    phase_grid,
+    sample_finite,
+)
+
+# the data, initialisations and read-outs live beside this module; they are named here too, where the trainer is
+__all__ = ["CHUNK", "GAP", "GROWTH", "SPAN", "EmpiricalLoss", "History", "Sequences", "TestSet", "TrainingDiverged", "ab",
+           "ab_empirical_limit", "diagonal_entries", "diagonal_init", "dirichlet", "draw_sequences", "embed", "gaussian_init",
+           "offdiagonal_mask", "offdiagonal_norm", "phase_grid", "sample_finite", "top_curvature", "train"]
 
 CHUNK = 20  # sequences per block of work (keeps the working set in cache)
 GAP = 1e-3  # sequences with two phases this close (|1 − λ_j λ̄_k| < GAP) use the running sum
@@ -44,110 +62,6 @@ class TrainingDiverged(ArithmeticError):
     """The empirical loss became non-finite or grew GROWTH-fold (the learning rate is too large)."""
 
 
-# ---------------------------------------------------------------- data: x_{t+1} = W x_t
-@dataclass(frozen=True)
-class Sequences:
-    """m sequences x_t = W^{t−1} x_1, W = diag(exp(iθ)), with the draws that made them."""
-
-    x1: np.ndarray  # (m, d) complex
-    theta: np.ndarray  # (m, d) phases in [0, 2π)
-    T: int
-
-    @property
-    def m(self) -> int:
-        return self.x1.shape[0]
-
-    @property
-    def d(self) -> int:
-        return self.x1.shape[1]
-
-    def tokens(self) -> np.ndarray:
-        """x_1..x_T as an (m, T, d) array; λ^{t−1} from the phase, not by repeated products."""
-        powers = np.exp(1j * self.theta[:, None, :] * np.arange(self.T)[None, :, None])
-        return self.x1[:, None, :] * powers
-
-    def slice(self, start: int, stop: int) -> "Sequences":
-        return Sequences(self.x1[start:stop], self.theta[start:stop], self.T)
-
-
-def draw_sequences(x1: np.ndarray, T: int, rng: np.random.Generator) -> Sequences:
-    """Attach i.i.d. uniform phases θ_j ∈ [0, 2π) to given initial tokens x_1."""
-    if T < 3:
-        raise ValueError(f"horizon must be >= 3, got T = {T}")
-    x1 = np.asarray(x1, dtype=complex)
-    return Sequences(x1, rng.uniform(0.0, 2 * np.pi, size=x1.shape), T)
-
-
-def phase_grid(points: np.ndarray, T: int) -> Sequences:
-    """Every support point with every θ ∈ {2πj/N}^d, N = 3T: the mean over this set of any
-    function of degree < N in each λ_j equals its expectation over uniform phases.
-
-    ŷ_t − x_{t+1} has degrees in [−(T−1), 2(T−1)] in each λ_j, so ‖ŷ_t − x_{t+1}‖² and its
-    gradient have degrees of modulus ≤ 3(T − 1) < N: on this set (with equal weights on the
-    points) L̂ is the population loss L of the finite law, for every parameter value.
-    """
-    points = np.asarray(points, dtype=complex)
-    N, d = 3 * T, points.shape[1]
-    grid = np.stack(np.meshgrid(*[2 * np.pi * np.arange(N) / N] * d, indexing="ij"), -1).reshape(-1, d)
-    x1 = np.repeat(points, len(grid), axis=0)
-    return Sequences(x1, np.tile(grid, (len(points), 1)), T)
-
-
-def sample_finite(points: np.ndarray, probs: np.ndarray, m: int, rng: np.random.Generator) -> np.ndarray:
-    """m i.i.d. draws of x_1 from a law with finite support (rows of `points`)."""
-    return np.asarray(points, dtype=complex)[rng.choice(len(probs), size=m, p=probs)]
-
-
-def embed(X: np.ndarray) -> np.ndarray:
-    """e_t = (x_t ; x_{t−1}) with x_0 = 0: (m, T, d) → (m, T, 2d)."""
-    m, T, d = X.shape
-    E = np.zeros((m, T, 2 * d), dtype=complex)
-    E[:, :, :d] = X
-    E[:, 1:, d:] = X[:, :-1]
-    return E
-
-
-# ---------------------------------------------------------------- parameters
-def gaussian_init(d: int, std: float, rng: np.random.Generator, complex_: bool = False):
-    """Every entry i.i.d. N(0, std²) (real), or CN(0, std²) with complex_."""
-    def draw(shape):
-        if complex_:
-            return std * (rng.standard_normal(shape) + 1j * rng.standard_normal(shape)) / np.sqrt(2)
-        return std * rng.standard_normal(shape) + 0j
-    return draw((2 * d, 2 * d)), draw((d, 2 * d))
-
-
-def diagonal_entries(K: np.ndarray, V: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(a_k, b_k) = (W^{KQ}_{d+k,k}, W^{PV}_{k,k}), the entries that carry the diagonal family."""
-    d = V.shape[0]
-    return np.diagonal(K[d:, :d]).copy(), np.diagonal(V[:, :d]).copy()
-
-
-def ab(K: np.ndarray, V: np.ndarray) -> float:
-    """Mean over k of a_k b_k (real part; the imaginary part stays 0 from a real start)."""
-    a, b = diagonal_entries(K, V)
-    return float(np.mean(a * b).real)
-
-
-def offdiagonal_norm(K: np.ndarray, V: np.ndarray) -> float:
-    """Frobenius norm of every entry of (W^{KQ}, W^{PV}) except the a_k and b_k."""
-    d = V.shape[0]
-    K, V = K.copy(), V.copy()
-    K[d + np.arange(d), np.arange(d)] = 0
-    V[np.arange(d), np.arange(d)] = 0
-    return float(np.sqrt(np.sum(np.abs(K) ** 2) + np.sum(np.abs(V) ** 2)))
-
-
-def offdiagonal_mask(d: int) -> tuple[np.ndarray, np.ndarray]:
-    """1 everywhere but the off-diagonal entries of the blocks W^{KQ}_{21} and W^{PV}_1 (set to 0)."""
-    MK = np.ones((2 * d, 2 * d))
-    MV = np.ones((d, 2 * d))
-    MK[d:, :d] = np.eye(d)
-    MV[:, :d] = np.eye(d)
-    return MK, MV
-
-
-# ---------------------------------------------------------------- loss and gradient
 def _phase_gram(powers: np.ndarray, inv: np.ndarray) -> np.ndarray:
     """g_t/(t − 1), g_t = Σ_{i=2}^{t} λ^i (λ^i)^* a running (cumulative) sum over t: (n, s, s, P)."""
     g = powers[:, :, None, :] * np.conj(powers[:, None, :, :])
@@ -391,67 +305,6 @@ class EmpiricalLoss:
             U[:, s:] *= self.inv
             N[b] = U @ np.conj(np.swapaxes(L, 1, 2))
         return loss
-
-
-# ---------------------------------------------------------------- test-set read-out
-@dataclass(frozen=True)
-class TestSet:
-    """The last position t = T−1 of test sequences: S_t/(t − 1), e_t and x_{t+1}, built once."""
-
-    S: np.ndarray  # (n, 2d, 2d)
-    e: np.ndarray  # (n, 2d)
-    target: np.ndarray  # (n, d)
-
-    @classmethod
-    def of(cls, seqs: Sequences) -> "TestSet":
-        X = seqs.tokens()
-        E = embed(X)[:, : seqs.T - 1]
-        S = np.einsum("nia,nib->nab", E, np.conj(E)) / (seqs.T - 2)
-        return cls(S, E[:, -1], X[:, -1])
-
-    def readout(self, K: np.ndarray, V: np.ndarray) -> tuple[float, float]:
-        """(ratio, error): the mean of Re(ŷ_k/x_k) over coordinates with x_k ≠ 0, and the mean
-        of ½‖ŷ_t − x_{t+1}‖² (the per-t loss of [Z], read at the test context t = T−1)."""
-        y = np.matmul(self.S, (self.e @ K.T)[..., None])[..., 0] @ V.T
-        x = self.target
-        nonzero = np.abs(x) > 0
-        ratio = float(np.mean((y[nonzero] / x[nonzero]).real)) if nonzero.any() else math.nan
-        return ratio, float(np.mean(0.5 * np.sum(np.abs(y - x) ** 2, axis=1)))
-
-
-# ---------------------------------------------------------------- the empirical limit
-def dirichlet(phi: np.ndarray, N: int) -> np.ndarray:
-    """Σ_{i=1}^{N} e^{iφ i} = e^{iφ(N+1)/2} sin(Nφ/2)/sin(φ/2), stable as φ → 0 (value N)."""
-    half = np.asarray(phi) / 2
-    s = np.sin(half)
-    small = np.abs(s) < 1e-300
-    ratio = np.where(small, N, np.sin(N * half) / np.where(small, 1.0, s))
-    return np.exp(1j * half * (N + 1)) * ratio
-
-
-def ab_empirical_limit(seqs: Sequences) -> float:
-    """The minimiser u of L̂ on the diagonal family, from x_1 and the phases θ alone.
-
-    On the diagonal family ŷ_t = u h_t with h_t = (1/(t−1)) Σ_{i=1}^{t−1} x_{i+1} x_i^* x_t.
-    With x_s = diag(λ)^{s−1} x_1, |λ_j| = 1:  x_i^* x_t = Σ_j |x_{1j}|² λ_j^{t−i}, so
-
-        h_{t,k} = x_{1k}/(t−1) Σ_j |x_{1j}|² λ_j^t D_{t−1}(θ_k − θ_j),   D_N(φ) = Σ_{i=1}^N e^{iφ i},
-
-    and L̂(u) = (1/m) Σ Σ_t ½ ‖u h_t − x_{t+1}‖² is a quadratic in u with minimiser
-    u = Re Σ h_t^* x_{t+1} / Σ ‖h_t‖² (x_{t+1,k} = λ_k^t x_{1k}).
-    """
-    num = den = 0.0
-    for start in range(0, seqs.m, 500):
-        part = seqs.slice(start, start + 500)
-        w = np.abs(part.x1) ** 2  # (n, d)
-        phi = part.theta[:, :, None] - part.theta[:, None, :]  # (n, k, j)
-        for t in range(2, seqs.T):
-            lam_t = np.exp(1j * t * part.theta)  # λ^t, (n, d)
-            h = part.x1 * np.einsum("nkj,nj->nk", dirichlet(phi, t - 1), w * lam_t) / (t - 1)
-            target = lam_t * part.x1
-            num += float(np.vdot(h, target).real)
-            den += float(np.vdot(h, h).real)
-    return num / den
 
 
 # ---------------------------------------------------------------- step size

@@ -1,0 +1,94 @@
+"""The rows of `mesaverify bench` that time whole commands or hold a kernel against the machine: `verify --jobs 2`
+against `--jobs 1` (side by side, reports compared), the wall times of verify and selftest against their
+budgets, the derivation's cost in d for the per-coordinate family, and one training epoch against the rate of
+a complex GEMM of the same size measured in the same run."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+VERIFY_BUDGET_S = 30.0
+SELFTEST_BUDGET_S = 150.0
+
+
+def _command(*args: str) -> tuple[float, dict, Path]:
+    """Run `mesaverify ARGS --out TMP` in a fresh process; (wall seconds, its JSON output, the directory)."""
+    out = Path(tempfile.mkdtemp(prefix="mesaverify-bench-"))
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "mesaverify", *args, "--out", str(out)], capture_output=True, text=True,
+                          env=dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1"))
+    seconds = time.perf_counter() - start
+    if done.returncode != 0:
+        raise RuntimeError(f"mesaverify {' '.join(args)} exited {done.returncode}: {done.stderr.strip()[-300:]}")
+    name = "report.json" if args[0] == "verify" else "selftest.json"
+    return seconds, json.loads((out / name).read_text()), out
+
+
+def verify_with(jobs: int):
+    """`verify --jobs N` in a fresh process, timed by the bench around it."""
+    def run(_):
+        return _command("verify", "--jobs", str(jobs))[1]
+    return run
+
+
+def same_reports(ours: dict, ref: dict) -> tuple[float, float]:
+    """The checks, their verdicts and max_errors identical whatever the number of processes."""
+    strip = [{k: c[k] for k in ("id", "status", "max_error", "tolerance")} for c in ours["checks"]]
+    base = [{k: c[k] for k in ("id", "status", "max_error", "tolerance")} for c in ref["checks"]]
+    different = float(strip != base) + float(not all(c["status"] == "pass" for c in ours["checks"]))
+    return different, 0.0
+
+
+def selftest_wall() -> tuple[float, str]:
+    """`mesaverify selftest`, measured (all cores): its wall time, with what it found."""
+    seconds, summary, _ = _command("selftest")
+    survivors = len(summary["survivors"])
+    if survivors or summary.get("baseline_failures"):
+        raise RuntimeError(f"selftest: {survivors} survivors, {len(summary.get('baseline_failures', []))} failing checks")
+    return seconds, f"measured: {summary['killed']}/{summary['mutants']} mutants killed, {len(summary['equivalent'])} equivalent"
+
+
+def per_coordinate_loss(d: int):
+    """The exact per-coordinate loss (diag(a_k), diag(b_k)) for symbolic T at dimension d, derived afresh."""
+    from mesaverify.derivations.moments import RealGaussian
+    from mesaverify.derivations.zheng.loss import per_coordinate_loss as derived
+
+    return derived.__wrapped__(RealGaussian(d, 1), d)
+
+
+def epoch_flops(d: int, T: int, m: int) -> float:
+    """The real floating-point operations one epoch needs at least, counted as complex matrix-vector products per
+    sequence and position: forward W^{KQ} e_t (2d×2d), S_t z (d×d on the running sum), W^{PV} (d×2d); the
+    backward pass twice that.  A complex multiply-add is 8 real operations."""
+    forward = (2 * d) ** 2 + d**2 + d * 2 * d
+    return 8.0 * 3 * forward * m * (T - 2)
+
+
+def gemm_rate(d: int, T: int, m: int, chunk: int = 20) -> float:
+    """Real operations per second of NumPy's complex batched GEMM (chunk, 2d, 2d) @ (chunk, 2d, T) over m
+    sequences: the tokens of one epoch multiplied by W^{KQ}, the shape of the trainer's own kernel."""
+    rng = np.random.default_rng(0)
+    A = rng.standard_normal((chunk, 2 * d, 2 * d)) + 1j * rng.standard_normal((chunk, 2 * d, 2 * d))
+    B = rng.standard_normal((chunk, 2 * d, T)) + 1j * rng.standard_normal((chunk, 2 * d, T))
+    best = float("inf")
+    for _ in range(3):
+        start = time.perf_counter()
+        for _ in range(m // chunk):
+            np.matmul(A, B)
+        best = min(best, time.perf_counter() - start)
+    return 8.0 * m * (2 * d) ** 2 * T / best
+
+
+def machine_fraction(epoch_s: float, d: int = 5, T: int = 100, m: int = 10000) -> dict:
+    """One epoch's time against the machine: the epoch's operations at the GEMM rate, over the epoch's time."""
+    rate = gemm_rate(d, T, m)
+    limit = epoch_flops(d, T, m) / rate
+    return {"gemm_gflops": rate / 1e9, "epoch_gflop": epoch_flops(d, T, m) / 1e9, "limit_s": limit,
+            "fraction_of_machine": limit / epoch_s}
