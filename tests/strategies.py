@@ -88,9 +88,10 @@ def laws_breaking_one_42(draw):
     return mixture([symmetrised(p) for p in points], [sp.Rational(w, sum(weights)) for w in weights]), kind
 
 
-def budget(share: float) -> int:
-    """Examples for a property under the active profile: `share` of its max_examples (at least 10),
-    so that costly properties take fewer examples than cheap ones within one time budget."""
+def budget(share: float, least: int = 10) -> int:
+    """Examples for a property under the active profile: `share` of its max_examples (at least `least`, 10
+    unless a property costs seconds an example), so that costly properties take fewer examples than cheap ones
+    within one time budget."""
     from hypothesis import settings
 
-    return max(10, int(settings.default.max_examples * share))
+    return max(least, int(settings.default.max_examples * share))

@@ -129,8 +129,9 @@ def _symbolic_features(derived):
     return {"S1": sums.get(1, sp.Integer(0)), "S2": sums[2], "p1": pw[1], "pm": pw[TS - 1], "pT": pw[TS]}
 
 
-@pytest.mark.parametrize("setting,dim", [("unitary", 1), ("unitary", 2), ("unitary", 3), ("unitary", 4),
-                                         ("orthogonal", 2), ("orthogonal", 4), ("orthogonal", 6)])
+@pytest.mark.parametrize("setting,dim", [("unitary", 1), ("unitary", 2), ("unitary", 3), ("unitary", 4), ("orthogonal", 2),
+                                         pytest.param("orthogonal", 4, marks=pytest.mark.slow),
+                                         pytest.param("orthogonal", 6, marks=pytest.mark.slow)])
 def test_nonaugmented_closed_form_is_the_derived_loss(setting, dim):
     """Equal as polynomials in every entry of C and in p, for symbolic T."""
     derived = nonaug.loss_of(setting, dim)

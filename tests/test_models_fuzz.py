@@ -47,7 +47,7 @@ def descriptions(draw, d: int):
                        start=draw(st.integers(2, 3)), scale=draw(st.sampled_from((Fraction(1, 2), Fraction(1)))))
 
 
-@settings(max_examples=budget(0.05))
+@settings(max_examples=budget(0.05, least=6))  # about 2 s an example
 @given(st.data())
 def test_derived_loss_and_gradient_equal_the_twin(data):
     spec = data.draw(finite_laws(d=st.integers(1, 3), n=st.integers(1, 2)))
@@ -77,7 +77,7 @@ def paired_laws(draw):
                    probs=tuple(sp.Rational(w, sum(weights)) for w in weights))
 
 
-@settings(max_examples=budget(0.005))
+@settings(max_examples=budget(0.005, least=4))  # about 4 s an example
 @given(st.data())
 def test_processes_and_conjugations_equal_the_twin(data):
     """Rotations, their eigen-pairs and conjugated phases (d = 2), either factor of the score conjugated: the

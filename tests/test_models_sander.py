@@ -58,6 +58,7 @@ def test_the_orthogonal_file_is_the_derived_model(reading):
     assert sp.expand(in_heads(nonaug.orthogonal_loss(2, reading), 2, 2) - new) == 0
 
 
+@pytest.mark.slow
 def test_the_dense_augmented_file_is_the_derived_model():
     """Without P on the law of P^* s_1, the derived loss in (Ã, B̃) itself; with P on the law of s_1, that loss
     at Ã = P^* A P, B̃ = P^* B P."""
@@ -75,7 +76,7 @@ def test_the_dense_augmented_file_is_the_derived_model():
 @pytest.mark.parametrize("name, spec", [
     ("sander_unitary", LawSpec("ones", 2)),
     ("sander_orthogonal", LawSpec("ones", 2)),
-    ("sander_augmented_dense", LawSpec("discrete", 2, support=SKEWED[0], probs=SKEWED[1])),
+    pytest.param("sander_augmented_dense", LawSpec("discrete", 2, support=SKEWED[0], probs=SKEWED[1]), marks=pytest.mark.slow),
 ])
 def test_the_generic_check_holds_on_the_sander_descriptions(name, spec):
     assert mv.model(EXAMPLES / f"{name}.toml", spec).check().passed
