@@ -9,7 +9,7 @@ from functools import lru_cache
 
 import sympy as sp
 
-from mesaverify.derivations.expectation import abs2, expect
+from mesaverify.derivations.expectation import abs2, expect_phases, sum_coordinates
 from mesaverify.derivations.models import process
 from mesaverify.derivations.models.description import Description, InvalidDescription
 from mesaverify.derivations.models.terms import error, least, parameter
@@ -41,11 +41,9 @@ def loss(desc: Description, law, d) -> sp.Expr:
     eigen, n_eigen = process.eigen_law(desc, law, d)
 
     def expected(tau, horizon):
-        values: dict = {}
-        terms = [term for sub in process.subcoordinates(desc)
-                 for term in abs2(held(error(desc, k, tau, sub, d), values, isinstance(n_eigen, int)), keep=(k,))]
         try:
-            return filled(expect(terms, eigen, n_eigen, horizon), values)
+            averaged, values = _phase_average(desc, tau, tuple(horizon.items()), d, isinstance(n_eigen, int))
+            return filled(sp.expand(sum_coordinates(averaged, eigen, n_eigen)), values)
         except NotImplementedError as err:
             raise InvalidDescription(f"the expectation operator does not average this model for symbolic T: {err}") \
                 from None
@@ -58,6 +56,17 @@ def loss(desc: Description, law, d) -> sp.Expr:
     # the sum over t is empty
     edge = sp.expand(summed.subs(T, first).doit()) if first > desc.start else 0
     return sp.expand(c * (prefix + summed - (sp.KroneckerDelta(T, first) * edge if edge != 0 else 0)))
+
+
+@lru_cache(maxsize=64)
+def _phase_average(desc: Description, tau, horizon: tuple, d, numeric: bool) -> tuple[list, dict]:
+    """The phase average of ‖ŷ_τ − x_{τ+1}‖² (coefficients held, see `held`) and the held factors: it depends on
+    the description, the position and d, not on the law of x_1, so the laws (and scalings of x_1) a model is
+    derived under share it."""
+    values: dict = {}
+    terms = [term for sub in process.subcoordinates(desc)
+             for term in abs2(held(error(desc, k, tau, sub, d), values, numeric), keep=(k,))]
+    return expect_phases(terms, dict(horizon)), values
 
 
 def held(terms: list, values: dict, numeric: bool) -> list:
