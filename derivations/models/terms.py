@@ -66,12 +66,12 @@ def block_components(desc: Description, s: Structure, d) -> list[tuple[str, obje
             for c in range(d):
                 if shape == "full" or r == c:
                     M[r, c] += coeff(r, c)
-    return [("full", _entries((P.H * M * P).applyfunc(sp.expand)))]
+    return [("full", entry_function((P.H * M * P).applyfunc(sp.expand)))]
 
 
-def _entries(M: sp.Matrix):
-    """A function M(r, c) that is the entry of M once r and c are integers (symbolic until then)."""
-    M = sp.ImmutableMatrix(M)
+def entry_function(M: sp.Matrix):
+    """A function M(r, c) that is the (expanded) entry of M once r and c are integers (symbolic until then)."""
+    M = sp.ImmutableMatrix(M).applyfunc(sp.expand)
 
     class entry(sp.Function):
         @classmethod

@@ -22,7 +22,7 @@ import sympy as sp
 from mesaverify.derivations.expectation import abs2, expect_phases, sum_coordinates
 from mesaverify.derivations.models import derive
 from mesaverify.derivations.models.description import Description, Head, Structure
-from mesaverify.derivations.models.terms import error
+from mesaverify.derivations.models.terms import entry_function, error
 from mesaverify.derivations.sander.symbols import HORIZON, A, B, T, a, b, d, eta, g, k, t
 
 DENSE = Description(tokens=(None, 0, 1), heads=(Head(kq=((3, 2, Structure("complex", "A")),),
@@ -61,7 +61,7 @@ def loss_at(law, A_mat: sp.Matrix, B_mat: sp.Matrix, P: sp.Matrix, horizon: int)
     minutes at d = 5); here the entries of Ã, B̃ and T enter the shared phase average before the sum over
     coordinate assignments, so that every term of that sum is a number.
     """
-    tilde = {A: _entries(P.H * A_mat * P), B: _entries(P.H * B_mat * P)}
+    tilde = {A: entry_function(P.H * A_mat * P), B: entry_function(P.H * B_mat * P)}
 
     def numeric(coeff):
         return coeff.subs(T, horizon).replace(lambda e: isinstance(e, sp.Indexed) and e.base in tilde,
@@ -69,19 +69,6 @@ def loss_at(law, A_mat: sp.Matrix, B_mat: sp.Matrix, P: sp.Matrix, horizon: int)
 
     averaged = [(numeric(coeff), blocks) for coeff, blocks in _phase_average()]
     return sp.expand(sum_coordinates(averaged, law, P.rows))
-
-
-def _entries(M: sp.Matrix):
-    """A function M(r, c) that is the entry of M once r and c are integers (symbolic until then)."""
-    M = M.applyfunc(sp.expand)
-
-    class entry(sp.Function):
-        @classmethod
-        def eval(cls, r, c):
-            if r.is_Integer and c.is_Integer:
-                return M[int(r), int(c)]
-
-    return entry
 
 
 def in_parameters(loss: sp.Expr, A_mat: sp.Matrix, B_mat: sp.Matrix, P: sp.Matrix) -> sp.Expr:
