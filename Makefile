@@ -21,14 +21,15 @@ $(STAMP): pyproject.toml
 verify: $(BASE)
 	$(VENV)/bin/mesaverify verify
 
-# make test: ruff, then every test but those marked slow (the costly checks' corruptions and read-backs, builds);
+# make test: ruff, then every test but those marked slow (the costly checks' corruptions and read-backs, builds), each
+# test file on one worker (its module fixtures and the derivations it caches serve all its tests);
 # make test-slow runs those
 test: $(STAMP)
 	$(VENV)/bin/ruff check .
-	HYPOTHESIS_PROFILE=ci $(PY) -m pytest -q -n auto -m "not slow"
+	HYPOTHESIS_PROFILE=ci $(PY) -m pytest -q -n auto --dist loadfile -m "not slow"
 
 test-slow: $(STAMP)
-	HYPOTHESIS_PROFILE=ci $(PY) -m pytest -q -n auto -m slow
+	HYPOTHESIS_PROFILE=ci $(PY) -m pytest -q -n auto --dist loadfile -m slow
 
 # FUZZ_EXAMPLES (default 1600) sets the examples of a property of unit cost; about 1.1·10^4 examples in all
 fuzz: $(STAMP)
