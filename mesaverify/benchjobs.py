@@ -18,17 +18,17 @@ VERIFY_BUDGET_S = 30.0
 SELFTEST_BUDGET_S = 150.0
 
 
-def _command(*args: str) -> tuple[float, dict, Path]:
-    """Run `mesaverify ARGS --out TMP` in a fresh process; (wall seconds, its JSON output, the directory)."""
-    out = Path(tempfile.mkdtemp(prefix="mesaverify-bench-"))
-    start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "mesaverify", *args, "--out", str(out)], capture_output=True, text=True,
-                          env=dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1"))
-    seconds = time.perf_counter() - start
-    if done.returncode != 0:
-        raise RuntimeError(f"mesaverify {' '.join(args)} exited {done.returncode}: {done.stderr.strip()[-300:]}")
-    name = "report.json" if args[0] == "verify" else "selftest.json"
-    return seconds, json.loads((out / name).read_text()), out
+def _command(*args: str) -> tuple[float, dict]:
+    """Run `mesaverify ARGS --out TMP` in a fresh process; (wall seconds, the JSON it wrote)."""
+    with tempfile.TemporaryDirectory(prefix="mesaverify-bench-") as out:
+        start = time.perf_counter()
+        done = subprocess.run([sys.executable, "-m", "mesaverify", *args, "--out", out], capture_output=True, text=True,
+                              env=dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1"))
+        seconds = time.perf_counter() - start
+        if done.returncode != 0:
+            raise RuntimeError(f"mesaverify {' '.join(args)} exited {done.returncode}: {done.stderr.strip()[-300:]}")
+        name = "report.json" if args[0] == "verify" else "selftest.json"
+        return seconds, json.loads((Path(out) / name).read_text())
 
 
 def verify_with(jobs: int):
@@ -40,15 +40,16 @@ def verify_with(jobs: int):
 
 def same_reports(ours: dict, ref: dict) -> tuple[float, float]:
     """The checks, their verdicts and max_errors identical whatever the number of processes."""
-    strip = [{k: c[k] for k in ("id", "status", "max_error", "tolerance")} for c in ours["checks"]]
-    base = [{k: c[k] for k in ("id", "status", "max_error", "tolerance")} for c in ref["checks"]]
-    different = float(strip != base) + float(not all(c["status"] == "pass" for c in ours["checks"]))
+    def verdicts(report):
+        return [{k: c[k] for k in ("id", "status", "max_error", "tolerance")} for c in report["checks"]]
+
+    different = float(verdicts(ours) != verdicts(ref)) + float(not all(c["status"] == "pass" for c in ours["checks"]))
     return different, 0.0
 
 
 def selftest_wall() -> tuple[float, str]:
     """`mesaverify selftest`, measured (all cores): its wall time, with what it found."""
-    seconds, summary, _ = _command("selftest")
+    seconds, summary = _command("selftest")
     survivors = len(summary["survivors"])
     if survivors or summary.get("baseline_failures"):
         raise RuntimeError(f"selftest: {survivors} survivors, {len(summary.get('baseline_failures', []))} failing checks")
@@ -88,7 +89,6 @@ def gemm_rate(d: int, T: int, m: int, chunk: int = 20) -> float:
 
 def machine_fraction(epoch_s: float, d: int = 5, T: int = 100, m: int = 10000) -> dict:
     """One epoch's time against the machine: the epoch's operations at the GEMM rate, over the epoch's time."""
-    rate = gemm_rate(d, T, m)
-    limit = epoch_flops(d, T, m) / rate
-    return {"gemm_gflops": rate / 1e9, "epoch_gflop": epoch_flops(d, T, m) / 1e9, "limit_s": limit,
-            "fraction_of_machine": limit / epoch_s}
+    rate, flops = gemm_rate(d, T, m), epoch_flops(d, T, m)
+    return {"gemm_gflops": rate / 1e9, "epoch_gflop": flops / 1e9, "limit_s": flops / rate,
+            "fraction_of_machine": flops / rate / epoch_s}

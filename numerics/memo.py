@@ -39,5 +39,4 @@ def memo(function=None, *, size: int = SIZE):
                 store.popitem(last=False)
         return copy.deepcopy(store[key])
 
-    remembered.cache_clear = store.clear
     return remembered
