@@ -14,7 +14,7 @@ from mesaverify.checks.core.registry import Outcome, all_checks
 CHECKS = all_checks()
 # checks whose outcomes carry findings with expressions and arrays, and claims with notation, fast to run
 SAMPLE = ("Z.thm4_1.limit", "S.aug.P_dependence", "S.nonaug.unitary.bound", "Z.flow.invariant", "Z.flow.ode",
-          "Z.loss.diagonal", "Z.prop4_1.ratio", "S.aug.loss")
+          "Z.loss.diagonal", "Z.prop4_1.ratio", "S.aug.loss", "Z.model.residual")
 LABELS = {"Claim", "Derived", "Evidence", "Note"}  # the only emphasis report.md writes, besides the summary line
 PYTHON_PRINTOUTS = re.compile(r"\*\*\d|\bsqrt\(|\bharmonic\(|\barray\(|\[\[|\dj\b|Matrix\(|\boperatorname\{harmonic")
 

@@ -5,6 +5,7 @@ from functools import lru_cache
 
 import sympy as sp
 
+from mesaverify.checks.core.notation import math
 from mesaverify.checks.core.numeric import exact_comparison
 from mesaverify.checks.core.registry import Comparison, check
 from mesaverify.checks.models.common import rows, star_rows
@@ -37,9 +38,9 @@ def findings(desc):
         ustar, base = expr[3], derived(ZHENG)[3]
         same = sp.simplify(ustar - base) == 0
         large = sp.limit(ustar.subs(d, 2).subs({s: 1 for s in ustar.free_symbols if s.name.startswith("m")}), T, sp.oo)
-        text = (f"{desc.name}: fixed point u* = (ab)* = {ustar}"
-                + ("; the same as [Z]'s" if same else f"; [Z]'s is {base}")
-                + f"; for m_2 = m_4 = m_6 = m_{{2,4}} = 1 (Rademacher), d = 2, u* → {large} as T → ∞")
+        text = (f"{desc.name}: fixed point $u^* = (ab)^*$ = {math(ustar)}"
+                + ("; the same as [Z]'s" if same else f"; [Z]'s is {math(base)}")
+                + f"; for $m_2 = m_4 = m_6 = m_{{2,4}} = 1$ (Rademacher), d = 2, $u^* \\to$ {math(large)} as $T \\to \\infty$")
         return (text,)
     return state
 
