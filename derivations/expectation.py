@@ -225,8 +225,8 @@ def _solve_deltas(coeff, constraints, time, horizon):
                 time = _restrict(time, value, lo, hi, horizon)  # in range for part of another index
                 if time is None:
                     return None
-        coeff = coeff.subs(i, value)
-        pending = [sp.expand(c.subs(i, value)) for c in pending]
+        coeff = coeff.xreplace({i: value})
+        pending = [sp.expand(c.xreplace({i: value})) for c in pending]
     return coeff, tuple(time)
 
 
@@ -264,7 +264,7 @@ def _sum(expr: sp.Expr, i: sp.Symbol, lo, hi) -> sp.Expr:
     sequence (an indexed parameter such as p[i]) stays an unevaluated Sum of the factors holding i."""
     span = sp.expand(hi - lo)
     if span.is_Integer:  # a fixed number of terms: written out
-        return sp.Add(*[expr.subs(i, lo + n) for n in range(int(span) + 1)])
+        return sp.Add(*[expr.xreplace({i: lo + n}) for n in range(int(span) + 1)])
     out = sp.Integer(0)
     for term in sp.Add.make_args(sp.expand(expr)):
         free, bound = term.as_independent(i, as_Add=False)
@@ -349,7 +349,7 @@ def _average_term(term: Term, horizon: dict, fixed: tuple) -> list:
             pp, qq = powers.get(c, (0, 0))
             powers[c] = (pp + p, qq + q)
         blocks = tuple(Block(c, *powers.get(c, (0, 0))) for c in (b[0] for b in partition))
-        out.append((sp.factor_terms(coeff), blocks))
+        out.append((coeff, blocks))
     return out
 
 

@@ -8,6 +8,7 @@ from dataclasses import replace
 from functools import lru_cache
 
 import sympy as sp
+from sympy.core.function import AppliedUndef
 
 from mesaverify.derivations.expectation import abs2, expect_phases, sum_coordinates
 from mesaverify.derivations.models import process
@@ -43,7 +44,7 @@ def loss(desc: Description, law, d) -> sp.Expr:
     def expected(tau, horizon):
         try:
             averaged, values = _phase_average(desc, tau, tuple(horizon.items()), d, isinstance(n_eigen, int))
-            return filled(sp.expand(sum_coordinates(averaged, eigen, n_eigen)), values)
+            return filled(sum_coordinates(averaged, eigen, n_eigen), values)
         except NotImplementedError as err:
             raise InvalidDescription(f"the expectation operator does not average this model for symbolic T: {err}") \
                 from None
@@ -77,26 +78,31 @@ def held(terms: list, values: dict, numeric: bool) -> list:
         return terms
     out = []
     for term in terms:
-        coeff = sp.factor_terms(term.coeff)
         positions = [v for v, _, _ in term.time] + [T, t]
-        free, rest = coeff.as_independent(*positions, as_Add=False)
+        groups: dict = {}  # position-dependent factor -> the sum of the position-free factors beside it
+        for monomial in sp.Add.make_args(sp.expand(term.coeff)):
+            free, rest = monomial.as_independent(*positions, as_Add=False)
+            groups[rest] = groups.get(rest, 0) + free
         coords = term.coords()
-        if free.is_number or free.has(*positions):
-            out.append(term)
-            continue
-        w = sp.Function(f"w_{len(values)}")
-        values[w] = (coords, free)
-        out.append(replace(term, coeff=w(*coords) * rest))
+        coeff = sp.Integer(0)
+        for rest, free in groups.items():
+            if free.is_number:
+                coeff += free * rest
+                continue
+            w = sp.Function(f"w_{len(values)}")
+            values[w] = (coords, free)
+            coeff += w(*coords) * rest
+        out.append(replace(term, coeff=coeff))
     return out
 
 
 def filled(expr: sp.Expr, values: dict) -> sp.Expr:
     """The placeholders of `held` replaced by their factors at the coordinates they stand at."""
     if not values:
-        return expr
-    expr = expr.replace(lambda e: getattr(e, "func", None) in values,
-                        lambda e: values[e.func][1].xreplace(dict(zip(values[e.func][0], e.args))))
-    return sp.expand(expr)
+        return sp.expand(expr)
+    found = {e: values[e.func][1].xreplace(dict(zip(values[e.func][0], e.args)))
+             for e in expr.atoms(AppliedUndef) if e.func in values}
+    return sp.expand(expr.xreplace(found))
 
 
 def parameters(desc: Description, d) -> list[sp.Expr]:
