@@ -16,6 +16,7 @@ from mesaverify.checks.zheng.common import BLOCK_SLICES, exact_comparison
 from mesaverify.derivations.zheng import beyond, stationary
 from mesaverify.derivations.zheng.symbols import T, a, b, d
 from mesaverify.numerics.memo import memo
+from mesaverify.numerics.zheng.batched import Batch
 from mesaverify.numerics.zheng.flow import diagonal_init, integrate, pack, unpack
 from mesaverify.numerics.zheng.population import loss_and_gradient
 
@@ -88,9 +89,11 @@ def _masked_ab(pts, probs, D, av, bv, mask_K, mask_V, rtol):
     """ab at τ = 30, 60 along the flow from (av, bv) with the gradient masked to the diagonal family (DOP853)."""
     from scipy.integrate import solve_ivp
 
+    batch = Batch(pts, probs, ONES_T)
+
     def rhs(_, theta):
         K, V = unpack(theta, D)
-        _, gK, gV, _ = loss_and_gradient(K, V, pts, probs, ONES_T)
+        _, gK, gV, _ = batch(K, V)
         return -pack(gK * mask_K, gV * mask_V)
 
     K0, V0 = diagonal_init(D, av, bv)

@@ -2,7 +2,7 @@
 
 θ holds the real and imaginary parts of every entry of W^{KQ} (2d×2d) and
 W^{PV} (d×2d); the gradient is the exact phase-averaged one of
-`numerics.zheng.population`, for a finite law (support points, weights).
+`numerics.zheng.population` (through `batched.Batch`), for a finite law (support points, weights).
 """
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import numpy as np
 from scipy.integrate import solve_ivp
 
 from mesaverify.numerics.memo import memo
-from mesaverify.numerics.zheng.population import loss_and_gradient
+from mesaverify.numerics.zheng.batched import Batch
 
 
 def diagonal_init(d: int, a0: float, b0: float) -> tuple[np.ndarray, np.ndarray]:
@@ -55,11 +55,11 @@ class FlowRun:
 @memo
 def integrate(points, weights, T: int, K0, V0, times, rtol: float = 1e-11) -> FlowRun:
     """Integrate the full flow (DOP853) and sample it at `times`."""
-    d = V0.shape[0]
+    d, batch = V0.shape[0], Batch(points, weights, T)
 
     def rhs(_, theta):
         K, V = unpack(theta, d)
-        _, gK, gV, _ = loss_and_gradient(K, V, points, weights, T)
+        _, gK, gV, _ = batch(K, V)
         return -pack(gK, gV)
 
     sol = solve_ivp(rhs, (0.0, float(times[-1])), pack(K0, V0), method="DOP853",
