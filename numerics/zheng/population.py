@@ -50,6 +50,12 @@ def sparse_characters(d: int, t: int, K, V) -> Characters:
     (d entries (j, r), d columns s) t·d² terms instead of t·(2d)³."""
     jr = np.argwhere(np.asarray(K) != 0)
     cols = np.nonzero(np.any(np.asarray(V) != 0, axis=0))[0]
+    return _sparse_characters(d, t, tuple(map(tuple, jr)), tuple(cols))
+
+
+@lru_cache(maxsize=1024)
+def _sparse_characters(d: int, t: int, entries: tuple, columns: tuple) -> Characters:
+    jr, cols = np.array(entries, dtype=np.int64).reshape(-1, 2), np.array(columns, dtype=np.int64)
     i, s, n = np.meshgrid(np.arange(1, t + 1), cols, np.arange(len(jr)), indexing="ij")
     i, s, n = (v.ravel() for v in (i, s, n))
     return _characters(d, t, i, s, jr[n, 0], jr[n, 1])
@@ -114,6 +120,14 @@ def loss_and_gradient(K, V, x, weights, T: int, gradient: bool = True):
     return float(per_sample @ weights), gK, gV, per_sample
 
 
+def _real_if_real(*arrays):
+    """The arrays as float64 when none has a non-zero imaginary part (real x_1 and parameters: the same sums in
+    a third of the time), else as they are."""
+    if any(np.iscomplexobj(a) and np.any(np.imag(a)) for a in arrays):
+        return arrays
+    return tuple(np.real(a) for a in arrays)
+
+
 def losses_along(K, V, x, weights, T: int, scales, chunk: int = 256) -> list[float]:
     """L(W^{KQ}, s·W^{PV}) = Σ_{t=2}^{T−1} E[½‖ŷ_t − x_{t+1}‖²] for each s in `scales`, float64.
 
@@ -121,6 +135,7 @@ def losses_along(K, V, x, weights, T: int, scales, chunk: int = 256) -> list[flo
     are left out (`sparse_characters`), output coordinate k sums only the characters its own terms reach, the
     samples go in chunks, and since ŷ_t is linear in W^{PV} its coefficients are computed once and scaled.
     """
+    K, V, x = _real_if_real(K, V, x)
     d, totals = V.shape[0], np.zeros(len(scales))
     for t in range(2, T):
         ch = sparse_characters(d, t, K, V)
@@ -144,6 +159,7 @@ def losses_along(K, V, x, weights, T: int, scales, chunk: int = 256) -> list[flo
 def ratio_sparse(K, V, x, weights, t: int) -> float:
     """E[ŷ_{t,k} / x_{t+1,k}] averaged over k, float64, for x with no zero coordinate: the phases average the
     ratio to the coefficient of λ_k^t in ŷ_{t,k} (the character of x_{t+1,k}) over x_k, then x_1 is averaged."""
+    K, V, x = _real_if_real(K, V, x)
     ch = sparse_characters(V.shape[0], t, K, V)
     c, _ = _coefficients(ch, K, V, _monomials(ch, x), x, t)
     d = V.shape[0]
