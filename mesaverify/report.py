@@ -75,8 +75,24 @@ def equation(o: Outcome) -> tuple[str, bool]:
     return f"{name} = {shorten.abbreviated(sp.sympify(o.expression), LONG)}", True
 
 
-def _markdown(outcomes: list[Outcome], total_seconds: float, stamp: dict) -> tuple[str, dict]:
-    """report.md, and the abbreviated equations' full fragments {check id: expression}."""
+def rendered(o: Outcome) -> dict:
+    """What the report prints of one outcome: its equation (`equation`) and, if that was abbreviated, the full
+    fragment for latex/<check-id>.tex.  `verify --jobs` computes it in the worker that ran the check, where the
+    presented forms of its expressions are remembered (`present`), instead of presenting them again."""
+    shown, short = equation(o)
+    fragment = document_fragment(o) if short else None
+    return {"shown": shown, "fragment": fragment}
+
+
+def document_fragment(o: Outcome) -> str:
+    from mesaverify import document
+
+    return document.fragment(all_checks()[o.id], sp.sympify(o.expression))
+
+
+def _markdown(outcomes: list[Outcome], total_seconds: float, stamp: dict,
+              prepared: dict) -> tuple[str, dict]:
+    """report.md, and the abbreviated equations' full fragments {check id: LaTeX}."""
     out = ["# Verification report", "", *summary(outcomes, total_seconds), "", provenance_line(stamp), "",
            "## Checks", "", "| check | status | max error | tolerance | seconds |", "|---|---|---|---|---|"]
     out += [f"| `{o.id}` | {o.status} | {o.max_error:.3e} | {o.tolerance:.3e} | {o.seconds:.2f} |"
@@ -87,12 +103,13 @@ def _markdown(outcomes: list[Outcome], total_seconds: float, stamp: dict) -> tup
         out += [f"- `{cid}`: {prose.markdown(n)}" for cid, n in notes]
     long = {}
     for o in outcomes:
-        shown, short = equation(o)
+        parts = prepared.get(o.id) or rendered(o)
+        shown, short = parts["shown"], parts["fragment"] is not None
         out += ["", f"## `{o.id}` — {o.status}", "",
                 f"*Claim* ({prose.markdown(o.reference)}): {prose.markdown(o.claim)}", "", "*Derived*:", "",
                 "$$", prose.markdown_math(shown), "$$"]
         if short:
-            long[o.id] = o.expression
+            long[o.id] = parts["fragment"]
             out += ["", f"Abbreviated: the full expression ({len(o.latex)} characters of LaTeX) is in "
                         f"`latex/{o.id}.tex`."]
         out += ["", f"*Evidence*: {prose.markdown(o.evidence)}"]
@@ -100,17 +117,18 @@ def _markdown(outcomes: list[Outcome], total_seconds: float, stamp: dict) -> tup
     return "\n".join(out) + "\n", long
 
 
-def write(outcomes: list[Outcome], total_seconds: float, directory: Path = Path("build")) -> None:
+def write(outcomes: list[Outcome], total_seconds: float, directory: Path = Path("build"),
+          prepared: dict | None = None) -> None:
     """report.md, report.json (strict JSON: a non-finite error is null) and expressions.json (every derived
     expression exactly, for `latex --all`) in `directory`, each written atomically; the full LaTeX of the
-    equations report.md abbreviates in directory/latex/<check-id>.tex."""
+    equations report.md abbreviates in directory/latex/<check-id>.tex.  `prepared` holds `rendered(o)` by check
+    id where it was computed already."""
     from mesaverify import document
 
     stamp = provenance.stamp()
-    markdown, long = _markdown(outcomes, total_seconds, stamp)
-    checks = all_checks()
-    for cid, expression in long.items():
-        outputs.write_text(directory / "latex" / f"{cid}.tex", document.fragment(checks[cid], sp.sympify(expression)))
+    markdown, long = _markdown(outcomes, total_seconds, stamp, prepared or {})
+    for cid, fragment in long.items():
+        outputs.write_text(directory / "latex" / f"{cid}.tex", fragment)
     outputs.write_text(directory / "report.md", markdown)
     payload = {**stamp, "total_seconds": round(total_seconds, 3),
                "passed": sum(o.status == "pass" for o in outcomes),

@@ -1,5 +1,5 @@
-"""Running checks on several cores: checks grouped by the claim they share (so a derivation cached in a
-process serves its group), groups longest first (costs from the last report), outcomes in listed order."""
+"""Running checks on several cores: checks grouped by family (the claim, or the derivations they share: so a
+derivation cached in a process serves its group), groups longest first (costs from the last report), outcomes in listed order."""
 from __future__ import annotations
 
 import json
@@ -22,12 +22,13 @@ def last_costs(report: Path) -> dict[str, float]:
 
 
 def groups(checks: list[Check], costs: dict[str, float]) -> list[list[str]]:
-    """Check ids grouped by claim (the first two parts of the id), the costliest group first."""
-    by_claim: dict[str, list[str]] = {}
+    """Check ids grouped by family (`Check.family`: the claim, or the derivations it shares), the costliest
+    group first."""
+    by_family: dict[str, list[str]] = {}
     for c in checks:
-        by_claim.setdefault(".".join(c.id.split(".")[:2]), []).append(c.id)
+        by_family.setdefault(c.family, []).append(c.id)
     cost = lambda ids: sum(costs.get(i, DEFAULT_COST) for i in ids)
-    return sorted(by_claim.values(), key=cost, reverse=True)
+    return sorted(by_family.values(), key=cost, reverse=True)
 
 
 def run_one(check: Check) -> Outcome:
@@ -37,28 +38,43 @@ def run_one(check: Check) -> Outcome:
     return check.run(render=tex.paper)
 
 
-def _run_group(ids: list[str]) -> list[Outcome]:
+def _run_group(ids: list[str], prepare) -> list[tuple[Outcome, object]]:
     known = all_checks()
-    return [run_one(known[i]) for i in ids]
+    out = []
+    for i in ids:
+        outcome = run_one(known[i])
+        out.append((outcome, prepare(outcome) if prepare else None))
+    return out
 
 
 def run(checks: list[Check], jobs: int, costs: dict[str, float],
-        progress: Callable[[Outcome], None] = lambda o: None) -> list[Outcome]:
-    """Every check's outcome, in the order given; on `jobs` processes (1: in this process, one by one)."""
+        progress: Callable[[Outcome], None] = lambda o: None,
+        prepare: Callable[[Outcome], object] | None = None) -> list[tuple[Outcome, object]]:
+    """Every check's outcome, in the order given, each with `prepare(outcome)` (None without it) computed in
+    the process that ran the check; on `jobs` processes (1: in this process, one by one)."""
     if jobs <= 1 or len(checks) <= 1:
-        outcomes = []
+        results = []
         for c in checks:
-            outcomes.append(run_one(c))
-            progress(outcomes[-1])
-        return outcomes
-    done: dict[str, Outcome] = {}
-    with ProcessPoolExecutor(max_workers=min(jobs, len(checks))) as pool:
-        futures = [pool.submit(_run_group, ids) for ids in groups(checks, costs)]
+            results += _run_group([c.id], prepare)
+            progress(results[-1][0])
+        return results
+    done: dict[str, tuple[Outcome, object]] = {}
+    with ProcessPoolExecutor(max_workers=min(jobs, len(checks)), initializer=single_threaded) as pool:
+        futures = [pool.submit(_run_group, ids, prepare) for ids in groups(checks, costs)]
         for future in as_completed(futures):
-            for outcome in future.result():
-                done[outcome.id] = outcome
+            for outcome, prepared in future.result():
+                done[outcome.id] = (outcome, prepared)
                 progress(outcome)
     return [done[c.id] for c in checks]
+
+
+def single_threaded() -> None:
+    """Limit this process's BLAS (and OpenMP) pools to one thread: worker processes, one per core, each
+    spawning a BLAS pool as wide as the machine fight over the cores; on 2 cores the flows' small products
+    then take 3–4× as long."""
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=1)
 
 
 def default_jobs() -> int:

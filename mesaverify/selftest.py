@@ -221,7 +221,9 @@ def run(ids: list[str], workers: int = 2, out: Path = Path("build"), progress=pr
     results = []
     costs = last_costs(out)
     queue = sorted(ids, key=lambda cid: -costs.get(cid, float("inf")))  # unknown costs first: they may be long
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    from mesaverify.runner import single_threaded
+
+    with ProcessPoolExecutor(max_workers=workers, initializer=single_threaded) as pool:
         for future in as_completed([pool.submit(run_check, cid) for cid in queue]):  # report as each finishes
             res = future.result()
             results.append(res)

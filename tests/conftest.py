@@ -23,6 +23,11 @@ settings.register_profile(  # examples per property at share 1 (tests.strategies
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
+if os.environ.get("PYTEST_XDIST_WORKER"):  # one BLAS thread per test worker, as in verify's worker processes
+    from mesaverify.runner import single_threaded
+
+    single_threaded()
+
 FUZZ = os.environ.get("HYPOTHESIS_PROFILE") == "fuzz"
 COUNTS = Path("build") / "fuzz"
 _examples: Counter = Counter()

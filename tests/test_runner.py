@@ -34,3 +34,12 @@ def test_groups_keep_a_claim_together_costliest_first():
     out = groups(checks, costs)
     assert out[0] == [c.id for c in checks if c.id.startswith("Z.flow.")]
     assert sorted(i for g in out for i in g) == sorted(c.id for c in checks)
+
+
+def test_checks_that_share_derivations_run_in_one_group():
+    checks = list(all_checks().values())
+    out = groups(checks, {})
+    where = {i: n for n, g in enumerate(out) for i in g}
+    for name in ("orthogonal", "unitary"):
+        assert len({where[c.id] for c in checks if c.id.startswith(("S.nonaug." + name, "S.official." + name))}) == 1
+    assert where["S.nonaug.orthogonal.loss"] != where["S.nonaug.unitary.loss"]

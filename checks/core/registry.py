@@ -80,6 +80,7 @@ class Check:
     kinds: tuple[str, ...]
     cost: str = "fast"
     findings: Callable[[sp.Basic], tuple[str, ...]] | None = None  # derived-side statements for the report
+    shares: str | None = None  # checks deriving the same expressions share this key (default: their claim)
 
     def __post_init__(self):
         if self.id[:1] not in PAPERS or not self.kinds or set(self.kinds) - set(KINDS) or self.cost not in COSTS:
@@ -88,6 +89,13 @@ class Check:
     @property
     def paper(self) -> str:
         return PAPERS[self.id[0]]
+
+    @property
+    def family(self) -> str:
+        """Checks of one family derive the same expressions: `verify --jobs` runs them in one process, so that a
+        derivation remembered there serves them all.  The claim (the first two parts of the id) unless the check
+        names what it shares."""
+        return self.shares or ".".join(self.id.split(".")[:2])
 
     @property
     def tags(self) -> frozenset[str]:
@@ -120,11 +128,13 @@ class Check:
 
 
 def check(id: str, *, claim: str, reference: str, derive: Callable[[], sp.Basic], kinds: tuple[str, ...],
-          cost: str = "fast", findings: Callable[[sp.Basic], tuple[str, ...]] | None = None):
+          cost: str = "fast", findings: Callable[[sp.Basic], tuple[str, ...]] | None = None,
+          shares: str | None = None):
     """Make the decorated `compare(expr) -> Comparison` the check `id` (listed by its paper package's CHECKS).
 
     `compare` holds the given expression against the numeric side and derives nothing else; `findings(expr)`,
-    if given, states derived consequences for the report (where the derivation disagrees with a paper)."""
+    if given, states derived consequences for the report (where the derivation disagrees with a paper); checks
+    that derive the same expressions under different claims name one `shares` key (`Check.family`)."""
 
     def decorate(compare: Callable[[sp.Basic], Comparison]) -> Check:
         @functools.wraps(compare)
@@ -132,7 +142,7 @@ def check(id: str, *, claim: str, reference: str, derive: Callable[[], sp.Basic]
             with mpmath.workdps(DIGITS):  # the one precision context of a check's numeric side
                 return compare(expr)
 
-        return Check(id, claim, reference, derive, at_precision, tuple(kinds), cost, findings)
+        return Check(id, claim, reference, derive, at_precision, tuple(kinds), cost, findings, shares)
 
     return decorate
 

@@ -58,7 +58,7 @@ def difference_rows(setting, dim, diff, cases, numeric_loss, label) -> list:
     return rows
 
 
-@check("S.official.unitary", kinds=("exact",), cost="slow", reference="[S] official implementation: michaelsdr/ical, unitary.py, "
+@check("S.official.unitary", shares="S.unitary", kinds=("exact",), cost="slow", reference="[S] official implementation: michaelsdr/ical, unitary.py, "
                                                           "loss_function (lines 21–36)",
        claim="ical's closed form ‖p‖²‖C‖_F² + p_{T−1}² Σ_{ij}(C^T C)_{ij} − 2 tr(C) p_T + d, minus the loss of its model "
              "(unitary W, s_1 = 𝟙, query s_{T−1}), is exactly the derived difference (d = 2, 3, symbolic T), held "
@@ -122,7 +122,7 @@ def _orthogonal_numeric(dim: int, reading: Reading):
     return lambda C_, p_: numeric_ortho.loss_mp(C_, p_, dim, DIGITS, unit=reading.scale != 1, lag=reading.lag)
 
 
-@check("S.official.orthogonal", kinds=("exact",), cost="slow",
+@check("S.official.orthogonal", shares="S.orthogonal", kinds=("exact",), cost="slow",
        reference="[S] official implementation: michaelsdr/ical, orthogonal.py, loss_function (lines 17–31)",
        claim="ical's closed form p_{T−1}² t1 + (‖p‖² − p_{T−1}²) t2 + 2 t3 (p_{T−1} Σ_t p_t − p_{T−1}²) + ((Σ q)² − Σ q²) t4 "
              "− 2 tr(C) p_T + d minus the loss of the orthogonal model is, exactly, the derived difference under each "

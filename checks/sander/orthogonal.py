@@ -30,7 +30,7 @@ ORTHO_CASES = (  # (C, p): d = 2, T = 3, 4, 5
 ORTHO_MINIMA = ((2, 1), (4, 1), (4, 2))  # (d, H)
 
 
-@check("S.nonaug.orthogonal.loss", kinds=("exact",), reference="[S] §3.2 (non-augmented tokens), orthogonal W, loss in (C, p)",
+@check("S.nonaug.orthogonal.loss", shares="S.orthogonal", kinds=("exact",), reference="[S] §3.2 (non-augmented tokens), orthogonal W, loss in (C, p)",
        claim="With s_1 = 𝟙 and W = blockdiag(R(φ_i)), φ_i uniform, the population loss depends on the heads "
              "only through C and is an explicit function of (C, p) for symbolic T (cos φ, sin φ written in "
              "μ = e^{iφ}; d = 2 here).",
@@ -39,7 +39,7 @@ def nonaug_orthogonal_loss(expr) -> Comparison:
     return loss_at_cases(expr, ORTHO_CASES, numeric_ortho.loss_mp, "(C, p) cases (real rotations, N = 6T angles)")
 
 
-@check("S.nonaug.orthogonal.trig", kinds=("exact", "training"), reference="[S] §3.2, orthogonal case: positional weights and "
+@check("S.nonaug.orthogonal.trig", shares="S.orthogonal", kinds=("exact", "training"), reference="[S] §3.2, orthogonal case: positional weights and "
                                              "s_{t+1} = 2cos φ · s_t − s_{t−1}",
        claim="Minimising the derived loss of one rotation block over C and p_{T−1}/p_T (p_t = 0 for t < T − 1) "
              "gives p_{T−1}/p_T = −1/2, p_T C = 𝟙𝟙^T and zero loss: ŝ_{T+1} = p_T (s_{T−1}·s_T) s_T + "
@@ -117,7 +117,7 @@ def _orthogonal_trig_trained(expr) -> Comparison:
                       "$\\varepsilon_{\\mathrm{mach}}^{1/4}$: " + "; ".join(lines))
 
 
-@check("S.nonaug.orthogonal.bound", kinds=("exact",), cost="slow", reference="[S] §3.2, orthogonal W: lower bound on the loss for any number "
+@check("S.nonaug.orthogonal.bound", shares="S.orthogonal", kinds=("exact",), cost="slow", reference="[S] §3.2, orthogonal W: lower bound on the loss for any number "
                                               "of heads",
        claim="L(C, p) = ½‖p_T C − M‖_F² + R(C, p), M = blockdiag(𝟙𝟙^T, …) (one 2×2 block of ones per rotation), "
              "R a sum of squares, for every C, p and symbolic T; σ(M) = (2, …, 2, 0, …, 0) (d/2 twos), so "
@@ -137,7 +137,7 @@ def _bound_findings() -> tuple[str, ...]:
             + bound_note("orthogonal", (2, 4)),)
 
 
-@check("S.nonaug.orthogonal.minimum", kinds=("exact", "training"), reference="[S] §3.2, orthogonal case: global minima for H ≥ d and H < d",
+@check("S.nonaug.orthogonal.minimum", shares="S.orthogonal", kinds=("exact", "training"), reference="[S] §3.2, orthogonal case: global minima for H ≥ d and H < d",
        claim="min over heads and p of the orthogonal loss is max(d − 2H, 0): zero already for H ≥ d/2 (one head "
              "per rotation block), L(0, p) = 2 per unfitted block below — the Eckart–Young bound of "
              "S.nonaug.orthogonal.bound, attained by the derived minimiser (derived for (d, H) = (2, 1), (4, 1), "
@@ -155,7 +155,7 @@ def nonaug_orthogonal_minimum(expr) -> Comparison:
     return Comparison(out.max_error, out.tolerance, out.evidence, (note,))
 
 
-@check("S.nonaug.orthogonal.heads", kinds=("exact", "training"), reference="[S] §3.2, orthogonal case: orthogonality of heads at the minima",
+@check("S.nonaug.orthogonal.heads", shares="S.orthogonal", kinds=("exact", "training"), reference="[S] §3.2, orthogonal case: orthogonality of heads at the minima",
        claim="At the minima with H = d/2 the heads are bi-orthogonal with p_T ⟨a_h, b_h'⟩ = 2 δ_hh' (p_T A B^T = "
              "U^T U = 2 I for U = [𝟙_block1, …]), and a_h, b_h are constant on each rotation block. Exactly: heads "
              "realising the derived Gram matrix, with the model's best p_{T−1}, sit at a stationary point: zero gradient in every b_h, p_t.",

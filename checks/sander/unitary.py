@@ -29,7 +29,7 @@ NONAUG_CASES = (  # (C, p): d = 2, T = 3, 4, 5 (T = 5: positions strictly betwee
 )
 
 
-@check("S.nonaug.unitary.loss", kinds=("exact",), reference="[S] §3.2 (non-augmented tokens), unitary W, loss in (C, p)",
+@check("S.nonaug.unitary.loss", shares="S.unitary", kinds=("exact",), reference="[S] §3.2 (non-augmented tokens), unitary W, loss in (C, p)",
        claim="With s_1 = 𝟙 and W = diag(λ) the population loss depends on the heads only through "
              "C = Σ_h b_h a_h^T and is an explicit function of (C, p) for symbolic T (d = 2 here).",
        derive=lambda: nonaug.unitary_loss(2))
@@ -37,7 +37,7 @@ def nonaug_unitary_loss(expr) -> Comparison:
     return loss_at_cases(expr, NONAUG_CASES, numeric_nonaug.loss_mp, "(C, p) cases")
 
 
-@check("S.nonaug.unitary.bound", kinds=("exact",), reference="[S] §3.2, unitary W: lower bound on the loss for any number of heads",
+@check("S.nonaug.unitary.bound", shares="S.unitary", kinds=("exact",), reference="[S] §3.2, unitary W: lower bound on the loss for any number of heads",
        claim="L(C, p) = ‖p_T C − I‖_F² + R(C, p) for every C and p, R a sum of squares (R = Σ_{t ≤ T−2} p_t² ‖C‖_F² "
              "+ p_{T−1}² ‖C𝟙‖²), for symbolic T; hence, rank C ≤ H, L ≥ Σ_{i>H} σ_i(I)² = d − H for H < d "
              "(Eckart–Young). Derived (κ, M, R) for d = 2; κ and M are read off the loss, R by an exact LDL^T.",
@@ -49,7 +49,7 @@ def nonaug_unitary_bound(expr) -> Comparison:
 UNITARY_MINIMA = ((3, 2), (2, 2), (3, 1))  # (d, H)
 
 
-@check("S.nonaug.unitary.minimum", kinds=("exact", "training"), reference="[S] §3.2, global minima for H ≥ d and H < d",
+@check("S.nonaug.unitary.minimum", shares="S.unitary", kinds=("exact", "training"), reference="[S] §3.2, global minima for H ≥ d and H < d",
        claim="min over heads and p of the unitary loss is d − min(H, d): zero for H ≥ d; for H < d the "
              "Eckart–Young bound of S.nonaug.unitary.bound, attained at p = e_T with p_T C a rank-H orthogonal "
              "projector (derived for (d, H) = (3, 2), (2, 2), (3, 1); training from random starts reaches it).",
@@ -58,7 +58,7 @@ def nonaug_unitary_minimum(expr) -> Comparison:
     return minimum_compare(expr, UNITARY_MINIMA, numeric_nonaug.train, 4)
 
 
-@check("S.nonaug.unitary.heads", kinds=("exact", "training"), reference="[S] §3.2, orthogonality of heads at the minima",
+@check("S.nonaug.unitary.heads", shares="S.unitary", kinds=("exact", "training"), reference="[S] §3.2, orthogonality of heads at the minima",
        claim="At every minimiser with H ≤ d the heads are bi-orthogonal: p_T ⟨a_h, b_{h'}⟩ = δ_{hh'} "
              "(p_T A B^T = I_H); individual a_h need not be orthogonal to each other. Exactly: heads realising the derived "
              "Gram matrix (d = H = 2) sit at a stationary point: zero gradient in every a_h, b_h, p_t.",

@@ -49,9 +49,10 @@ def run(args) -> int:
         finished.append(o.id)
         print(f"[{len(finished)}/{len(checks)}] {o.id}: {o.status} ({o.seconds:.1f} s)", file=sys.stderr, flush=True)
 
-    outcomes = runner.run(checks, args.jobs, runner.last_costs(out / "report.json"), progress)
+    results = runner.run(checks, args.jobs, runner.last_costs(out / "report.json"), progress, prepare=report.rendered)
+    outcomes = [o for o, _ in results]
     total = time.perf_counter() - start
     print(report.table(outcomes))
-    report.write(outcomes, total, out)
+    report.write(outcomes, total, out, {o.id: parts for o, parts in results})
     print(f"report: {out / 'report.md'}, {out / 'report.json'}")
     return 0 if all(o.status == "pass" for o in outcomes) else 1
