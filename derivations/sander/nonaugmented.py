@@ -175,10 +175,9 @@ def evaluate(loss: sp.Expr, C_mat, p_vec) -> sp.Expr:
     """L at a concrete C (d×d) and p (length T), exact entries: substitutes T = len(p) and every entry (no
     nsimplify: on irrational values it may return a different number)."""
     horizon = len(p_vec)
-    expr = loss.subs(T, horizon).doit()
-    values = {p[n + 1]: sp.sympify(v) for n, v in enumerate(p_vec)}
-    values.update({C[r, c]: sp.sympify(C_mat[r][c]) for r in range(len(C_mat)) for c in range(len(C_mat))})
-    return sp.expand(expr.xreplace(values))
+    entries = {C[r, c]: sp.sympify(C_mat[r][c]) for r in range(len(C_mat)) for c in range(len(C_mat))}
+    expr = loss.xreplace(entries).subs(T, horizon).doit()  # C first: the entries are free, the p_t bound in sums
+    return sp.expand(expr.xreplace({p[n + 1]: sp.sympify(v) for n, v in enumerate(p_vec)}))
 
 
 def on_last_two(loss: sp.Expr, values: dict) -> sp.Expr:

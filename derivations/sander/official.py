@@ -28,8 +28,10 @@ TRAINED = {"d": 10, "H": 8, "T": 20}  # orthogonal.py, lines 7–9
 
 def _sums(dim: int) -> dict:
     """The matrix sums both formulas use: t1 = Σ(C^T C), t2 = ‖C‖_F², tr C (d×d entries C[r, c])."""
-    entries = sp.Matrix(dim, dim, lambda r, c: C[r, c])
-    return {"t1": sum(entries.T * entries), "t2": sum(v**2 for v in entries), "trace": entries.trace()}
+    entries = [[C[r, c] for c in range(dim)] for r in range(dim)]
+    # Σ_ij (C^T C)_ij = Σ_ij Σ_k C_ki C_kj = Σ_k (Σ_i C_ki)²
+    return {"t1": sp.Add(*[sp.expand(sp.Add(*row) ** 2) for row in entries]),
+            "t2": sp.Add(*[v**2 for row in entries for v in row]), "trace": sp.Add(*[entries[r][r] for r in range(dim)])}
 
 
 def unitary_loss(dim: int) -> sp.Expr:
@@ -44,10 +46,10 @@ def orthogonal_loss(dim: int) -> sp.Expr:
     if dim % 2:
         raise ValueError("the orthogonal case needs an even dimension")
     s = _sums(dim)
-    row = [sum(C[r, c] for c in range(dim)) for r in range(dim)]
+    row = [sp.Add(*[C[r, c] for c in range(dim)]) for r in range(dim)]
     blocks = range(dim // 2)
-    t3 = sum(row[2 * i] * C[2 * i, 2 * i + 1] + row[2 * i + 1] * C[2 * i + 1, 2 * i] for i in blocks)
-    t4 = sum(C[2 * i, 2 * i + 1] ** 2 + C[2 * i + 1, 2 * i] ** 2 for i in blocks)
+    t3 = sp.Add(*[row[2 * i] * C[2 * i, 2 * i + 1] + row[2 * i + 1] * C[2 * i + 1, 2 * i] for i in blocks])
+    t4 = sp.Add(*[C[2 * i, 2 * i + 1] ** 2 + C[2 * i + 1, 2 * i] ** 2 for i in blocks])
     total, squares, last = sp.Sum(p[t], (t, 1, T)), sp.Sum(p[t] ** 2, (t, 1, T)), p[T - 1]
     sum_q, sum_q2 = total - last, squares - last**2
     return (last**2 * s["t1"] + (squares - last**2) * s["t2"] + 2 * t3 * (last * total - last**2)

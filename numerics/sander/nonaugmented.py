@@ -1,8 +1,10 @@
 """[S] §3.2 numerically: the non-augmented multi-head model from its definition (unitary case).
 
 s_1 = 𝟙, s_{t+1} = diag(λ) s_t.  Every coordinate of ŝ_{T+1} − s_{T+1} is a
-trigonometric polynomial with exponents in [2 − T, T], so the average over the
-N-th roots of unity per coordinate, N = 4T + 1, is the exact phase average.
+trigonometric polynomial with exponents in [2 − T, T] in each phase, so its squared
+modulus has exponents in [−2T, 2T], and the average over the N-th roots of unity per
+coordinate is the exact phase average once N > 2T (`grid_size`): a monomial λ^e
+averages to [N divides e], which is [e = 0] for |e| < N.
 """
 from __future__ import annotations
 
@@ -16,8 +18,14 @@ from scipy.optimize import minimize
 from mesaverify.numerics.memo import memo
 
 
+def grid_size(T: int) -> int:
+    """N = 2T + 1 roots of unity per phase: more than the largest exponent 2T of a squared error coordinate,
+    unitary or paired (module docstring, `_grid_tokens_mp`)."""
+    return 2 * T + 1
+
+
 def nodes(d: int, T: int) -> np.ndarray:
-    N = 4 * T + 1
+    N = grid_size(T)
     roots = np.exp(2j * np.pi * np.arange(N) / N)
     return np.array(list(itertools.product(roots, repeat=d)))
 
@@ -81,9 +89,10 @@ def _grid_tokens_mp(d: int, T: int, dps: int, paired: bool = False):
     (the attended products, shared by every C and p); and the number of grid points.
 
     paired: W = diag(μ_1, μ̄_1, μ_2, μ̄_2, …) (an orthogonal W in its eigenbasis), the grid over the d/2 phases μ_i;
-    in each μ_i the error's exponents stay within [2 − 2T, 2T − 2], so N = 4T + 1 roots still average exactly."""
+    in each μ_i an error coordinate's exponents stay within [−T, T] (the conjugate coordinate contributes
+    μ_i^{T−2−2n}), its squared modulus's within [−2T, 2T], so N = 2T + 1 roots still average exactly."""
     with mpmath.workdps(dps):
-        N = 4 * T + 1
+        N = grid_size(T)
         roots = [mpmath.expjpi(mpmath.mpf(2 * q) / N) for q in range(N)]
         out = []
         for phases in itertools.product(roots, repeat=d // 2 if paired else d):
