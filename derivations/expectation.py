@@ -26,6 +26,8 @@ from dataclasses import dataclass, replace
 import sympy as sp
 from sympy.utilities.iterables import multiset_partitions
 
+from mesaverify.derivations.conditions import Boundary, decide_zero, extreme, primitive, sign, slope
+
 
 @dataclass(frozen=True)
 class Term:
@@ -93,99 +95,6 @@ def abs2(terms: list[Term], keep: tuple = ()) -> list[Term]:
     return [mul(s, conj(t), keep) for s in terms for t in terms]
 
 
-# --- deciding linear conditions on time indices -------------------------------------------
-
-def _slope(expr: sp.Expr, i: sp.Symbol) -> sp.Expr:
-    """The coefficient of the time index i in an expression linear in the time indices."""
-    return sp.expand(expr).coeff(i, 1)
-
-
-def _extreme(expr: sp.Expr, time: tuple, lowest: bool) -> sp.Expr:
-    """Min (or max) of an expression linear in the time indices over their box of ranges."""
-    for i, lo, hi in reversed(time):  # inner ranges may depend on outer indices
-        if not expr.has(i):
-            continue
-        coeff = _slope(expr, i)
-        pick_lo = (coeff > 0) == lowest
-        expr = sp.expand(expr.subs(i, lo if pick_lo else hi))
-    return expr
-
-
-class _Boundary(Exception):
-    """A condition decided for every value of `symbol` above its least value but not at it: the term is
-    split there (`_average`)."""
-
-    def __init__(self, symbol):
-        super().__init__(symbol)
-        self.symbol = symbol
-
-
-_ABOVE: dict = {}  # horizon symbol -> n ≥ 0 with symbol = least value + n
-
-
-def _shift(expr: sp.Expr, horizon: dict, above: dict | None = None) -> sp.Expr:
-    """expr with each horizon symbol written as its least value (plus above[symbol]) plus n ≥ 0."""
-    def n(s):
-        return _ABOVE.setdefault(s, sp.Dummy(f"n_{s.name}", integer=True, nonnegative=True))
-
-    above = above or {}
-    return sp.expand(expr.xreplace({s: n(s) + lo + above.get(s, 0) for s, lo in horizon.items()}))
-
-
-SPLITS = 4  # a condition may change truth value at the least SPLITS values of a horizon symbol
-
-
-def _decided(expr: sp.Expr, horizon: dict, judge):
-    """judge(expr) for every admissible value of the horizon symbols, from their least values on; None if it
-    varies above their least SPLITS values too.  Raises `_Boundary` where it varies only at those values."""
-    verdict = judge(_shift(expr, horizon))
-    present = [s for s in horizon if expr.has(s)]
-    if verdict is not None or not present:
-        return verdict
-    for offset in range(1, SPLITS + 1):
-        for s in present:
-            if judge(_shift(expr, horizon, {s: offset})) is not None:
-                raise _Boundary(s)
-        if judge(_shift(expr, horizon, dict.fromkeys(present, offset))) is not None:
-            raise _Boundary(present[0])
-    return None
-
-
-def _sign(expr: sp.Expr, horizon: dict) -> int | None:
-    """+1 if expr ≥ 0, −1 if expr < 0 for every admissible value of the horizon symbols, else None."""
-    return _decided(expr, horizon, lambda e: 1 if e.is_nonnegative else -1 if e.is_negative else None)
-
-
-def _decide_zero(expr: sp.Expr, horizon: dict) -> bool | None:
-    """True if expr vanishes identically, False if never (admissible horizons), None if sometimes."""
-    return _decided(expr, horizon, lambda e: True if e.is_zero else False if (e.is_positive or e.is_negative) else None)
-
-
-def _primitive(con: sp.Expr, time) -> sp.Expr | None:
-    """Divide a condition by the gcd of its time coefficients (2t − 2t' = 0 → t − t' = 0).
-
-    None if it can never hold: the rest's horizon coefficients are divisible and its constant is not
-    (2t − 2T − 1 = 0).  If the rest's horizon coefficients are not divisible, the condition holds for one
-    parity of the horizon only, which this operator does not split: it refuses.
-    """
-    indices = [i for i, _, _ in time if con.has(i)]
-    if not indices:
-        return con
-    coeffs = [_slope(con, i) for i in indices]
-    g = sp.gcd_list(coeffs)
-    if g in (0, 1, -1):
-        return con
-    rest = sp.expand(con - sum(c * i for c, i in zip(coeffs, indices)))
-    reduced = sp.expand(rest / g)
-    constant, symbolic = reduced.as_coeff_Add()
-    if all(c.is_integer for c in sp.Poly(symbolic, *(symbolic.free_symbols or {sp.Dummy()})).coeffs()) \
-            and not constant.is_integer:
-        return None
-    if any(not c.is_integer for c in sp.Poly(reduced, *(reduced.free_symbols or {sp.Dummy()})).coeffs()):
-        raise NotImplementedError(f"condition {con} = 0 depends on the parity of the horizon")
-    return sp.expand(con / g)
-
-
 def _solve_deltas(coeff, constraints, time, horizon):
     """Impose constraints (each linear expr == 0) on the time sums; None if infeasible."""
     time, pending = list(time), [sp.expand(c) for c in constraints]
@@ -193,19 +102,19 @@ def _solve_deltas(coeff, constraints, time, horizon):
         # conditions on fewer time indices first: a fixed index (t' = T − 1) is
         # eliminated before it could be expressed through another on a partial range
         pending.sort(key=lambda c: sum(1 for i, _, _ in time if c.has(i)))
-        con = _primitive(pending.pop(0), time)
+        con = primitive(pending.pop(0), time)
         if con is None:
             return None  # never holds
         idx = [i for i, _, _ in time if con.has(i)]
         if not idx:
-            decided = _decide_zero(con, horizon)
+            decided = decide_zero(con, horizon)
             if decided is False:
                 return None
             if decided is None:  # vanishes for one value of the horizon only: a Kronecker delta
                 coeff = coeff * sp.KroneckerDelta(con, 0)
             continue
         i = idx[-1]
-        a = _slope(con, i)
+        a = slope(con, i)
         if a not in (1, -1):
             raise NotImplementedError(f"constraint {con} = 0 is not unimodular in {i}")
         value = sp.expand(i - con / a)
@@ -214,8 +123,8 @@ def _solve_deltas(coeff, constraints, time, horizon):
         # the eliminated index must lie in its range for every value of the others
         checks = []
         for gap in (value - lo, hi - value):
-            checks.append((_sign(_extreme(gap, tuple(time), True), horizon),
-                           _sign(_extreme(gap, tuple(time), False), horizon)))
+            checks.append((sign(extreme(gap, tuple(time), True), horizon),
+                           sign(extreme(gap, tuple(time), False), horizon)))
         if any(mx == -1 for _, mx in checks):
             return None  # never in range
         if not all(mn == 1 for mn, _ in checks):
@@ -236,25 +145,25 @@ def _restrict(time, value, lo, hi, horizon):
     if len(idx) != 1:
         raise NotImplementedError(f"cannot restrict ranges for {value}")
     j, jlo, jhi = idx[0]
-    sign = _slope(value, j)
-    c = sp.expand(value - sign * j)
-    if sign == 1:
+    direction = slope(value, j)
+    c = sp.expand(value - direction * j)
+    if direction == 1:
         new_lo, new_hi = lo - c, hi - c
-    elif sign == -1:
+    elif direction == -1:
         new_lo, new_hi = c - hi, c - lo
     else:
         raise NotImplementedError(f"constraint {value} is not unimodular in {j}")
 
     def pick(x, y, larger):
-        s = _sign(sp.expand(x - y), horizon)
+        s = sign(sp.expand(x - y), horizon)
         if s is None:
             raise NotImplementedError(f"cannot order {x} and {y}")
         return x if (s >= 0) == larger else y
 
     lo2, hi2 = pick(jlo, sp.expand(new_lo), True), pick(jhi, sp.expand(new_hi), False)
-    if _sign(sp.expand(hi2 - lo2), horizon) == -1:
+    if sign(sp.expand(hi2 - lo2), horizon) == -1:
         return None
-    if _sign(sp.expand(hi2 - lo2), horizon) is None:
+    if sign(sp.expand(hi2 - lo2), horizon) is None:
         raise NotImplementedError(f"range [{lo2}, {hi2}] may be empty")
     return [(r if r[0] != j else (j, lo2, hi2)) for r in time]
 
@@ -314,7 +223,7 @@ def _average(term: Term, horizon: dict, fixed: tuple) -> list:
     h ≥ h₀ + 1 and at h = h₀ (its ranges then finite in h), and the two are joined by δ_{h,h₀}."""
     try:
         return _average_term(term, horizon, fixed)
-    except _Boundary as edge:
+    except Boundary as edge:
         h, least = edge.symbol, horizon[edge.symbol]
         above = _average(term, {**horizon, h: least + 1}, fixed)
         at = _average(term.subs({h: least}), {s: v for s, v in horizon.items() if s != h}, fixed)
@@ -324,7 +233,7 @@ def _average(term: Term, horizon: dict, fixed: tuple) -> list:
 
 
 def _average_term(term: Term, horizon: dict, fixed: tuple) -> list:
-    """`_average` where no condition changes truth value at a least value (else `_Boundary`)."""
+    """`_average` where no condition changes truth value at a least value (else `Boundary`)."""
     out = []
     coords = term.coords()
     for partition in (multiset_partitions(coords) if coords else [[]]):
