@@ -128,31 +128,37 @@ def _real_if_real(*arrays):
     return tuple(np.real(a) for a in arrays)
 
 
-def losses_along(K, V, x, weights, T: int, scales, chunk: int = 256) -> list[float]:
+def losses_along(K, V, x, weights, T: int, scales, chunk: int = 1024) -> list[float]:
     """L(W^{KQ}, s·W^{PV}) = Σ_{t=2}^{T−1} E[½‖ŷ_t − x_{t+1}‖²] for each s in `scales`, float64.
 
     For sparse parameters at sizes `loss_and_gradient` cannot hold (d = 5, T = 100): terms with a zero parameter
-    are left out (`sparse_characters`), output coordinate k sums only the characters its own terms reach, the
-    samples go in chunks, and since ŷ_t is linear in W^{PV} its coefficients are computed once and scaled.
+    are left out (`sparse_characters`), output coordinate k sums only the characters its own terms reach, and
+    since ŷ_t is linear in W^{PV} its coefficients are computed once and scaled.  A term's monomial
+    x_{ms} conj(x_{mj}) x_{mr} is one of d³, computed once per chunk of samples: the coefficient of character g
+    in ŷ_{t,k} is (A_k M)_g, A_k[g, monomial] = Σ over its terms of V_{ks} K_{jr}/(t − 1).
     """
     K, V, x = _real_if_real(K, V, x)
     d, totals = V.shape[0], np.zeros(len(scales))
+    a, b, c = np.unravel_index(np.arange(d**3), (d, d, d))
     for t in range(2, T):
         ch = sparse_characters(d, t, K, V)
+        monomial = (ch.ms * d + ch.mj) * d + ch.mr
         rows = []
         for k in range(d):
             idx = np.nonzero(V[k, ch.s] != 0)[0]
-            groups = np.unique(np.append(ch.group[idx], ch.target[k]))
-            rows.append((idx, ch.gather[groups][:, idx], int(np.searchsorted(groups, ch.target[k]))))
-        for a in range(0, len(x), chunk):
-            xs, w = x[a:a + chunk], weights[a:a + chunk]
-            P = K[ch.j, ch.r][:, None] * _monomials(ch, xs)
-            for k, (idx, gather, target) in enumerate(rows):
-                model = gather @ (V[k, ch.s[idx]][:, None] * P[idx]) / (t - 1)
+            groups, at = np.unique(np.append(ch.group[idx], ch.target[k]), return_inverse=True)
+            values = V[k, ch.s[idx]] * K[ch.j[idx], ch.r[idx]] / (t - 1)
+            A = sparse.csr_matrix((values, (at.ravel()[:-1], monomial[idx])), shape=(len(groups), d**3))
+            rows.append((A, int(at.ravel()[-1])))
+        for start in range(0, len(x), chunk):
+            xs, w = x[start:start + chunk], weights[start:start + chunk]
+            M = (xs[:, a] * np.conj(xs[:, b]) * xs[:, c]).T  # (d³, samples)
+            for k, (A, target) in enumerate(rows):
+                model = A @ M
                 for n, s in enumerate(scales):
-                    c = s * model
-                    c[target] -= xs[:, k]
-                    totals[n] += 0.5 * np.sum(np.abs(c) ** 2, axis=0) @ w
+                    err = s * model
+                    err[target] -= xs[:, k]
+                    totals[n] += 0.5 * np.sum(np.abs(err) ** 2, axis=0) @ w
     return [float(v) for v in totals]
 
 
