@@ -14,7 +14,7 @@ from mesaverify.checks.core.registry import Comparison
 from mesaverify.numerics.laws import sample_gaussian
 from mesaverify.numerics.memo import memo
 from mesaverify.numerics.zheng.flow import diagonal_init
-from mesaverify.numerics.zheng.population import loss_and_gradient, loss_mp
+from mesaverify.numerics.zheng.population import loss_mp, per_sample_along
 
 
 def mp(value) -> mpmath.mpf:
@@ -122,8 +122,5 @@ def mc_loss(spec: LawSpec, T: int, a0: float, b0: float, n: int, seed: int, chun
     """Monte Carlo over x_1 (phases averaged exactly): (mean, standard error, n)."""
     x = gaussian_samples(spec, n, seed)
     K, V = diagonal_init(spec.d, a0, b0)
-    values = np.concatenate([
-        loss_and_gradient(K, V, x[i:i + chunk], np.full(len(x[i:i + chunk]), 1.0), T, gradient=False)[3]
-        for i in range(0, n, chunk)
-    ])
+    (values,) = per_sample_along(K, V, x, T, (1.0,), chunk)
     return float(values.mean()), float(values.std(ddof=1) / math.sqrt(n)), values

@@ -14,7 +14,7 @@ from mesaverify.derivations.moments import with_moments
 from mesaverify.derivations.zheng import mesa, stationary
 from mesaverify.derivations.zheng.symbols import T, a, b, d
 from mesaverify.numerics.zheng.flow import diagonal_init
-from mesaverify.numerics.zheng.population import loss_and_gradient
+from mesaverify.numerics.zheng.population import per_sample_along
 
 
 def _paper_lines_note(star) -> tuple[str, ...]:
@@ -60,10 +60,7 @@ def thm41_limit_mc(expr) -> Comparison:
             rows.append((f"{spec.label()} T={horizon}", mp(at(expr, spec, horizon)), numeric_star(spec, horizon)))
         horizon, N = 5, 20000
         x = gaussian_samples(spec, N, seed=23 + n)
-        per = []
-        for u in (0.0, 1.0, 2.0):
-            K, V = diagonal_init(spec.d, 1.0, u)
-            per.append(loss_and_gradient(K, V, x, np.full(N, 1.0 / N), horizon, gradient=False)[3])
+        per = per_sample_along(*diagonal_init(spec.d, 1.0, 1.0), x, horizon, (0.0, 1.0, 2.0))  # b = u
         # per-sample quadratic L_n(u) = α_n u² + β_n u + γ_n; u* = −E β / (2 E α), delta-method SE
         alpha = (per[0] - 2 * per[1] + per[2]) / 2
         beta = per[1] - per[0] - alpha

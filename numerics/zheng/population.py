@@ -129,7 +129,14 @@ def _real_if_real(*arrays):
 
 
 def losses_along(K, V, x, weights, T: int, scales, chunk: int = 1024) -> list[float]:
-    """L(W^{KQ}, s·W^{PV}) = Σ_{t=2}^{T−1} E[½‖ŷ_t − x_{t+1}‖²] for each s in `scales`, float64.
+    """L(W^{KQ}, s·W^{PV}) = Σ_{t=2}^{T−1} E[½‖ŷ_t − x_{t+1}‖²] for each s in `scales`, float64 (`per_sample_along`
+    weighted)."""
+    return [float(v @ np.asarray(weights)) for v in per_sample_along(K, V, x, T, scales, chunk)]
+
+
+def per_sample_along(K, V, x, T: int, scales, chunk: int = 1024) -> list[np.ndarray]:
+    """Σ_{t=2}^{T−1} ½‖ŷ_t − x_{t+1}‖² averaged over the phases, per sample x (n, d), at (W^{KQ}, s·W^{PV}) for
+    each s in `scales`, float64.
 
     For sparse parameters at sizes `loss_and_gradient` cannot hold (d = 5, T = 100): terms with a zero parameter
     are left out (`sparse_characters`), output coordinate k sums only the characters its own terms reach, and
@@ -138,7 +145,7 @@ def losses_along(K, V, x, weights, T: int, scales, chunk: int = 1024) -> list[fl
     in ŷ_{t,k} is (A_k M)_g, A_k[g, monomial] = Σ over its terms of V_{ks} K_{jr}/(t − 1).
     """
     K, V, x = _real_if_real(K, V, x)
-    d, totals = V.shape[0], np.zeros(len(scales))
+    d, totals = V.shape[0], [np.zeros(len(x)) for _ in scales]
     a, b, c = np.unravel_index(np.arange(d**3), (d, d, d))
     for t in range(2, T):
         ch = sparse_characters(d, t, K, V)
@@ -151,15 +158,15 @@ def losses_along(K, V, x, weights, T: int, scales, chunk: int = 1024) -> list[fl
             A = sparse.csr_matrix((values, (at.ravel()[:-1], monomial[idx])), shape=(len(groups), d**3))
             rows.append((A, int(at.ravel()[-1])))
         for start in range(0, len(x), chunk):
-            xs, w = x[start:start + chunk], weights[start:start + chunk]
+            xs = x[start:start + chunk]
             M = (xs[:, a] * np.conj(xs[:, b]) * xs[:, c]).T  # (d³, samples)
             for k, (A, target) in enumerate(rows):
                 model = A @ M
                 for n, s in enumerate(scales):
                     err = s * model
                     err[target] -= xs[:, k]
-                    totals[n] += 0.5 * np.sum(np.abs(err) ** 2, axis=0) @ w
-    return [float(v) for v in totals]
+                    totals[n][start:start + chunk] += 0.5 * np.sum(np.abs(err) ** 2, axis=0)
+    return totals
 
 
 def ratio_sparse(K, V, x, weights, t: int) -> float:
