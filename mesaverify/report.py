@@ -67,27 +67,29 @@ def provenance_line(stamp: dict) -> str:
             + f"{stamp['created_utc']}, {where['system']} {where['machine']} with {where['cpus']} cores.")
 
 
-def equation(o: Outcome) -> tuple[str, bool]:
-    """The check's equation as display LaTeX, `name = expression`, and whether it was abbreviated."""
+def equation(o: Outcome, expr=None) -> tuple[str, bool]:
+    """The check's equation as display LaTeX, `name = expression`, and whether it was abbreviated (`expr`: the
+    derived expression, else read back from the outcome)."""
     name = equations.inline(o.id)
     if len(o.latex) <= LONG or not o.expression:
         return f"{name} = {o.latex}", False
-    return f"{name} = {shorten.abbreviated(sp.sympify(o.expression), LONG)}", True
+    return f"{name} = {shorten.abbreviated(_derived(o, expr), LONG)}", True
 
 
-def rendered(o: Outcome) -> dict:
+def _derived(o: Outcome, expr):
+    return sp.sympify(o.expression) if expr is None else expr
+
+
+def rendered(o: Outcome, expr=None) -> dict:
     """What the report prints of one outcome: its equation (`equation`) and, if that was abbreviated, the full
-    fragment for latex/<check-id>.tex.  `verify --jobs` computes it in the worker that ran the check, where the
-    presented forms of its expressions are remembered (`present`), instead of presenting them again."""
-    shown, short = equation(o)
-    fragment = document_fragment(o) if short else None
-    return {"shown": shown, "fragment": fragment}
-
-
-def document_fragment(o: Outcome) -> str:
+    fragment for latex/<check-id>.tex.  `verify` computes it where the check ran, from the derived expression
+    itself, whose presented form is remembered there (`present`): read back from its srepr, a factored
+    expression comes back multiplied out and would be presented again."""
     from mesaverify import document
 
-    return document.fragment(all_checks()[o.id], sp.sympify(o.expression))
+    shown, short = equation(o, expr)
+    fragment = document.fragment(all_checks()[o.id], _derived(o, expr)) if short else None
+    return {"shown": shown, "fragment": fragment}
 
 
 def _markdown(outcomes: list[Outcome], total_seconds: float, stamp: dict,

@@ -39,19 +39,27 @@ def run_one(check: Check) -> Outcome:
 
 
 def _run_group(ids: list[str], prepare) -> list[tuple[Outcome, object]]:
+    from mesaverify import tex
+
     known = all_checks()
     out = []
     for i in ids:
-        outcome = run_one(known[i])
-        out.append((outcome, prepare(outcome) if prepare else None))
+        derived = []
+
+        def render(expr):
+            derived.append(expr)
+            return tex.paper(expr)
+
+        outcome = known[i].run(render=render)  # as `run_one`, keeping the derived expression for `prepare`
+        out.append((outcome, prepare(outcome, derived[0]) if prepare else None))
     return out
 
 
 def run(checks: list[Check], jobs: int, costs: dict[str, float],
         progress: Callable[[Outcome], None] = lambda o: None,
-        prepare: Callable[[Outcome], object] | None = None) -> list[tuple[Outcome, object]]:
-    """Every check's outcome, in the order given, each with `prepare(outcome)` (None without it) computed in
-    the process that ran the check; on `jobs` processes (1: in this process, one by one)."""
+        prepare: Callable[[Outcome, object], object] | None = None) -> list[tuple[Outcome, object]]:
+    """Every check's outcome, in the order given, each with `prepare(outcome, derived expression)` (None without
+    it) computed in the process that ran the check; on `jobs` processes (1: in this process, one by one)."""
     if jobs <= 1 or len(checks) <= 1:
         results = []
         for c in checks:

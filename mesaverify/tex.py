@@ -18,6 +18,7 @@ same way, and a round trip is `from_latex(to_latex(e)) == canonical(e)`.
 """
 from __future__ import annotations
 
+import functools
 import random
 import re
 
@@ -35,7 +36,16 @@ _PRINTER = PaperPrinter()
 
 
 def scalar_latex(expr) -> str:
-    """One scalar expression (or relation) in LaTeX."""
+    """One scalar expression (or relation) in LaTeX (remembered: presenting and abbreviating an expression print
+    the same parts many times)."""
+    try:
+        return _printed(expr)
+    except TypeError:  # unhashable (a mutable matrix)
+        return _PRINTER.doprint(expr)
+
+
+@functools.lru_cache(maxsize=65536)
+def _printed(expr) -> str:
     return _PRINTER.doprint(expr)
 
 
