@@ -184,24 +184,34 @@ def loss_mp(K, V, points, probs, T: int, times=None):
     """The same loss at mpmath precision (call inside `mpmath.workdps(...)`), for a finite law.
 
     K, V, points: nested lists of mpmath numbers; probs: list of mpmath numbers.
-    `times` restricts the sum to those context lengths t (default 2..T−1).
+    `times` restricts the sum to those context lengths t (default 2..T−1).  The coefficient of each
+    (output k, character g, monomial x_a conj(x_b) x_c) is summed over the terms of ŷ_t once; each point then
+    costs one product per coefficient.
     """
     d = len(V)
     total = mpmath.mpf(0)
     for t in (range(2, T) if times is None else times):
         ch = characters(d, t)
         scale = mpmath.mpf(1) / (t - 1)
-        for x, prob in zip(points, probs):
-            c = [[mpmath.mpc(0)] * ch.n_groups for _ in range(d)]
-            for s, j, r, ms, mj, mr, g in zip(ch.s, ch.j, ch.r, ch.ms, ch.mj, ch.mr, ch.group):
-                kq = K[j][r]
-                if kq == 0:
-                    continue
-                p = kq * x[ms] * mpmath.conj(x[mj]) * x[mr] * scale
-                for k in range(d):
-                    if V[k][s] != 0:
-                        c[k][g] += V[k][s] * p
+        coeffs: dict = {}  # (k, g, (a, b, c)) -> Σ V_ks K_jr / (t − 1)
+        for s, j, r, ms, mj, mr, g in zip(*(a.tolist() for a in (ch.s, ch.j, ch.r, ch.ms, ch.mj, ch.mr, ch.group))):
+            kq = K[j][r]
+            if kq == 0:
+                continue
             for k in range(d):
-                c[k][ch.target[k]] -= x[k]
-            total += prob * sum(abs(v) ** 2 for row in c for v in row) / 2
+                if V[k][s] != 0:
+                    key = (k, g, (ms, mj, mr))
+                    coeffs[key] = coeffs.get(key, 0) + V[k][s] * kq * scale
+        targets = [int(v) for v in ch.target]
+        for x, prob in zip(points, probs):
+            monomials: dict = {}
+            c: dict = {}
+            for (k, g, (a, b, e)), w in coeffs.items():
+                m = monomials.get((a, b, e))
+                if m is None:
+                    m = monomials[(a, b, e)] = x[a] * mpmath.conj(x[b]) * x[e]
+                c[(k, g)] = c.get((k, g), 0) + w * m
+            for k in range(d):
+                c[(k, targets[k])] = c.get((k, targets[k]), 0) - x[k]
+            total += prob * sum(abs(v) ** 2 for v in c.values()) / 2
     return total
