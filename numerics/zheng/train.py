@@ -50,7 +50,7 @@ __all__ = ["CHUNK", "GAP", "GROWTH", "SPAN", "EmpiricalLoss", "History", "Sequen
            "ab_empirical_limit", "diagonal_entries", "diagonal_init", "dirichlet", "draw_sequences", "embed", "gaussian_init",
            "offdiagonal_mask", "offdiagonal_norm", "phase_grid", "sample_finite", "top_curvature", "train"]
 
-CHUNK = 20  # sequences per block of work (keeps the working set in cache)
+CHUNK = 20 * 15 * 98  # entries of a block of work's [Λ; Λ'; Λ'∘Z] (20 sequences at d = 5, T = 100: in cache)
 GAP = 1e-3  # sequences with two phases this close (|1 − λ_j λ̄_k| < GAP) use the running sum
 SPAN = 1000  # sequences per _Support block: its per-call arrays stay a few MB, reused by malloc
 
@@ -156,7 +156,11 @@ class EmpiricalLoss:
     at most that factor (≈ 4 digits of 16 at s = 5, gap = 1e-3).
     """
 
-    def __init__(self, seqs: Sequences, chunk: int = CHUNK, gap: float = GAP):
+    def __init__(self, seqs: Sequences, chunk: int | None = None, gap: float = GAP):
+        """`chunk`: sequences per block of work; by default as many as keep a block's 3d × (T − 2) entries per
+        sequence within CHUNK (20 at d = 5, T = 100; all of a small phase grid at once)."""
+        if chunk is None:
+            chunk = max(1, CHUNK // (3 * seqs.d * max(seqs.T - 2, 1)))
         self.seqs, self.m, self.d, self.T, self.chunk = seqs, seqs.m, seqs.d, seqs.T, chunk
         self.inv = 1.0 / np.arange(1, self.T - 1)  # 1/(t − 1), t = 2..T−1
         patterns, which = np.unique(seqs.x1 != 0, axis=0, return_inverse=True)
