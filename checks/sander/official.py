@@ -58,7 +58,7 @@ def difference_rows(setting, dim, diff, cases, numeric_loss, label) -> list:
     return rows
 
 
-@check("S.official.unitary", shares="S.unitary", kinds=("exact",), cost="slow", reference="[S] official implementation: michaelsdr/ical, unitary.py, "
+@check("S.official.unitary", shares="S.unitary", kinds=("exact",), reference="[S] official implementation: michaelsdr/ical, unitary.py, "
                                                           "loss_function (lines 21–36)",
        claim="ical's closed form ‖p‖²‖C‖_F² + p_{T−1}² Σ_{ij}(C^T C)_{ij} − 2 tr(C) p_T + d, minus the loss of its model "
              "(unitary W, s_1 = 𝟙, query s_{T−1}), is exactly the derived difference (d = 2, 3, symbolic T), held "

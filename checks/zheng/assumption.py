@@ -82,7 +82,7 @@ def _identity_tuple():
     return sp.Tuple(*[sp.Tuple(core, scale) for core, scale in assumption.identities(SYMBOLIC, assumption.DIM)])
 
 
-@check("Z.assumption4_1.identities", kinds=("exact",), cost="slow", reference="[Z] Assumption 4.1",
+@check("Z.assumption4_1.identities", kinds=("exact",), reference="[Z] Assumption 4.1",
        claim="The flow from the diagonal initialisation stays on the diagonal family iff a finite list of "
              "moment identities holds (derived by requiring every off-family gradient to vanish for all a, b, T).",
        derive=_identity_tuple)

@@ -59,7 +59,7 @@ def _numeric_limit(spec, horizon):
     return A, abs(A + B / 8 - l9)
 
 
-@check("Z.thm4_2.condition", kinds=("exact",), cost="slow", reference="[Z] Assumption 4.2, Theorem 4.2",
+@check("Z.thm4_2.condition", kinds=("exact",), reference="[Z] Assumption 4.2, Theorem 4.2",
        claim="The trained model recovers the sequence (test error → 0 as t → ∞) iff m₂m₆ = m₄² and "
              "(d − 1) m_{2,4} = 0 (derived; at finite training horizon T).",
        derive=lambda: sp.Tuple(*capability.assumption_4_2(SYMBOLIC, d), capability.test_error_limit(SYMBOLIC, d)))
@@ -155,7 +155,7 @@ def _ratio_line_note(ratio) -> tuple[str, ...]:
             f"the line is {sp.N((sp.Rational(1, 5) / gauss - 1) * 100, 4)}% above the finite-T value.",)
 
 
-@check("Z.prop4_1.ratio", kinds=("quadrature", "monte-carlo"), cost="slow", findings=_ratio_line_note,
+@check("Z.prop4_1.ratio", kinds=("quadrature", "monte-carlo"), findings=_ratio_line_note,
        reference="[Z] Proposition 4.1, Figure 1 (ratio panel)",
        claim="For Gaussian x_1 the ratio prediction/truth E[ŷ_{t,k}/x_{t+1,k}] at the trained limit is "
              "u*·m₂ < 1: the model does not recover the sequence (exact: quadrature over x_1 and the phases; "

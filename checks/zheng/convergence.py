@@ -49,7 +49,7 @@ def thm41_limit(expr) -> Comparison:
     return result
 
 
-@check("Z.thm4_1.limit.mc", kinds=("quadrature", "monte-carlo"), cost="slow", reference="[Z] Theorem 4.1, Proposition 4.1",
+@check("Z.thm4_1.limit.mc", kinds=("quadrature", "monte-carlo"), reference="[Z] Theorem 4.1, Proposition 4.1",
        claim="The limit of ab for Gaussian x_1 (real and complex): the minimiser of the population loss with "
              "x_1 integrated by Gauss quadrature (exact) and estimated by Monte Carlo (within 4 standard errors).",
        derive=lambda: stationary.ab_limit(SYMBOLIC, d))
