@@ -28,7 +28,7 @@ def _gap_lines(rows):
     return lines, worst
 
 
-@check("S.noncommuting.augmented", kinds=("exact", "monte-carlo"), reference="[S] §3 (non-commuting orthogonal W, Haar), augmented tokens",
+@check("S.noncommuting.augmented", shares="S.aug", kinds=("exact", "monte-carlo"), reference="[S] §3 (non-commuting orthogonal W, Haar), augmented tokens",
        claim="For Haar W on O(4), s_1 with uniform phases (|s_1k| = 1/2), T = 4: the commuting-case minimiser "
              "A = I, B = g* I (derived, unitary commuting W) is no longer optimal — training complex (A, B) "
              "lowers the test loss by more than 4 standard errors; on commuting W it attains the derived minimum "
@@ -95,7 +95,8 @@ def _heads_from(Cblock, dim):
     return np.array(A_), np.array(B_)
 
 
-@check("S.noncommuting.nonaugmented", kinds=("exact", "monte-carlo"), reference="[S] §3 (non-commuting orthogonal W, Haar), non-augmented tokens",
+@check("S.noncommuting.nonaugmented", shares="S.orthogonal", kinds=("exact", "monte-carlo"),
+       reference="[S] §3 (non-commuting orthogonal W, Haar), non-augmented tokens",
        claim="For Haar W on O(4), s_1 = 𝟙, T = 4, H = d/2: the commuting-case minimiser (derived: p_T C = "
              "blockdiag(𝟙𝟙^T), p_{T−1}/p_T = −1/2) is far from optimal — training (A_h, B_h, p) lowers the test loss "
              "by more than 4 standard errors; on commuting W it has zero loss (Monte Carlo at T = 4; exactly, with zero "
