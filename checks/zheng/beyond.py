@@ -16,9 +16,8 @@ from mesaverify.checks.zheng.common import BLOCK_SLICES, exact_comparison
 from mesaverify.derivations.zheng import beyond, stationary
 from mesaverify.derivations.zheng.symbols import T, a, b, d
 from mesaverify.numerics.memo import memo
-from mesaverify.numerics.zheng.batched import Batch
 from mesaverify.numerics.zheng.flow import diagonal_init, integrate, pack, unpack
-from mesaverify.numerics.zheng.population import loss_and_gradient
+from mesaverify.numerics.zheng.population import Batch, loss_and_gradient
 
 ONES, ONES_T = LawSpec("ones", 2), 5
 

@@ -71,9 +71,10 @@ def _phase_average(desc: Description, tau, horizon: tuple, d, numeric: bool) -> 
 
 
 def held(terms: list, values: dict, numeric: bool) -> list:
-    """Each term's coefficient with its factor free of positions (parameters, coordinates) held as a placeholder
-    w_n(coordinates) while the phases are averaged — that average only moves coordinates and positions;
-    `filled` puts the factors back.  At a symbolic d, coefficients stay."""
+    """Each term's coefficient grouped by its factors that hold positions, the position-free sum beside each
+    (parameters, coordinates) held as a placeholder w_n(coordinates) while the phases are averaged — that
+    average only moves coordinates and positions; `filled` puts the factors back.  At a symbolic d,
+    coefficients stay."""
     if not numeric:
         return terms
     out = []

@@ -2,7 +2,7 @@
 
 θ holds the real and imaginary parts of every entry of W^{KQ} (2d×2d) and
 W^{PV} (d×2d); the gradient is the exact phase-averaged one of
-`numerics.zheng.population` (through `batched.Batch`), for a finite law (support points, weights).
+`numerics.zheng.population` (`Batch`: built once for the points), for a finite law (support points, weights).
 """
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import numpy as np
 from scipy.integrate import solve_ivp
 
 from mesaverify.numerics.memo import memo
-from mesaverify.numerics.zheng.batched import Batch
+from mesaverify.numerics.zheng.population import Batch
 
 
 def diagonal_init(d: int, a0: float, b0: float) -> tuple[np.ndarray, np.ndarray]:
