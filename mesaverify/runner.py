@@ -31,26 +31,25 @@ def groups(checks: list[Check], costs: dict[str, float]) -> list[list[str]]:
     return sorted(by_family.values(), key=cost, reverse=True)
 
 
-def run_one(check: Check) -> Outcome:
-    """One check's outcome, its expression written by the paper-style printer (as `mesaverify latex`)."""
+def run_one(check: Check, derived: list | None = None) -> Outcome:
+    """One check's outcome, its expression written by the paper-style printer (as `mesaverify latex`); the
+    derived expression appended to `derived` when given."""
     from mesaverify import tex
 
-    return check.run(render=tex.paper)
+    def render(expr):
+        if derived is not None:
+            derived.append(expr)
+        return tex.paper(expr)
+
+    return check.run(render=render)
 
 
 def _run_group(ids: list[str], prepare) -> list[tuple[Outcome, object]]:
-    from mesaverify import tex
-
     known = all_checks()
     out = []
     for i in ids:
-        derived = []
-
-        def render(expr):
-            derived.append(expr)
-            return tex.paper(expr)
-
-        outcome = known[i].run(render=render)  # as `run_one`, keeping the derived expression for `prepare`
+        derived: list = []
+        outcome = run_one(known[i], derived)
         out.append((outcome, prepare(outcome, derived[0]) if prepare else None))
     return out
 
