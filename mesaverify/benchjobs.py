@@ -87,8 +87,10 @@ def gemm_rate(d: int, T: int, m: int, chunk: int = 20) -> float:
     return 8.0 * m * (2 * d) ** 2 * T / best
 
 
-def machine_fraction(epoch_s: float, d: int = 5, T: int = 100, m: int = 10000) -> dict:
-    """One epoch's time against the machine: the epoch's operations at the GEMM rate, over the epoch's time."""
-    rate, flops = gemm_rate(d, T, m), epoch_flops(d, T, m)
+def machine_fraction(epoch_s: float, d: int = 5, T: int = 100, m: int = 10000, flops: float | None = None) -> dict:
+    """One epoch's time against the machine: the epoch's operations (`flops`, by default those of the
+    per-sequence form, epoch_flops) at the GEMM rate, over the epoch's time."""
+    rate = gemm_rate(d, T, m)
+    flops = epoch_flops(d, T, m) if flops is None else flops
     return {"gemm_gflops": rate / 1e9, "epoch_gflop": flops / 1e9, "limit_s": flops / rate,
             "fraction_of_machine": flops / rate / epoch_s}

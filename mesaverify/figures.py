@@ -225,7 +225,7 @@ def projected_seconds(n_jobs: int = 2, slice_epochs: int = 4, T: int = HORIZON) 
         f = family(meta[idx[0]])
         if f in cost:
             continue
-        results = run_group([dict(jobs[i], epochs=slice_epochs) for i in idx])
+        results = run_group([dict(jobs[i], epochs=slice_epochs) for i in idx], evaluations=EPOCHS + 1)
         cost[f] = (sum(r["seconds_shared"] for r in results),
                    sum(r["seconds_rate"] for r in results) / len(results),
                    sum(r["seconds_train"] for r in results) / len(results))

@@ -20,6 +20,7 @@ from mesaverify.commands.lawargs import add_law_arguments, law_from_args
 from mesaverify.derivations.zheng.closed import ab_limit
 from mesaverify.derivations.zheng.invariance import family
 from mesaverify.errors import RunFailed, UsageError
+from mesaverify.numerics.zheng import quartic
 from mesaverify.numerics.zheng import train as tr
 from mesaverify.numerics.zheng.sweep import auto_rate, draw_x1, hyperbola_point
 
@@ -181,7 +182,7 @@ def simulate(spec: LawSpec, T: int, m: int, *, a0=0.1, b0=0.1, lr="auto", epochs
         if progress is not None:
             progress(epoch, epochs, loss)
 
-    loss_fn = tr.EmpiricalLoss(train_set)
+    loss_fn = quartic.empirical_loss(train_set, epochs + 1)
     rule = {"lr": lr, "lr_rule": AUTO if auto else "given"}
     try:
         K, V, hist = tr.train(loss_fn, K, V, lr, epochs, mask=mask, test=test_set, progress=watch)

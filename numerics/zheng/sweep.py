@@ -4,8 +4,9 @@ A run is a plain dict (law, d, T, m, init, lr, epochs, mask, seed) so that
 it pickles to any worker; its data come from the seed alone, so runs that
 share (law, d, T, m, test_m, seed) train on the same sequences.  `sweep`
 sends such runs to one worker together (`run_group`): the sequences, the
-loss's precomputation, the test set and the empirical limit are built once
-for all of them, and a step size is estimated once per point (`auto_rate`).
+loss's precomputation (for long runs, the moments of quartic.QuarticLoss), the
+test set and the empirical limit are built once for all of them, and a step
+size is estimated once per point (`auto_rate`).
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import time
 import numpy as np
 
 from mesaverify.numerics import laws as nlaws
+from mesaverify.numerics.zheng import quartic
 from mesaverify.numerics.zheng import train as tr
 
 
@@ -31,8 +33,10 @@ def data_key(job: dict) -> tuple:
     return law, job["d"], job["T"], job["m"], job.get("test_m", 1000), job["seed"]
 
 
-def run_group(jobs: list[dict]) -> list[dict]:
-    """Train runs that share their data (one `data_key`); per run: the job, its History as
+def run_group(jobs: list[dict], evaluations: int | None = None) -> list[dict]:
+    """Train runs that share their data (one `data_key`); the loss is the cheaper exact form for
+    `evaluations` calls (by default the longest run's epochs + 1: the form does not depend on
+    which runs share the data, so a run trained with others is the run trained alone); per run: the job, its History as
     lists, the final (W^{KQ}, W^{PV}), the empirical diagonal-family limit and its seconds:
     `seconds` = `seconds_shared` (its share of the data, loss and limit set-up) + `seconds_rate`
     (step size) + `seconds_train` (the epochs+1 evaluations of the loss and read-outs)."""
@@ -43,7 +47,7 @@ def run_group(jobs: list[dict]) -> list[dict]:
     d, T = job0["d"], job0["T"]
     train_set = tr.draw_sequences(draw_x1(job0["law"], d, job0["m"], rng), T, rng)
     test = tr.TestSet.of(tr.draw_sequences(draw_x1(job0["law"], d, job0.get("test_m", 1000), rng), T, rng))
-    loss_fn = tr.EmpiricalLoss(train_set)
+    loss_fn = quartic.empirical_loss(train_set, evaluations or max(job["epochs"] + 1 for job in jobs))
     limit = tr.ab_empirical_limit(train_set)
     shared = (time.perf_counter() - start) / len(jobs)
     curvatures: dict = {}

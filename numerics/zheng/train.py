@@ -20,7 +20,7 @@ depend on the parameters; for the tokens (x_t; x_{t−1}) it is e_1 e_1^* plus a
 d×d running sum g_t of phases, a geometric sum with a closed form (see
 EmpiricalLoss), so an epoch costs O(m·T·d²) against O(m·T²·d) for attention
 scores.  numerics/zheng/reference.py transcribes the definition (E_t E_t^* for
-every t).
+every t); numerics/zheng/quartic.py writes L̂ as a polynomial, cheaper for long runs.
 """
 from __future__ import annotations
 
