@@ -11,10 +11,22 @@ from mesaverify.derivations.moments import Discrete, RealGaussian, Sparse
 from mesaverify.derivations.zheng.loss import per_coordinate_loss
 from mesaverify.derivations.zheng.stationary import ab_limit
 from mesaverify.derivations.zheng.symbols import a_k, b_k, u
+from tests.clirun import cli
+
+run = cli
 
 
-def run(*args):
-    return subprocess.run([sys.executable, "-m", "mesaverify.cli", *args], capture_output=True, text=True)
+@pytest.mark.parametrize("args", [
+    ["fixed-point", "--law", "gaussian", "--d", "0", "--T", "10"],
+    ["fixed-point", "--law", "sparse", "--c", "2", "--d", "3", "--T", "7", "--json"],
+    ["assumption", "--law", "ones", "--d", "2", "--T", "5"],
+])
+def test_the_entry_point_answers_as_main_in_this_process(args):
+    """The tests run the command line in their own process (tests/clirun.py); the interpreter's entry point gives
+    the same exit code, stdout and stderr."""
+    proc = subprocess.run([sys.executable, "-m", "mesaverify.cli", *args], capture_output=True, text=True)
+    here = cli(*args)
+    assert (proc.returncode, proc.stdout, proc.stderr) == (here.returncode, here.stdout, here.stderr)
 
 
 def test_fixed_point_json_is_the_exact_limit(capsys):

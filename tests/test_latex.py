@@ -1,7 +1,5 @@
 """What `make latex` exports means what was derived: every expression parsed back equals the original."""
 import json
-import subprocess
-import sys
 
 import pytest
 import sympy as sp
@@ -11,6 +9,7 @@ from mesaverify import tex as latex
 from mesaverify.checks.core.registry import all_checks
 from mesaverify.cli import main
 from mesaverify.report import read as read_report
+from tests.clirun import cli
 
 CHECKS = all_checks()
 
@@ -101,8 +100,7 @@ def test_structures_round_trip():
 
 
 # --- commands -----------------------------------------------------------------------------------
-def run(*args):
-    return subprocess.run([sys.executable, "-m", "mesaverify.cli", *args], capture_output=True, text=True)
+run = cli
 
 
 def test_latex_command_prints_one_expression(capsys):

@@ -105,3 +105,14 @@ def test_the_choice_follows_the_cost():
     assert not quartic.fits(8) and isinstance(quartic.empirical_loss(wide, 10**9), tr.EmpiricalLoss)
     with pytest.raises(ValueError, match="exceed"):
         quartic.QuarticLoss(wide)
+
+
+def test_a_staged_loss_builds_the_moments_after_its_warmup():
+    seqs, K, V = _data(2, 6, 200, seed=3)
+    staged = quartic.empirical_loss(seqs, evaluations=10**4, warmup=3)
+    assert isinstance(staged, quartic.Staged)
+    values = [staged(K, V) for _ in range(5)]
+    assert isinstance(staged.form, quartic.QuarticLoss) and staged.calls == 5
+    for early, late in zip(values[2], values[3]):
+        assert np.allclose(early, late, rtol=1e-12, atol=1e-14)
+    assert isinstance(quartic.empirical_loss(seqs, evaluations=4, warmup=8), tr.EmpiricalLoss)

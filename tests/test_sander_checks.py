@@ -1,7 +1,5 @@
 """Every [S] check passes on its derivation and fails on corrupted expressions; [S] derivations' properties."""
 import json
-import subprocess
-import sys
 
 import pytest
 import sympy as sp
@@ -15,6 +13,7 @@ from mesaverify.derivations.sander import minima
 from mesaverify.derivations.sander import nonaugmented as nonaug
 from mesaverify.derivations.sander.laws import Scaled
 from mesaverify.derivations.sander.symbols import T, d, p
+from tests.clirun import cli
 
 SANDER = select(all_checks(), tags=("sander",))
 EPS = 1 + sp.Rational(1, 10**6)
@@ -166,8 +165,7 @@ def test_condition_that_never_holds_drops_the_term():
         expect_phases([Term(sp.Integer(1), phase=((j, 2 * t - T),), time=((t, 1, T),))], HORIZON)
 
 
-def _cli(*args):
-    return subprocess.run([sys.executable, "-m", "mesaverify.cli", *args], capture_output=True, text=True)
+_cli = cli
 
 
 def test_cli_loss_and_minima(tmp_path):

@@ -1,7 +1,5 @@
 """The trainer of [Z] Figure 1: analytic gradient, reference, empirical limit, checks, CLI."""
 import json
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -12,6 +10,7 @@ from mesaverify.cli import main
 from mesaverify.derivations.zheng.symbols import a0, tau
 from mesaverify.numerics.zheng import reference
 from mesaverify.numerics.zheng import train as tr
+from tests.clirun import cli
 
 SIM = select(all_checks(), tags=("zheng", "training"))
 
@@ -179,7 +178,7 @@ def test_simulate_bad_input_is_one_line_and_exit_2(extra, fragment):
     base = ["simulate", "--law", "gaussian", "--d", "2", "--T", "5", "--m", "5", "--lr", "0.1", "--epochs", "1"]
     args = base + extra
     # later options win in argparse: the bad value overrides the base one
-    proc = subprocess.run([sys.executable, "-m", "mesaverify.cli", *args], capture_output=True, text=True)
+    proc = cli(*args)
     assert proc.returncode == 2
     assert fragment in proc.stderr
     assert proc.stderr.strip().count("\n") == 0 and "Traceback" not in proc.stderr
@@ -190,7 +189,7 @@ DIVERGING = ["simulate", "--law", "gaussian", "--d", "2", "--T", "6", "--m", "20
 
 
 def test_simulate_divergence_names_the_epoch():
-    proc = subprocess.run([sys.executable, "-m", "mesaverify.cli", *DIVERGING], capture_output=True, text=True)
+    proc = cli(*DIVERGING)
     assert proc.returncode == 1  # valid input, a run that failed
     last = proc.stderr.strip().splitlines()[-1]
     assert "at epoch 1" in last and "smaller rate" in last and "Traceback" not in proc.stderr

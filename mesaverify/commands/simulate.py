@@ -24,6 +24,7 @@ from mesaverify.numerics.zheng import quartic
 from mesaverify.numerics.zheng import train as tr
 from mesaverify.numerics.zheng.sweep import auto_rate, draw_x1, hyperbola_point
 
+WARMUP = 8  # epochs on the per-sequence loss before a long run builds the quartic form's moments: a diverging run ends first
 AUTO = "1/λ_max, the top curvature of the empirical loss at the start and at the derived end point"
 
 
@@ -182,7 +183,7 @@ def simulate(spec: LawSpec, T: int, m: int, *, a0=0.1, b0=0.1, lr="auto", epochs
         if progress is not None:
             progress(epoch, epochs, loss)
 
-    loss_fn = quartic.empirical_loss(train_set, epochs + 1)
+    loss_fn = quartic.empirical_loss(train_set, epochs + 1, warmup=WARMUP)
     rule = {"lr": lr, "lr_rule": AUTO if auto else "given"}
     try:
         K, V, hist = tr.train(loss_fn, K, V, lr, epochs, mask=mask, test=test_set, progress=watch)

@@ -155,14 +155,33 @@ def _accumulate(x1: np.ndarray, theta: np.ndarray, T: int, main: np.ndarray, e1:
     X += np.einsum("nky,naky->aky", alpha_bar, both)
 
 
-def empirical_loss(seqs: Sequences, evaluations: int, chunk: int | None = None):
+def empirical_loss(seqs: Sequences, evaluations: int, chunk: int | None = None, warmup: int = 0):
     """The cheaper exact form of L̂ for `evaluations` calls: QuarticLoss when building its moments and
     evaluating costs less than that many per-sequence evaluations (and the moments fit), else
-    train.EmpiricalLoss."""
+    train.EmpiricalLoss.  With `warmup`, the quartic form serves only after that many per-sequence
+    evaluations (Staged): a run whose step is too large diverges in its first epochs, before the build."""
     from mesaverify.numerics.zheng.train import EmpiricalLoss
 
     d, T, m = seqs.d, seqs.T, seqs.m
-    quartic = build_cost(d, T, m) + evaluations * evaluation_cost(d)
-    if fits(d) and quartic < evaluations * sequence_cost(d, T, m):
-        return QuarticLoss(seqs)
-    return EmpiricalLoss(seqs, chunk=chunk)
+    first = min(warmup, evaluations)
+    quartic = (first * sequence_cost(d, T, m) + build_cost(d, T, m)
+               + (evaluations - first) * evaluation_cost(d))
+    if not fits(d) or quartic >= evaluations * sequence_cost(d, T, m):
+        return EmpiricalLoss(seqs, chunk=chunk)
+    return Staged(seqs, first, chunk) if first else QuarticLoss(seqs)
+
+
+class Staged:
+    """train.EmpiricalLoss for the first `warmup` calls, then QuarticLoss (built at that call)."""
+
+    def __init__(self, seqs: Sequences, warmup: int, chunk: int | None = None):
+        from mesaverify.numerics.zheng.train import EmpiricalLoss
+
+        self.seqs, self.m, self.d, self.T = seqs, seqs.m, seqs.d, seqs.T
+        self.warmup, self.calls, self.form = warmup, 0, EmpiricalLoss(seqs, chunk=chunk)
+
+    def __call__(self, K: np.ndarray, V: np.ndarray, gradient: bool = True):
+        self.calls += 1
+        if self.calls == self.warmup + 1:
+            self.form = QuarticLoss(self.seqs)
+        return self.form(K, V, gradient)
