@@ -220,6 +220,7 @@ def _symbol(token: str):
     return sp.Symbol(token)
 
 
+@functools.lru_cache(maxsize=256)  # parse_latex reads about 2 kB a second: a text read twice is read once
 def _parse_scalar(text: str):
     from sympy.parsing.latex import parse_latex
 
