@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 BASE   := $(VENV)/.installed-base
 STAMP  := $(VENV)/.installed
 
-.PHONY: verify test test-slow fuzz bench figures latex pdf selftest clean
+.PHONY: verify test test-fast fuzz bench figures latex pdf selftest clean
 
 # verify needs the package alone; every other target the test extras too
 $(BASE): pyproject.toml
@@ -21,15 +21,15 @@ $(STAMP): pyproject.toml
 verify: $(BASE)
 	$(VENV)/bin/mesaverify verify
 
-# make test: ruff, then every test but those marked slow (the costly checks' corruptions and read-backs, builds), each
-# test file on one worker (its module fixtures and the derivations it caches serve all its tests);
-# make test-slow runs those
+# make test: ruff, then every test, each test file on one worker (its module fixtures and the derivations it caches
+# serve all its tests); make test-fast leaves out those marked slow (the costly checks' corruptions and read-backs,
+# the wheel builds), for a quick round while editing
 test: $(STAMP)
 	$(VENV)/bin/ruff check .
-	HYPOTHESIS_PROFILE=ci $(PY) -m pytest -q -n auto --dist loadfile -m "not slow"
+	HYPOTHESIS_PROFILE=ci $(PY) -m pytest -q -n auto --dist loadfile
 
-test-slow: $(STAMP)
-	HYPOTHESIS_PROFILE=ci $(PY) -m pytest -q -n auto --dist loadfile -m slow
+test-fast: $(STAMP)
+	HYPOTHESIS_PROFILE=ci $(PY) -m pytest -q -n auto --dist loadfile -m "not slow"
 
 # FUZZ_EXAMPLES (default 1600) sets the examples of a property of unit cost; about 1.1·10^4 examples in all
 fuzz: $(STAMP)
