@@ -42,7 +42,7 @@ def _count(observation):
 def pytest_configure(config):
     config.addinivalue_line("markers", "fuzz: Hypothesis properties that `make fuzz` runs at length")
     config.addinivalue_line("markers", "slow: tests of more than ~10 s (builds, full runs, the costly checks' corruptions "
-                            "and read-backs); `make test` skips them, `make test-slow` runs them")
+                            "and read-backs); `make test-fast` leaves them out")
     if not FUZZ:
         return
     # the observability callback interface (Hypothesis >= 6.137; pinned below 7 in pyproject.toml)
