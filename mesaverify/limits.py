@@ -62,7 +62,9 @@ def simulate_bytes(m: int, test_m: int, T: int, d: int, width: int | None = None
     coordinates of its x_1: λ^t for every t, and either the geometric-sum matrices (A, B) or, for the fraction f
     with two phases closer than GAP, the running sums g_t (s×s per t); one block of SPAN sequences' working
     arrays (d×s per sequence); x_1 and its phases; the test set (tokens, S_t: d² per sequence); the empirical
-    limit's d×d arrays per 500 sequences."""
+    limit's d×d arrays per 500 sequences; at d ≤ 7, the quartic form a long run switches to (its moments and
+    one block's work array, built while the per-sequence arrays are still held)."""
+    from mesaverify.numerics.zheng.quartic import build_bytes
     from mesaverify.numerics.zheng.train import GAP, SPAN
 
     s = d if width is None else width
@@ -70,7 +72,7 @@ def simulate_bytes(m: int, test_m: int, T: int, d: int, width: int | None = None
     data = 40 * m * d + 16 * m * s * (T - 2) + m * s * s * (32 * (1 - near) + 16 * near * (T - 2))
     test = 64 * test_m * T * d + 64 * test_m * d * d
     working = max(min(m, SPAN) * (160 * d * s + 112 * s * s), 100 * min(m, 500) * d * d)
-    return int(data + test + working)
+    return int(data + test + working + build_bytes(d))
 
 
 def simulate(spec, T: int, m: int, test_m: int) -> None:

@@ -9,6 +9,7 @@ from functools import lru_cache
 
 import sympy as sp
 from sympy.core.function import AppliedUndef
+from sympy.polys.domains import QQ_I, ZZ_I
 
 from mesaverify.derivations.expectation import abs2, expect_phases, sum_coordinates
 from mesaverify.derivations.models import process
@@ -103,7 +104,36 @@ def filled(expr: sp.Expr, values: dict) -> sp.Expr:
         return sp.expand(expr)
     found = {e: values[e.func][1].xreplace(dict(zip(values[e.func][0], e.args)))
              for e in expr.atoms(AppliedUndef) if e.func in values}
-    return sp.expand(expr.xreplace(found))
+    return expand_products(expr.xreplace(found))
+
+
+def expand_products(expr: sp.Expr) -> sp.Expr:
+    """sp.expand(expr) for a sum of products of polynomials (the placeholders filled in), with the products
+    multiplied out in a sparse polynomial ring (dicts of exponents, not SymPy Mul objects: for the dense
+    augmented [S] model 0.7 s against 7 s); where a factor is not a polynomial over Q(i) in atoms that
+    expand leaves alone, sp.expand itself."""
+    terms = [sp.Mul.make_args(term) for term in sp.Add.make_args(expr)]
+
+    def split(f):
+        base, exp = f.as_base_exp()
+        return (base, int(exp)) if exp.is_Integer and exp > 0 else (f, 1)
+
+    distinct = list(dict.fromkeys(split(f)[0] for factors in terms for f in factors))
+    try:
+        ring, polys = sp.sring(distinct)
+    except sp.polys.polyerrors.PolynomialError:
+        return sp.expand(expr)
+    if ring.domain not in (sp.ZZ, sp.QQ, ZZ_I, QQ_I) or any(sp.expand(g) != g for g in ring.symbols):
+        return sp.expand(expr)
+    table = dict(zip(distinct, polys))
+    total = ring.zero
+    for factors in terms:
+        product = ring.one
+        for f in factors:
+            base, exp = split(f)
+            product *= table[base] ** exp
+        total += product
+    return sp.expand(total.as_expr())
 
 
 def parameters(desc: Description, d) -> list[sp.Expr]:

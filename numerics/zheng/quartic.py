@@ -65,6 +65,16 @@ def fits(d: int) -> bool:
     return 16 * (2 * d) ** 6 <= MOMENT_BYTES
 
 
+def block(d: int) -> int:
+    """Sequences per block of the build: the work array within BLOCK_BYTES, or 16 sequences."""
+    return max(16, BLOCK_BYTES // (16 * 8 * d**6))
+
+
+def build_bytes(d: int) -> int:
+    """Peak bytes of QuarticLoss at d (0 where it is not built): M, its two partial sums and one block's work array."""
+    return 3 * 16 * (2 * d) ** 6 + 16 * 8 * d**6 * block(d) if fits(d) else 0
+
+
 class QuarticLoss:
     """L̂ and its gradient from the training set's moments (see the module docstring): the same
     values as train.EmpiricalLoss, and the same call, (L̂, G^{KQ}, G^{PV}) = loss(K, V)."""
@@ -76,7 +86,7 @@ class QuarticLoss:
                              "use train.EmpiricalLoss")
         self.seqs, self.m, self.d, self.T = seqs, seqs.m, d, T
         if chunk is None:
-            chunk = max(16, BLOCK_BYTES // (16 * 8 * d**6))
+            chunk = block(d)
         D, n3 = 2 * d, d**3
         main = np.zeros((n3, 8, 8 * n3), dtype=complex)  # the Γ term as (x, H, (K, y))
         e1 = np.zeros((2, d * d, d, 8 * n3), dtype=complex)  # the e_1 term's rows as (H, ab, c, (K, y))
