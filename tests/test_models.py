@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 import sympy as sp
+from hypothesis import given
+from hypothesis import strategies as st
 
 import mesaverify as mv
 from mesaverify import models
@@ -128,3 +130,32 @@ def test_the_command_line(tmp_path):
                                  .subs({a: sp.Rational(1, 2), b: sp.Rational(3, 2)}))
     bad = subprocess.run(run[:-3] + ["--at", "c=1"], capture_output=True, text=True)
     assert bad.returncode == 2 and "not name=value" in bad.stderr
+
+
+_A = sp.IndexedBase("A")
+_T = sp.Symbol("T")
+_atoms = st.sampled_from([_A[0, 0], _A[0, 1], sp.conjugate(_A[1, 0]), sp.Symbol("x"), 1 / _T, _T, sp.harmonic(_T - 2)])
+_coefficients = st.sampled_from([sp.Integer(1), sp.Rational(-2, 3), sp.I / 5, 1 - sp.I, sp.Integer(7)])
+
+
+@st.composite
+def _sums_of_products(draw):
+    """Sums of products of small polynomials over Q(i) in indexed entries, their conjugates, T, 1/T, H_{T−2}."""
+    def poly():
+        return sp.Add(*[draw(_coefficients) * sp.Mul(*draw(st.lists(_atoms, max_size=2)))
+                        for _ in range(draw(st.integers(1, 3)))])
+    return sp.Add(*[draw(_coefficients) * sp.Mul(*[poly() ** draw(st.integers(1, 2))
+                                                   for _ in range(draw(st.integers(1, 3)))])
+                    for _ in range(draw(st.integers(1, 4)))])
+
+
+@given(_sums_of_products())
+def test_products_multiplied_out_in_a_ring_are_what_expand_gives(expr):
+    """derive.expand_products (used where placeholders are filled) returns sp.expand's expression, node for node."""
+    assert sp.srepr(derive.expand_products(expr)) == sp.srepr(sp.expand(expr))
+
+
+def test_products_that_are_not_polynomials_over_q_i_are_expanded_by_sympy():
+    x = sp.Symbol("x", positive=True)
+    for expr in ((1 + sp.sqrt(2) * x) * (x - 1), sp.sqrt(2 * x) * (x + 1) ** 2, sp.exp(x + 1) * (x + 2)):
+        assert sp.srepr(derive.expand_products(expr)) == sp.srepr(sp.expand(expr))
