@@ -98,6 +98,7 @@ def rows(desc, loss: sp.Expr, rates: dict, spec: LawSpec, horizons, seeds=(0, 1)
     params = list(grads)
     out = []
     for horizon in horizons:
+        at_horizon = {key: expr.subs(T, horizon).doit() for key, expr in [("L", loss_d), *grads.items()]}
         for seed in seeds:
             values = values_at(desc, spec.d, seed)
             sub = substitution(params, values)
@@ -109,12 +110,12 @@ def rows(desc, loss: sp.Expr, rates: dict, spec: LawSpec, horizons, seeds=(0, 1)
                                                  [label(p) for p in params], {k: _mp(v) for k, v in weights.items()})
             case = f"{spec.label()} T={horizon} point {seed}"
 
-            def at(expr):
-                return mp(sp.expand(expr.subs(T, horizon).doit().xreplace(sub).doit()))
+            def at(key):
+                return mp(sp.expand(at_horizon[key].xreplace(sub).doit()))
 
-            out.append((f"{case} L", at(loss_d), value))
+            out.append((f"{case} L", at("L"), value))
             for p in params:
-                out.append((f"{case} dL/d{label(p)}", at(grads[p]), grad[label(p)]))
+                out.append((f"{case} dL/d{label(p)}", at(p), grad[label(p)]))
     return out
 
 
