@@ -222,7 +222,7 @@ def _symbol(token: str):
 
 @functools.lru_cache(maxsize=256)  # parse_latex reads about 2 kB a second: a text read twice is read once
 def _parse_scalar(text: str):
-    from sympy.parsing.latex import parse_latex
+    from mesaverify.latexparse import parse_latex
 
     tokens: dict[str, int] = {}
 
@@ -238,7 +238,7 @@ def _parse_scalar(text: str):
     encoded = _TOKEN.sub(placeholder, text)
     # no symbol is a function: a symbol before a parenthesis multiplies it (the grammar would apply it)
     encoded = re.sub(r"(z_\{\d+\})\s*(?=\\left\()", r"\1 \\cdot ", encoded)
-    parsed = parse_latex(encoded, backend="antlr")
+    parsed = parse_latex(encoded)
     back = {sp.Symbol(f"z_{{{n + 1}}}"): _symbol(tok) for tok, n in tokens.items()}
     return parsed.xreplace(back)
 

@@ -172,3 +172,32 @@ def test_abbreviations_substitute_back(cid, derived):
             continue
         definitions, reduced = latex.abbreviate(values)
         assert latex.expand_abbreviations(definitions, reduced) == values
+
+
+@pytest.mark.parametrize("cid", ["Z.thm4_1.limit", "Z.loss.diagonal", "S.nonaug.orthogonal.loss", "Z.sim.ode"])
+def test_sll_reads_as_sympys_default_ll_parse(cid, derived, monkeypatch):
+    """mesaverify.latexparse reads with ANTLR's SLL prediction first: the same expression as SymPy's parse_latex
+    in its default (LL) mode gives."""
+    from mesaverify import latexparse
+
+    text = latex.to_latex(expression(cid, derived))
+    latex._parse_scalar.cache_clear()
+    read, sll_of = [], latexparse._parse_sll
+    monkeypatch.setattr(latexparse, "_parse_sll", lambda text: read.append(sll_of(text)) or read[-1])
+    sll = latex.from_latex(text)
+    assert read and all(x is not None for x in read)  # SLL read every scalar itself
+    monkeypatch.setattr(latexparse, "_parse_sll", lambda text: None)  # every text to SymPy's parse_latex
+    latex._parse_scalar.cache_clear()
+    ll = latex.from_latex(text)
+    latex._parse_scalar.cache_clear()
+    assert sp.srepr(sll) == sp.srepr(ll)
+
+
+def test_what_neither_mode_reads_is_a_parse_error():
+    from sympy.parsing.latex.errors import LaTeXParsingError
+
+    from mesaverify import latexparse
+
+    assert latexparse._parse_sll(r"\frac{1}{") is None
+    with pytest.raises(LaTeXParsingError):
+        latexparse.parse_latex(r"\frac{1}{")
