@@ -98,10 +98,20 @@ def test_empirical_limit_minimises_the_diagonal_loss(problem):
     assert loss(u * 1.01) > loss(u) and loss(u * 0.99) > loss(u)
 
 
-def test_dirichlet_kernel_small_angles():
-    phi = np.array([0.0, 1e-12, 1e-3, 2.0])
-    direct = np.array([np.sum(np.exp(1j * p * np.arange(1, 8))) for p in phi])
-    assert np.allclose(tr.dirichlet(phi, 7), direct, rtol=1e-13, atol=1e-13)
+def test_empirical_limit_is_the_minimiser_of_the_directly_computed_family_loss():
+    """ab_empirical_limit (running Dirichlet sums) against h_t = (1/(t−1)) Σ_i x_{i+1} x_i^* x_t formed from the tokens,
+    with two phases 1e-12 apart (φ → 0)."""
+    rng = np.random.default_rng(8)
+    seqs = tr.draw_sequences(rng.standard_normal((7, 3)) + 0.5j * rng.standard_normal((7, 3)), 9, rng)
+    seqs.theta[0, 1] = seqs.theta[0, 0] + 1e-12
+    X = seqs.tokens()
+    num = den = 0.0
+    for t in range(2, seqs.T):
+        h = np.einsum("nid,ni,nd->nd", X[:, 1:t], np.einsum("nid,nd->ni", np.conj(X[:, : t - 1]), X[:, t - 1]),
+                      np.ones_like(X[:, 0])) / (t - 1)
+        num += float(np.vdot(h, X[:, t]).real)
+        den += float(np.vdot(h, h).real)
+    assert tr.ab_empirical_limit(seqs) == pytest.approx(num / den, rel=1e-12)
 
 
 def test_training_is_seeded_and_stops_on_divergence():

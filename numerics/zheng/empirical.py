@@ -37,15 +37,6 @@ class TestSet:
 
 
 # ---------------------------------------------------------------- the empirical limit
-def dirichlet(phi: np.ndarray, N: int) -> np.ndarray:
-    """Σ_{i=1}^{N} e^{iφ i} = e^{iφ(N+1)/2} sin(Nφ/2)/sin(φ/2), stable as φ → 0 (value N)."""
-    half = np.asarray(phi) / 2
-    s = np.sin(half)
-    small = np.abs(s) < 1e-300
-    ratio = np.where(small, N, np.sin(N * half) / np.where(small, 1.0, s))
-    return np.exp(1j * half * (N + 1)) * ratio
-
-
 def ab_empirical_limit(seqs: Sequences) -> float:
     """The minimiser u of L̂ on the diagonal family, from x_1 and the phases θ alone.
 
@@ -54,17 +45,20 @@ def ab_empirical_limit(seqs: Sequences) -> float:
 
         h_{t,k} = x_{1k}/(t−1) Σ_j |x_{1j}|² λ_j^t D_{t−1}(θ_k − θ_j),   D_N(φ) = Σ_{i=1}^N e^{iφ i},
 
-    and L̂(u) = (1/m) Σ Σ_t ½ ‖u h_t − x_{t+1}‖² is a quadratic in u with minimiser
-    u = Re Σ h_t^* x_{t+1} / Σ ‖h_t‖² (x_{t+1,k} = λ_k^t x_{1k}).
+    D_N kept as a running sum over N (no division, exact as φ → 0), and L̂(u) = (1/m) Σ Σ_t ½ ‖u h_t − x_{t+1}‖²
+    is a quadratic in u with minimiser u = Re Σ h_t^* x_{t+1} / Σ ‖h_t‖² (x_{t+1,k} = λ_k^t x_{1k}).
     """
     num = den = 0.0
     for start in range(0, seqs.m, 500):
         part = seqs.slice(start, start + 500)
         w = np.abs(part.x1) ** 2  # (n, d)
-        phi = part.theta[:, :, None] - part.theta[:, None, :]  # (n, k, j)
+        step = np.exp(1j * (part.theta[:, :, None] - part.theta[:, None, :]))  # e^{iφ}, φ = θ_k − θ_j: (n, k, j)
+        power, kernel = np.ones_like(step), np.zeros_like(step)
         for t in range(2, seqs.T):
+            power *= step
+            kernel += power  # D_{t−1}(φ)
             lam_t = np.exp(1j * t * part.theta)  # λ^t, (n, d)
-            h = part.x1 * np.einsum("nkj,nj->nk", dirichlet(phi, t - 1), w * lam_t) / (t - 1)
+            h = part.x1 * np.einsum("nkj,nj->nk", kernel, w * lam_t) / (t - 1)
             target = lam_t * part.x1
             num += float(np.vdot(h, target).real)
             den += float(np.vdot(h, h).real)

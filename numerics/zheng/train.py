@@ -30,7 +30,7 @@ from typing import Callable
 
 import numpy as np
 
-from mesaverify.numerics.zheng.empirical import TestSet, ab_empirical_limit, dirichlet
+from mesaverify.numerics.zheng.empirical import TestSet, ab_empirical_limit
 from mesaverify.numerics.zheng.flow import diagonal_init
 from mesaverify.numerics.zheng.sequences import (
     Sequences,
@@ -47,7 +47,7 @@ from mesaverify.numerics.zheng.sequences import (
 
 # the data, initialisations and read-outs live beside this module; they are named here too, where the trainer is
 __all__ = ["CHUNK", "GAP", "GROWTH", "SPAN", "EmpiricalLoss", "History", "Sequences", "TestSet", "TrainingDiverged", "ab",
-           "ab_empirical_limit", "diagonal_entries", "diagonal_init", "dirichlet", "draw_sequences", "embed", "gaussian_init",
+           "ab_empirical_limit", "diagonal_entries", "diagonal_init", "draw_sequences", "embed", "gaussian_init",
            "offdiagonal_mask", "offdiagonal_norm", "phase_grid", "sample_finite", "top_curvature", "train"]
 
 CHUNK = 20 * 15 * 98  # entries of a block of work's [Λ; Λ'; Λ'∘Z] (20 sequences at d = 5, T = 100: in cache)
