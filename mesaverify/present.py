@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 import sympy as sp
 from sympy.core.parameters import distribute
 
+from mesaverify.derivations.factoring import factor
+
 # Symbols of the setting (dimensions, horizons, moments, law scales): the coefficients of a presented
 # polynomial.  Every other symbol and matrix entry is a parameter.
 STRUCTURAL = ("d", "T", "t", "sigma", "c", "H")
@@ -86,26 +88,9 @@ def _factor(expr):
     if isinstance(expr, sp.Add) and len(expr.args) > MAX_TERMS:
         return expr
     try:
-        return _tidy(seeded_factor(expr))
+        return _tidy(factor(expr))
     except (sp.PolynomialError, NotImplementedError):
         return expr
-
-
-def seeded_factor(expr):
-    """sp.factor with SymPy's random generator seeded for the call (and restored after): Wang's multivariate
-    factorisation draws its evaluation points from that generator, so the time it takes — seconds, or once
-    in a while minutes when the points are unlucky — would otherwise depend on what the process ran before."""
-    from sympy.core import random as sympy_random
-
-    state = sympy_random.rng.getstate()
-    sympy_random.rng.seed(FACTOR_SEED)
-    try:
-        return sp.factor(expr)
-    finally:
-        sympy_random.rng.setstate(state)
-
-
-FACTOR_SEED = 2024
 
 
 def _tidy(expr):

@@ -31,6 +31,8 @@ EVALUATION = {
     f"{DERIVATIONS}.zheng.model.BLOCKS",
     # a model description read as data: its parameters and how many matrix entries each moves (no expectation)
     f"{DERIVATIONS}.models.description", f"{DERIVATIONS}.models.derive.entries",
+    # SymPy's factor with its random generator seeded: the same expression rewritten (for a note), no derivation
+    f"{DERIVATIONS}.factoring",
 }
 
 

@@ -9,6 +9,7 @@ from fractions import Fraction
 
 import sympy as sp
 
+from mesaverify.derivations.factoring import factor
 from mesaverify.derivations.models.description import Description, Head, Structure
 from mesaverify.derivations.zheng.model import DIAGONAL
 
@@ -33,4 +34,4 @@ def fixed_point(loss: sp.Expr) -> sp.Expr:
     if poly.degree() != 2:
         raise ValueError("the loss is not quadratic in ab")
     alpha, beta = poly.coeff_monomial(u**2), poly.coeff_monomial(u)
-    return sp.factor(sp.simplify(-beta / (2 * alpha)))
+    return factor(sp.simplify(-beta / (2 * alpha)))

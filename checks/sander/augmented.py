@@ -20,6 +20,7 @@ from mesaverify.checks.sander.common import (
     mp_matrix,
     ones_points,
 )
+from mesaverify.derivations.factoring import factor
 from mesaverify.derivations.sander import augmented as aug
 from mesaverify.derivations.sander.symbols import T, a, b, d
 from mesaverify.numerics import laws as numeric_laws
@@ -97,7 +98,7 @@ def aug_p_dependence(expr) -> Comparison:
                 numeric = numeric_aug.best_step_mp(mp_matrix(P), pts, prs, horizon, DIGITS)
                 rows.append((f"{name} T={horizon}", mp(value.subs(T, horizon)), numeric))
     out = exact_comparison(rows, "(P, T) cases")
-    note = (f"η*(T) = {math(sp.factor(expr[0]))} for P = I but {math(sp.factor(expr[1]))} for P = {math(ROT)} "
+    note = (f"η*(T) = {math(factor(expr[0]))} for P = I but {math(factor(expr[1]))} for P = {math(ROT)} "
             f"(s_1 = 𝟙/√2 fixed; at T = 4: {sp.N(expr[0].subs(T, 4), 8)} vs {sp.N(expr[1].subs(T, 4), 8)}). "
             "P drops out only when the law of P^* s_1 equals that of s_1 (e.g. isotropic complex Gaussian "
             "or independent uniform phases).")

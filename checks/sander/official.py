@@ -14,6 +14,7 @@ import sympy as sp
 from mesaverify.checks.core.numeric import DIGITS, mp
 from mesaverify.checks.core.registry import Comparison, check
 from mesaverify.checks.sander.common import exact_comparison
+from mesaverify.derivations.factoring import factor
 from mesaverify.derivations.sander import minima, official
 from mesaverify.derivations.sander import nonaugmented as nonaug
 from mesaverify.derivations.sander.nonaugmented import SUITE, Reading
@@ -144,7 +145,7 @@ def official_orthogonal(expr) -> Comparison:
 def _linear_part(expr: sp.Expr) -> sp.Expr:
     """The part of an expression of degree one in the entries of C."""
     eps = sp.Symbol("epsilon")
-    return sp.factor(sp.expand(expr.xreplace({v: eps * v for v in expr.atoms(sp.Indexed) if v.base == C})).coeff(eps, 1))
+    return factor(sp.expand(expr.xreplace({v: eps * v for v in expr.atoms(sp.Indexed) if v.base == C})).coeff(eps, 1))
 
 
 def _orthogonal_notes(expr) -> tuple[str, ...]:

@@ -12,6 +12,7 @@ from sympy.core.function import AppliedUndef
 from sympy.polys.domains import QQ_I, ZZ_I
 
 from mesaverify.derivations.expectation import abs2, expect_phases, sum_coordinates
+from mesaverify.derivations.factoring import factor
 from mesaverify.derivations.models import process
 from mesaverify.derivations.models.description import Description, InvalidDescription
 from mesaverify.derivations.models.terms import error, least, parameter
@@ -217,9 +218,9 @@ def stationary(L: sp.Expr, params: list) -> dict:
     lam = sp.Dummy("lambda")
     points = []
     for solution in sp.solve(grad, params, dict=True):
-        point = {p: sp.factor(solution.get(p, p)) for p in params}
+        point = {p: factor(solution.get(p, p)) for p in params}
         free = {p: 1 for p in params if p not in solution}
-        value = sp.factor(sp.simplify(L.subs(point)))
+        value = factor(sp.simplify(L.subs(point)))
         at = {p: v.subs(free) for p, v in point.items()}
         if any(v.has(sp.zoo, sp.nan) for v in at.values()):
             at = point  # a curve through a pole at 1: typed where it stands

@@ -20,6 +20,7 @@ from functools import lru_cache
 import sympy as sp
 
 from mesaverify.derivations.expectation import abs2, expect_phases, sum_coordinates
+from mesaverify.derivations.factoring import factor
 from mesaverify.derivations.models import derive
 from mesaverify.derivations.models.description import Description, Head, Structure
 from mesaverify.derivations.models.terms import entry_function, error
@@ -100,7 +101,7 @@ def optimal_product(law, d) -> sp.Expr:
     if sp.Poly(loss, g).degree() != 2:
         raise ValueError("the scalar loss is not quadratic in ab")
     root, = sp.solve(sp.diff(loss, g), g)
-    return sp.factor(sp.simplify(root))
+    return factor(sp.simplify(root))
 
 
 @lru_cache(maxsize=None)
@@ -116,17 +117,17 @@ def _uniform_start_symbolic() -> tuple[sp.Expr, sp.Expr]:
 def uniform_start_minimum(dim: int) -> tuple[sp.Expr, sp.Expr]:
     """(min_g L, g*) on the scalar family for s_1 = 𝟙/√d at a numeric d: the symbolic-d result at d, where
     summing over the coordinate assignments at that d takes time growing like d³."""
-    return tuple(sp.factor(e.subs(d, dim)) for e in _uniform_start_symbolic())
+    return tuple(factor(e.subs(d, dim)) for e in _uniform_start_symbolic())
 
 
 def step_size(law, d) -> sp.Expr:
     """η* = g*/T: the step of the inner gradient step implemented at the scalar minimiser."""
-    return sp.factor(optimal_product(law, d) / T)
+    return factor(optimal_product(law, d) / T)
 
 
 def scalar_minimum(law, d) -> sp.Expr:
     """min_g L(g): the loss at the scalar minimiser."""
-    return sp.factor(sp.simplify(scalar_loss(law, d).subs(g, optimal_product(law, d))))
+    return factor(sp.simplify(scalar_loss(law, d).subs(g, optimal_product(law, d))))
 
 
 def gd_step_size(dim: int = 2) -> sp.Expr:

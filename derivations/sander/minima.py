@@ -12,6 +12,7 @@ from functools import lru_cache
 
 import sympy as sp
 
+from mesaverify.derivations.factoring import factor
 from mesaverify.derivations.sander.nonaugmented import (
     MID,
     loss_of,
@@ -226,7 +227,7 @@ def block_minimisers(loss: sp.Expr, entries: list, rho: sp.Symbol) -> sp.Tuple:
     in each row of C with a unique minimiser C(ρ), then L(C(ρ), ρ) minimised over ρ."""
     (solution,) = sp.linsolve([sp.diff(loss, x) for x in entries], entries)  # one solution, else this raises
     best = dict(zip(entries, solution))
-    profile = sp.factor(sp.simplify(loss.xreplace(best)))
+    profile = factor(sp.simplify(loss.xreplace(best)))
     slope, poles = sp.fraction(sp.together(sp.diff(profile, rho)))
     (rho_star,) = [r for r, _ in sp.Poly(slope, rho).real_roots(multiple=False) if poles.subs(rho, r) != 0]
     Cstar = sp.Matrix(2, 2, lambda r, c: sp.simplify(best[entries[2 * r + c]].subs(rho, rho_star)))

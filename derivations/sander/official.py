@@ -20,6 +20,7 @@ from functools import lru_cache
 
 import sympy as sp
 
+from mesaverify.derivations.factoring import factor
 from mesaverify.derivations.sander.nonaugmented import SUITE, Reading, evaluate, loss_of, pull_out, split_positions
 from mesaverify.derivations.sander.symbols import C, T, p, t
 
@@ -64,7 +65,7 @@ def canonical(expr: sp.Expr) -> sp.Expr:
     """Sums over t = 1..T split at 1, T − 1, T and pulled apart, so that equal sums cancel; then factored
     where that shortens (p_{T−1}²‖C‖_F² rather than its d² terms)."""
     out = pull_out(split_positions(sp.expand(expr)))
-    factored = sp.factor(out)
+    factored = factor(out)
     return factored if sp.count_ops(factored) < sp.count_ops(out) else out
 
 

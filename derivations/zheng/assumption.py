@@ -17,6 +17,7 @@ from functools import lru_cache
 import sympy as sp
 
 from mesaverify.derivations.expectation import conj, mul
+from mesaverify.derivations.factoring import factor
 from mesaverify.derivations.models.description import Description
 from mesaverify.derivations.moments import Law, SymbolicExchangeable, with_moments
 from mesaverify.derivations.specialise import at_dimension, at_horizon
@@ -82,7 +83,7 @@ def _identities_of(expr: sp.Expr) -> list[tuple[sp.Expr, sp.Expr]]:
     for coeff in poly.coeffs():
         if coeff == 0:
             continue
-        factors = sp.Mul.make_args(sp.factor(coeff))
+        factors = sp.Mul.make_args(factor(coeff))
         core = sp.Mul(*[f for f in factors if f.free_symbols - {DIM}])
         scale = sp.Mul(*[f for f in factors if not f.free_symbols - {DIM}])
         out.append((sp.expand(core), scale))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import sympy as sp
 
 from mesaverify.derivations.expectation import Term, expect, mul
+from mesaverify.derivations.factoring import factor
 from mesaverify.derivations.zheng.loss import diagonal_loss, in_u, loss_at_t
 from mesaverify.derivations.zheng.model import DIAGONAL, prediction
 from mesaverify.derivations.zheng.stationary import ab_limit
@@ -31,7 +32,7 @@ def test_error_limit(law, d, horizon=T) -> sp.Expr:
     if not all(c.is_finite for c in limits):
         return sp.simplify(sp.limit(test_error(law, d, horizon), t, sp.oo))
     star = ab_limit(law, d, horizon)
-    return sp.factor(sp.together(sum(c * star**n for n, c in enumerate(reversed(limits)))))
+    return factor(sp.together(sum(c * star**n for n, c in enumerate(reversed(limits)))))
 
 
 def ratio(law, d, horizon=T) -> sp.Expr:
@@ -61,13 +62,13 @@ def assumption_4_2(law, d, horizon=T) -> tuple[sp.Expr, sp.Expr]:
     m2, m4, m6 = (moment_symbol(((p, p),)) for p in (1, 2, 3))
     m24 = moment_symbol(((1, 1), (2, 2)))
     N = recovery_condition(law, d, horizon)["numerator"]
-    at_zero = sp.factor(N.subs(m24, 0))
+    at_zero = factor(N.subs(m24, 0))
     indefinite = [f for f in sp.Mul.make_args(at_zero) if not _positive(f)]
     if len(indefinite) != 1:
         raise ValueError(f"cannot isolate the condition at m_(2,4) = 0: {at_zero}")
     first = indefinite[0]
-    rest = sp.factor(sp.expand(N.subs(m4**2, m2 * m6)))
-    second = sp.factor(sp.Mul(*[f.base if isinstance(f, sp.Pow) else f
+    rest = factor(sp.expand(N.subs(m4**2, m2 * m6)))
+    second = factor(sp.Mul(*[f.base if isinstance(f, sp.Pow) else f
                                 for f in sp.Mul.make_args(rest) if not _positive(f)]))
     return sp.expand(first), second
 
@@ -95,5 +96,5 @@ def recovery_condition(law, d, horizon=T) -> dict:
     alpha, beta, gamma = sp.Poly(reduced, u).all_coeffs()
     star = -beta / (2 * alpha)
     limit = test_error_limit(law, d, horizon)
-    numerator = sp.factor(sp.together(limit)).as_numer_denom()[0]
+    numerator = factor(sp.together(limit)).as_numer_denom()[0]
     return {"limit": limit, "u_star": sp.simplify(star), "numerator": sp.expand(numerator)}

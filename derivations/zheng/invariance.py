@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
+from mesaverify.derivations.factoring import factor
 from mesaverify.derivations.hypotheses import OutsideHypotheses
 from mesaverify.derivations.moments import SymbolicExchangeable, pattern_of
 from mesaverify.derivations.notation import expectation
@@ -82,7 +83,7 @@ def modulus(value) -> sp.Expr:
     im = sp.Add(*[sp.im(c) * f for c, f in parts])
     if im == 0:
         return sp.Abs(re) if re.is_number else re
-    return sp.sqrt(sp.factor(re) ** 2 + sp.factor(im) ** 2)
+    return sp.sqrt(factor(re) ** 2 + factor(im) ** 2)
 
 
 def _entries(d: int, same: bool) -> list:
@@ -105,7 +106,7 @@ def diagonal_nonexchangeable(law, d: int, horizon, masked: bool = False) -> dict
                                 stop_after=LISTED)  # the first few entries of a block that fail are listed
         for entry, coeffs in found.items():
             name = f"{block}[{entry[0]},{entry[-1]}]"
-            violations.append({"identity": f"∂L/∂{name} = 0", "value": str(sp.factor(pc.as_expr(coeffs)))})
+            violations.append({"identity": f"∂L/∂{name} = 0", "value": str(factor(pc.as_expr(coeffs)))})
             sizes[name] = _size(coeffs, horizon)
     on = _on_family(law, d, pc.collapsed)  # on the family: one gradient for every coordinate, real
     for block in ("k21", "v1"):
@@ -118,7 +119,7 @@ def diagonal_nonexchangeable(law, d: int, horizon, masked: bool = False) -> dict
             diff = sp.expand(pc.as_expr(coeffs) - reference)
             if c and diff != 0:
                 listed.append({"identity": f"∂L/∂{block}[{c},{c}] − ∂L/∂{block}[0,0] = 0", "value": diff})
-        violations += [row | {"value": str(sp.factor(row["value"]))} for row in listed[:LISTED]]
+        violations += [row | {"value": str(factor(row["value"]))} for row in listed[:LISTED]]
     return {"holds": not violations, "violations": violations, "sizes": sizes,
             "gradient_at_a=b=1": {k: str(v) for k, v in sizes.items()}}
 
@@ -189,7 +190,7 @@ def _per_coordinate(law, d: int, horizon, masked: bool) -> tuple[tuple | None, s
             for (monomial, function), value in on.get((block, k), {}).items():
                 if any(c != k for _, c, _ in monomial) or sp.im(value) != 0:
                     return None, (f"the per-coordinate family is invariant, but its loss couples the coordinates: "
-                                  f"∂L/∂{block}[{k},{k}] has the term {sp.factor(pc.as_expr({(monomial, function): value}))}"
+                                  f"∂L/∂{block}[{k},{k}] has the term {factor(pc.as_expr({(monomial, function): value}))}"
                                   "; no limit is derived for a coupled loss")
                 own.setdefault(block, {})[monomial, function] = value
         limits.append(_one_coordinate(own, k, horizon))

@@ -6,6 +6,7 @@ from functools import lru_cache
 import sympy as sp
 
 from mesaverify.derivations.expectation import abs2, expect
+from mesaverify.derivations.factoring import factor
 from mesaverify.derivations.models.description import Description
 from mesaverify.derivations.zheng.model import DIAGONAL, PER_COORDINATE, error
 from mesaverify.derivations.zheng.symbols import HORIZON, T, a, b, t, u
@@ -47,7 +48,7 @@ def sum_over_t(expr: sp.Expr, horizon=T, start=2) -> sp.Expr:
                 raise ValueError(f"{delta} lies outside the sum from t = {start}")
             total += (term / delta).subs(t, at)
             continue
-        constant, varying = sp.factor(term).as_independent(t, as_Add=False)
+        constant, varying = factor(term).as_independent(t, as_Add=False)
         total += constant * _closed_sum(varying, start, horizon)
     return sp.expand(total)
 

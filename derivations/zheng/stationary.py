@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import sympy as sp
 
+from mesaverify.derivations.factoring import factor
 from mesaverify.derivations.zheng.loss import diagonal_loss, in_u
 from mesaverify.derivations.zheng.symbols import T, a, b, u
 
@@ -39,7 +40,7 @@ def stationary_points(law, d, horizon=T) -> list[dict]:
     points = []
     for name, point in (("origin", {a: 0, b: 0}), ("hyperbola ab = u*", {b: star / a})):
         H = sp.simplify(hess.subs(point))
-        eig = [sp.factor(e) for e in H.eigenvals(multiple=True)]
+        eig = [factor(e) for e in H.eigenvals(multiple=True)]
         points.append({
             "name": name,
             "point": {k: sp.simplify(sp.sympify(v).subs(values)) for k, v in point.items()},
