@@ -3,9 +3,12 @@
 Under `fuzz`, every example Hypothesis runs is counted (its observability
 callback) and the total is printed at the end of the run, summed over the
 pytest-xdist workers (each writes its count to build/fuzz/).
+
+Each check's expression is derived once per test run and shared by the workers (`_each_check_derived_once`).
 """
 import json
 import os
+import pickle
 import time
 from collections import Counter
 from pathlib import Path
@@ -86,3 +89,54 @@ def pytest_collection_modifyitems(config, items):
         params = getattr(getattr(item, "callspec", None), "params", {})
         if getattr(item, "originalname", None) not in KEEP_FOR_SLOW_CHECKS and slow & {v for v in params.values() if isinstance(v, str)}:
             item.add_marker("slow")
+
+
+# ---------------------------------------------------------------- each check derived once per test run
+WAIT_S = 900  # a worker waits this long for another one's derivation before deriving itself
+
+
+def _shared_derive(cid: str, derive, shared: Path):
+    """check.derive, derived once per test run: the first worker to ask derives and stores the pickled
+    expression in `shared` (written whole, then renamed), the others (and later calls) unpickle it — a fresh copy
+    each time, so that no test sees another's changes to a mutable result."""
+    path, lock = shared / f"{cid}.pickle", shared / f"{cid}.lock"
+
+    def derived_once():
+        for _ in range(2 * WAIT_S):
+            if path.exists():
+                return pickle.loads(path.read_bytes())
+            try:
+                os.close(os.open(lock, os.O_CREAT | os.O_EXCL))
+            except FileExistsError:  # another worker is deriving it
+                time.sleep(0.5)
+                continue
+            try:
+                expr = derive()
+                part = path.with_suffix(f".{os.getpid()}")
+                part.write_bytes(pickle.dumps(expr))
+                os.replace(part, path)
+                return pickle.loads(path.read_bytes())
+            finally:
+                lock.unlink()
+        return derive()
+
+    return derived_once
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _each_check_derived_once(tmp_path_factory, worker_id):
+    """The test files run in several workers (make test: -n auto) and many of them derive every check: each
+    check's expression is derived once per run and shared through the run's temporary directory.  `make verify`
+    and the library never do this: they derive afresh every run."""
+    from mesaverify.checks.core.registry import all_checks
+
+    base = tmp_path_factory.getbasetemp()
+    shared = (base if worker_id == "master" else base.parent) / "derived"
+    shared.mkdir(exist_ok=True)
+    checks = all_checks()
+    originals = {cid: c.derive for cid, c in checks.items()}
+    for cid, c in checks.items():
+        object.__setattr__(c, "derive", _shared_derive(cid, c.derive, shared))  # Check is a frozen dataclass
+    yield
+    for cid, c in checks.items():
+        object.__setattr__(c, "derive", originals[cid])
