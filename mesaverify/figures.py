@@ -8,10 +8,10 @@ Example 4.1 c in {1/2, 1, 2}, each from (a₀, b₀) in {(0.1, 0.1), (0.5, 1.5),
 (2, 2)}; all-ones masked and unmasked; Gaussian initialisation of every entry at
 std 1 as in [Z]'s implementation (both laws), and at std 0.1 as an extra run: 23
 runs on 10 data sets.  `--quick` trains the same runs at m = 1500 for 80 epochs
-(under 3 minutes on 2 cores).  Runs go through numerics.zheng.sweep (joblib over
+(under a minute on 2 cores; the full set about 1.5 minutes).  Runs go through numerics.zheng.sweep (joblib over
 the cores, or a Dask cluster; runs on one data set share its set-up), with a
 progress bar (tqdm, on a terminal only).  `projected_seconds` projects the wall
-time from a short slice (`mesaverify bench` holds it against 600 s).
+time from a short slice (`mesaverify bench` reports it against 300 s).
 
 Learning rate: plain GD is stable while lr·λ_max < 2, λ_max the largest
 Hessian eigenvalue of the empirical loss.  Each run uses lr = 1/λ_max, the
@@ -256,7 +256,7 @@ def projected_seconds(n_jobs: int = 2, slice_epochs: int = 4, T: int = HORIZON) 
 def add_arguments(p) -> None:
     """The options of `mesaverify figures` and `python -m mesaverify.figures`."""
     p.add_argument("--quick", action="store_true",
-                   help=f"the same runs at m = {QUICK_M}, {QUICK_EPOCHS} epochs: every figure in under 3 minutes on 2 cores")
+                   help=f"the same runs at m = {QUICK_M}, {QUICK_EPOCHS} epochs: every figure in under a minute on 2 cores")
     p.add_argument("--out", default="build/figures", help="directory for the PNG, PDF and README.md (default build/figures)")
     p.add_argument("--m", type=int, help=f"training sequences per data set (default {M}; {QUICK_M} with --quick)")
     p.add_argument("--epochs", type=int, help=f"gradient steps per run (default {EPOCHS}; {QUICK_EPOCHS} with --quick)")
