@@ -72,7 +72,7 @@ def simulate_bytes(m: int, test_m: int, T: int, d: int, width: int | None = None
     data = 40 * m * d + 16 * m * s * (T - 2) + m * s * s * (32 * (1 - near) + 16 * near * (T - 2))
     test = 64 * test_m * T * d + 64 * test_m * d * d
     working = max(min(m, SPAN) * (160 * d * s + 112 * s * s), 100 * min(m, 500) * d * d)
-    return int(data + test + working + build_bytes(d))
+    return int(data + test + working + build_bytes(d, T))
 
 
 def simulate(spec, T: int, m: int, test_m: int) -> None:

@@ -102,9 +102,17 @@ def test_the_choice_follows_the_cost():
     even = quartic.build_cost(d, T, m) / (quartic.sequence_cost(d, T, m) - quartic.evaluation_cost(d))
     assert 50 < even < 200  # measured: the build takes as long as about 60 per-sequence evaluations
     wide = tr.draw_sequences(np.ones((2, 8)), 4, np.random.default_rng(0))
-    assert not quartic.fits(8) and isinstance(quartic.empirical_loss(wide, 10**9), tr.EmpiricalLoss)
+    assert not quartic.fits(8, 4) and isinstance(quartic.empirical_loss(wide, 10**9), tr.EmpiricalLoss)
     with pytest.raises(ValueError, match="exceed"):
         quartic.QuarticLoss(wide)
+    # a horizon whose per-sequence arrays would not fit: the per-sequence loss, however many evaluations
+    assert quartic.fits(5, 100) and not quartic.fits(5, 10**5)
+    long_run = tr.draw_sequences(np.ones((2, 5)), 10**5, np.random.default_rng(0))
+    assert isinstance(quartic.empirical_loss(long_run, 10**9), tr.EmpiricalLoss)
+    # the build's blocks stay within their bound, and hold 16 sequences at the figures' size
+    for d, T in ((1, 3), (2, 10**4), (5, 100), (7, 50), (5, 16000)):
+        assert quartic.build_bytes(d, T) <= 3 * quartic.MOMENT_BYTES + 8 * quartic.BLOCK_BYTES
+    assert quartic.block(5, 100) == 16
 
 
 def test_a_staged_loss_builds_the_moments_after_its_warmup():

@@ -38,7 +38,7 @@ import numpy as np
 from mesaverify.numerics.zheng.sequences import Sequences
 
 MOMENT_BYTES = 2**27  # M above this (d ≥ 8) is not built: the per-sequence loss serves
-BLOCK_BYTES = 2**25  # the per-block work array (d³ × n × 8d³ complex) stays within this, or holds 16 sequences
+BLOCK_BYTES = 2**25  # a block of the build's arrays stays within this, or holds up to 16 sequences within 8 times it
 # (h, h', h''): the two with h = h' = 0 (the e_1 term) first
 _HALVES = np.array([(h, hp, hpp) for h in (0, 1) for hp in (0, 1) for hpp in (0, 1)])
 
@@ -61,18 +61,27 @@ def sequence_cost(d: int, T: int, m: int) -> float:
     return float(m) * (T - 2) * 11 * d**2
 
 
-def fits(d: int) -> bool:
-    return 16 * (2 * d) ** 6 <= MOMENT_BYTES
+def _per_sequence_bytes(d: int, T: int) -> int:
+    """A sequence's share of a block of the build: its part of the work array (8d⁶) or its t-arrays
+    (ω^t and g_t: d² each, the core v_t and its conjugate: d³ each, for T − 2 positions), complex."""
+    return 16 * max(8 * d**6, 4 * d**3 * (T - 2))
 
 
-def block(d: int) -> int:
-    """Sequences per block of the build: the work array within BLOCK_BYTES, or 16 sequences."""
-    return max(16, BLOCK_BYTES // (16 * 8 * d**6))
+def fits(d: int, T: int) -> bool:
+    """Whether the quartic form is built at (d, T): M within MOMENT_BYTES, one sequence's block within 8·BLOCK_BYTES."""
+    return 16 * (2 * d) ** 6 <= MOMENT_BYTES and _per_sequence_bytes(d, T) <= 8 * BLOCK_BYTES
 
 
-def build_bytes(d: int) -> int:
-    """Peak bytes of QuarticLoss at d (0 where it is not built): M, its two partial sums and one block's work array."""
-    return 3 * 16 * (2 * d) ** 6 + 16 * 8 * d**6 * block(d) if fits(d) else 0
+def block(d: int, T: int) -> int:
+    """Sequences per block of the build: as many as BLOCK_BYTES holds, and at least 16 (the products' efficiency)
+    where 8·BLOCK_BYTES holds them."""
+    per = _per_sequence_bytes(d, T)
+    return max(1, BLOCK_BYTES // per, min(16, 8 * BLOCK_BYTES // per))
+
+
+def build_bytes(d: int, T: int) -> int:
+    """Peak bytes of QuarticLoss at (d, T) (0 where it is not built): M, its two partial sums and one block."""
+    return 3 * 16 * (2 * d) ** 6 + _per_sequence_bytes(d, T) * block(d, T) if fits(d, T) else 0
 
 
 class QuarticLoss:
@@ -81,12 +90,12 @@ class QuarticLoss:
 
     def __init__(self, seqs: Sequences, chunk: int | None = None):
         d, T = seqs.d, seqs.T
-        if not fits(d):
-            raise ValueError(f"the quartic form's moments at d = {d} exceed {MOMENT_BYTES // 2**20} MB; "
-                             "use train.EmpiricalLoss")
+        if not fits(d, T):
+            raise ValueError(f"the quartic form's moments at d = {d} (or one sequence's arrays at T = {T}) exceed "
+                             f"{MOMENT_BYTES // 2**20} MB; use train.EmpiricalLoss")
         self.seqs, self.m, self.d, self.T = seqs, seqs.m, d, T
         if chunk is None:
-            chunk = block(d)
+            chunk = block(d, T)
         D, n3 = 2 * d, d**3
         main = np.zeros((n3, 8, 8 * n3), dtype=complex)  # the Γ term as (x, H, (K, y))
         e1 = np.zeros((2, d * d, d, 8 * n3), dtype=complex)  # the e_1 term's rows as (H, ab, c, (K, y))
@@ -176,7 +185,7 @@ def empirical_loss(seqs: Sequences, evaluations: int, chunk: int | None = None, 
     first = min(warmup, evaluations)
     quartic = (first * sequence_cost(d, T, m) + build_cost(d, T, m)
                + (evaluations - first) * evaluation_cost(d))
-    if not fits(d) or quartic >= evaluations * sequence_cost(d, T, m):
+    if not fits(d, T) or quartic >= evaluations * sequence_cost(d, T, m):
         return EmpiricalLoss(seqs, chunk=chunk)
     return Staged(seqs, first, chunk) if first else QuarticLoss(seqs)
 
