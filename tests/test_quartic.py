@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from mesaverify.numerics.zheng import quartic, reference
 from mesaverify.numerics.zheng import train as tr
+from tests.gradients import assert_central_differences
 
 EPS = np.finfo(float).eps
 
@@ -63,18 +64,7 @@ def test_the_moments_do_not_depend_on_the_blocks():
 
 def test_gradient_matches_central_differences():
     seqs, K, V = _data(2, 6, 13, seed=11, complex_=True)
-    f = quartic.QuarticLoss(seqs)
-    _, GK, GV = f(K, V)
-    h = 1e-6
-    for which, W, G in (("K", K, GK), ("V", V, GV)):
-        for idx in np.ndindex(W.shape):
-            for unit, part in ((1, G.real), (1j, G.imag)):
-                plus, minus = W.copy(), W.copy()
-                plus[idx] += h * unit
-                minus[idx] -= h * unit
-                args = (lambda X: (X, V)) if which == "K" else (lambda X: (K, X))
-                fd = (f(*args(plus), gradient=False)[0] - f(*args(minus), gradient=False)[0]) / (2 * h)
-                assert fd == pytest.approx(part[idx], rel=1e-6, abs=1e-7)  # h² f''' + eps·f/h
+    assert_central_differences(quartic.QuarticLoss(seqs), K, V)
 
 
 def test_training_follows_the_per_sequence_trajectory():

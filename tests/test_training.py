@@ -11,6 +11,7 @@ from mesaverify.derivations.zheng.symbols import a0, tau
 from mesaverify.numerics.zheng import reference
 from mesaverify.numerics.zheng import train as tr
 from tests.clirun import cli
+from tests.gradients import assert_central_differences
 
 SIM = select(all_checks(), tags=("zheng", "training"))
 
@@ -26,19 +27,7 @@ def problem():
 
 def test_gradient_matches_central_differences(problem):
     seqs, K, V = problem
-    f = tr.EmpiricalLoss(seqs, chunk=5)
-    _, GK, GV = f(K, V)
-    h = 1e-6
-    for which, W, G in (("K", K, GK), ("V", V, GV)):
-        for idx in np.ndindex(W.shape):
-            for unit, part in ((1, G.real), (1j, G.imag)):
-                plus, minus = W.copy(), W.copy()
-                plus[idx] += h * unit
-                minus[idx] -= h * unit
-                args = (lambda X: (X, V)) if which == "K" else (lambda X: (K, X))
-                fd = (f(*args(plus), gradient=False)[0] - f(*args(minus), gradient=False)[0]) / (2 * h)
-                # central differences: error ~ h² f''' + eps·f/h
-                assert fd == pytest.approx(part[idx], rel=1e-6, abs=1e-7)
+    assert_central_differences(tr.EmpiricalLoss(seqs, chunk=5), K, V)
 
 
 def test_matches_the_reference_to_1e_10(problem):
