@@ -13,8 +13,6 @@ from mesaverify.derivations.zheng.stationary import ab_limit
 from mesaverify.derivations.zheng.symbols import a_k, b_k, u
 from tests.clirun import cli
 
-run = cli
-
 
 @pytest.mark.parametrize("args", [
     ["fixed-point", "--law", "gaussian", "--d", "0", "--T", "10"],
@@ -77,7 +75,7 @@ def per_coordinate_minimisers(law, horizon):
     (["--law", "sparse", "--c", "abc", "--d", "2", "--T", "5"], "number"),
 ])
 def test_bad_input_is_one_line_exit_2(args, fragment):
-    proc = run("fixed-point", *args)
+    proc = cli("fixed-point", *args)
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     lines = proc.stderr.strip().splitlines()
@@ -97,7 +95,7 @@ def test_assumption_json(capsys):
 
 
 def test_assumption_bad_input():
-    proc = run("assumption", "--law", "gaussian", "--d", "2", "--T", "1")
+    proc = cli("assumption", "--law", "gaussian", "--d", "2", "--T", "1")
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
 
 
@@ -132,13 +130,13 @@ def test_moments_law_gives_the_limit_of_any_law_with_those_moments(capsys):
     ({"m2": 1, "mx": 3}, "not a moment name"),
 ])
 def test_moment_vectors_no_law_has_are_refused(vector, fragment):
-    out = run("fixed-point", "--law", "moments", "--moments", json.dumps(vector), "--d", "3", "--T", "5")
+    out = cli("fixed-point", "--law", "moments", "--moments", json.dumps(vector), "--d", "3", "--T", "5")
     assert out.returncode == 2
     assert fragment in out.stderr and "Traceback" not in out.stderr
     assert len(out.stderr.strip().splitlines()) == 1
 
 
 def test_moments_law_cannot_be_sampled():
-    out = run("simulate", "--law", "moments", "--moments", '{"m2": 1, "m4": 3, "m6": 15, "m24": 3}', "--d", "2",
+    out = cli("simulate", "--law", "moments", "--moments", '{"m2": 1, "m4": 3, "m6": 15, "m24": 3}', "--d", "2",
               "--T", "5", "--m", "10", "--a0", "1", "--b0", "1", "--lr", "0.01", "--epochs", "1")
     assert out.returncode == 2 and "cannot be sampled" in out.stderr and "Traceback" not in out.stderr

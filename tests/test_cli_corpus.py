@@ -13,18 +13,18 @@ from mesaverify import jsonio
 from mesaverify.cli import main
 from mesaverify.derivations.moments import RealGaussian
 from mesaverify.derivations.zheng.stationary import ab_limit
+from tests.clirun import cli
 
 FIXED = ["fixed-point", "--d", "2", "--T", "5"]
 SIM = ["simulate", "--law", "gaussian", "--d", "2", "--T", "5", "--m", "20", "--test-m", "5", "--lr", "0.01",
        "--epochs", "2"]
 
 
-def cli(capsys, *argv):
-    """(exit code, stdout, stderr) of the command line run in this process."""
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    assert "Traceback" not in err
-    return code, out, err
+def run(*argv):
+    """(exit code, stdout, stderr) of the command line run in this process (tests/clirun.py)."""
+    proc = cli(*argv)
+    assert "Traceback" not in proc.stderr
+    return proc.returncode, proc.stdout, proc.stderr
 
 
 def strict(text):
@@ -32,9 +32,9 @@ def strict(text):
     return json.loads(text, parse_constant=lambda c: pytest.fail(f"non-finite {c} in --json output"))
 
 
-def refused(capsys, *argv, code=2, fragment=""):
+def refused(*argv, code=2, fragment=""):
     """The command fails with `code` and one line on stderr holding `fragment`."""
-    got, _, err = cli(capsys, *argv)
+    got, _, err = run(*argv)
     lines = err.strip().splitlines()
     assert got == code and len(lines) == 1 and fragment in lines[0], (got, err)
     return lines[0]
@@ -80,14 +80,14 @@ def param_files(payload):
 
 
 @pytest.mark.parametrize("template", PAYLOADS)
-def test_code_in_a_number_never_runs(capsys, tmp_path, template):
+def test_code_in_a_number_never_runs(tmp_path, template):
     marker = tmp_path / "MARKER"
     payload = template.format(m=marker)
     for argv in injection_cases(payload):
-        refused(capsys, *argv)
+        refused(*argv)
         assert not marker.exists(), argv
     for setting, data in param_files(payload):
-        refused(capsys, "sander-loss", "--setting", setting, "--T", "3", "--params", params(tmp_path, data))
+        refused("sander-loss", "--setting", setting, "--T", "3", "--params", params(tmp_path, data))
         assert not marker.exists(), data
 
 
@@ -122,12 +122,12 @@ def test_code_in_a_number_never_runs(capsys, tmp_path, template):
     ([*FIXED, "--law", "moments", "--moments", "[1, 2]"], "object"),
     ([*FIXED, "--law", "moments", "--moments", '{"m2": 1, "m2": 2}'], "twice"),
 ])
-def test_malformed_numbers_one_line_exit_2(capsys, argv, fragment):
-    refused(capsys, *argv, fragment=fragment)
+def test_malformed_numbers_one_line_exit_2(argv, fragment):
+    refused(*argv, fragment=fragment)
 
 
-def test_tiny_sigma_gives_strict_json_and_the_exact_limit(capsys):
-    code, out, _ = cli(capsys, *FIXED, "--law", "gaussian", "--sigma", "1e-400", "--json")
+def test_tiny_sigma_gives_strict_json_and_the_exact_limit():
+    code, out, _ = run(*FIXED, "--law", "gaussian", "--sigma", "1e-400", "--json")
     result = strict(out)["result"]
     assert code == 0 and result["ab_float"] is None  # beyond float range: null, the exact value as text
     assert sp.Rational(result["ab"]) == ab_limit(RealGaussian(2, sp.Rational(1, 10**400)), 2, 5)
@@ -145,19 +145,19 @@ def test_tiny_sigma_gives_strict_json_and_the_exact_limit(capsys):
     ({"m2": 1, "m_{-2}": 2}, "not a moment name"),
     ({f"m_{{{2 * k}}}": 1 for k in range(1, 40)}, "at most 32"),
 ])
-def test_moment_vectors(capsys, vector, fragment):
-    refused(capsys, *FIXED, "--law", "moments", "--moments", json.dumps(vector), fragment=fragment)
+def test_moment_vectors(vector, fragment):
+    refused(*FIXED, "--law", "moments", "--moments", json.dumps(vector), fragment=fragment)
 
 
-def test_moment_duplicates_that_agree_and_a_possible_atom(capsys):
+def test_moment_duplicates_that_agree_and_a_possible_atom():
     vector = {"m2": 1, "m4": 3, "m6": 15, "m24": 3, "m_{2,4}": 3, "P0": "1/3",  # P0 = 1/3 = m2²/m4: allowed
               "m_{1|0,1|2}": 0, "m_{1|0,2|3}": 0, "m_{1|2,2|1}": 0}  # and Assumption 4.1 holds
-    code, out, _ = cli(capsys, *FIXED, "--law", "moments", "--moments", json.dumps(vector), "--json")
+    code, out, _ = run(*FIXED, "--law", "moments", "--moments", json.dumps(vector), "--json")
     assert code == 0 and strict(out)["result"]["ab"]
 
 
-def test_assumption_names_every_missing_moment(capsys):
-    line = refused(capsys, "assumption", "--law", "moments", "--moments", '{"m2": 1, "m4": 3}', "--d", "3", "--T", "5")
+def test_assumption_names_every_missing_moment():
+    line = refused("assumption", "--law", "moments", "--moments", '{"m2": 1, "m4": 3}', "--d", "3", "--T", "5")
     assert all(name in line for name in ("m_{6}", "m_{2,4}", "m_{1|0,1|2}")), line
 
 
@@ -177,13 +177,13 @@ def test_assumption_names_every_missing_moment(capsys):
     (["fixed-point", "--law", "nope", "--d", "2", "--T", "5"], "invalid choice"),
     (["fixed-point", "--law", "gaussian", "--d", "2"], "--T"),
 ])
-def test_inapplicable_or_malformed_options(capsys, argv, fragment):
-    refused(capsys, *argv, fragment=fragment)
+def test_inapplicable_or_malformed_options(argv, fragment):
+    refused(*argv, fragment=fragment)
 
 
-def test_a_result_outside_its_hypotheses_is_exit_3(capsys):
+def test_a_result_outside_its_hypotheses_is_exit_3():
     """x_1 = (1, 2): the flow leaves both the diagonal and the per-coordinate family."""
-    line = refused(capsys, "derive", "Z.thm4_1.limit", "--law", "discrete", "--support", "[[1, 2]]", "--probs", "[1]",
+    line = refused("derive", "Z.thm4_1.limit", "--law", "discrete", "--support", "[[1, 2]]", "--probs", "[1]",
                    code=3, fragment="Assumption 4.1 fails")
     assert "nor the per-coordinate family" in line
 
@@ -201,49 +201,49 @@ def test_a_result_outside_its_hypotheses_is_exit_3(capsys):
     ("[" * 40000 + "]" * 40000, "nested"),
     ('{"A": [[1, 0]', "not valid JSON"),
 ])
-def test_parameter_files(capsys, tmp_path, data, fragment):
-    refused(capsys, "sander-loss", "--setting", "unitary", "--T", "3", "--params", params(tmp_path, data),
+def test_parameter_files(tmp_path, data, fragment):
+    refused("sander-loss", "--setting", "unitary", "--T", "3", "--params", params(tmp_path, data),
             fragment=fragment)
 
 
-def test_parameter_files_unreadable(capsys, tmp_path):
+def test_parameter_files_unreadable(tmp_path):
     binary = tmp_path / "b.json"
     binary.write_bytes(bytes(range(256)))
-    refused(capsys, "sander-loss", "--setting", "unitary", "--T", "3", "--params", binary, fragment="UTF-8")
-    refused(capsys, "sander-loss", "--setting", "unitary", "--T", "3", "--params", tmp_path, fragment="cannot read")
-    refused(capsys, "sander-loss", "--setting", "augmented", "--T", "3", "--params",
+    refused("sander-loss", "--setting", "unitary", "--T", "3", "--params", binary, fragment="UTF-8")
+    refused("sander-loss", "--setting", "unitary", "--T", "3", "--params", tmp_path, fragment="cannot read")
+    refused("sander-loss", "--setting", "augmented", "--T", "3", "--params",
             params(tmp_path, {"A": [[1]], "B": [[1]], "p": [0, 0, 1]}), fragment="'p' is not used")
 
 
 # ---------------------------------------------------------------- runs that fail: exit 1
-def test_divergence_is_a_failed_run(capsys):
-    line = refused(capsys, *SIM[:-4], "--lr", "50", "--epochs", "100", "--a0", "1", "--b0", "1", code=1)
+def test_divergence_is_a_failed_run():
+    line = refused(*SIM[:-4], "--lr", "50", "--epochs", "100", "--a0", "1", "--b0", "1", code=1)
     assert "epoch" in line and "smaller rate" in line
-    line = refused(capsys, *SIM, "--a0", "1e300", code=1)
+    line = refused(*SIM, "--a0", "1e300", code=1)
     assert "no step was taken" in line and "smaller rate" not in line
 
 
-def test_data_without_signal_is_a_failed_run(capsys):
-    refused(capsys, *SIM, "--law", "gaussian", "--sigma", "1e400", fragment="too large to simulate")
-    refused(capsys, "simulate", "--law", "discrete", "--support", "[[0], [1]]", "--probs", '["999999/1000000", 1e-6]',
+def test_data_without_signal_is_a_failed_run():
+    refused(*SIM, "--law", "gaussian", "--sigma", "1e400", fragment="too large to simulate")
+    refused("simulate", "--law", "discrete", "--support", "[[0], [1]]", "--probs", '["999999/1000000", 1e-6]',
             "--T", "5", "--m", "1", "--lr", "0.01", "--epochs", "1", code=1, fragment="sampled x_1 is 0")
 
 
 # ---------------------------------------------------------------- output directories and reports
-def test_unwritable_output_directories_refused_before_work(capsys, tmp_path):
+def test_unwritable_output_directories_refused_before_work(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("")
     for argv in (["verify", "--out", blocker / "out"], ["selftest", "--out", blocker / "out"],
                  ["latex", "--all", "--out", blocker / "out"]):
-        refused(capsys, *argv, fragment="cannot write there")
+        refused(*argv, fragment="cannot write there")
     assert blocker.read_text() == ""
 
 
 @pytest.mark.parametrize("report", ['{"checks": [', '{"passed": 1}', '{"checks": [{"id": 1}], "passed": 1}', "[]",
                                     '{"total_seconds": "x", "passed": 1, "failed": 0, "checks": []}'])
-def test_odd_report_refused_up_front(capsys, tmp_path, report):
+def test_odd_report_refused_up_front(tmp_path, report):
     path = params(tmp_path, report, "report.json")
-    refused(capsys, "latex", "--all", "--out", tmp_path / "latex", "--report", path, fragment="--report")
+    refused("latex", "--all", "--out", tmp_path / "latex", "--report", path, fragment="--report")
     assert not (tmp_path / "latex" / "derivations.tex").exists()
 
 
@@ -257,22 +257,23 @@ def test_interrupt_ends_the_progress_bar_first(capsys, monkeypatch):
         raise KeyboardInterrupt
 
     monkeypatch.setattr(train, "train", interrupted)
-    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
-    code, _, err = cli(capsys, *SIM)
-    assert code == 130 and err.endswith("\nmesaverify: interrupted\n") and err.startswith("\r[")
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)  # pytest's captured stderr, which main writes to here
+    code = main([str(a) for a in SIM])
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and code == 130 and err.endswith("\nmesaverify: interrupted\n") and err.startswith("\r[")
 
 
 @pytest.mark.parametrize("error,code,fragment", [(MemoryError, 1, "out of memory"),
                                                  (RuntimeError("odd\nstate"), 1, "internal error: RuntimeError: odd state"),
                                                  (RecursionError, 1, "internal error")])
-def test_unexpected_failures_one_line(capsys, monkeypatch, error, code, fragment):
+def test_unexpected_failures_one_line(monkeypatch, error, code, fragment):
     from mesaverify.commands import fixed_point
 
     def fail(*args, **kwargs):
         raise error
 
     monkeypatch.setattr(fixed_point, "ab_limit", fail)
-    refused(capsys, *FIXED, "--law", "ones", code=code, fragment=fragment)
+    refused(*FIXED, "--law", "ones", code=code, fragment=fragment)
 
 
 # ---------------------------------------------------------------- the terminal: subprocesses
@@ -302,17 +303,17 @@ def test_ascii_terminal():
     assert proc.returncode == 0 and not err and out.decode("ascii").startswith(f"lim ab = {limit} \\u2248")
 
 
-def test_json_is_strict_for_every_command(capsys, tmp_path):
+def test_json_is_strict_for_every_command(tmp_path):
     runs = [[*FIXED, "--law", "sparse", "--c", "2", "--json"],
             ["assumption", "--law", "rademacher", "--d", "2", "--T", "5", "--json"],
             [*SIM, "--json"], ["sander-minima", "--setting", "orthogonal", "--d", "2", "--T", "4", "--json"],
             ["sander-loss", "--setting", "unitary", "--T", "3", "--json", "--params",
              params(tmp_path, {"A": [[1, 0]], "B": [[1, 0]], "p": [0, 0, "1e-400"]})]]
     for argv in runs:
-        code, out, _ = cli(capsys, *argv)
+        code, out, _ = run(*argv)
         assert code == 0 and isinstance(strict(out), dict), argv
     for argv in (["assumption", "--law", "ones", "--d", "2", "--T", "5", "--json"],  # outside the hypotheses
                  [*SIM, "--lr", "1e3", "--json"]):  # diverges
-        code, out, _ = cli(capsys, *argv)
+        code, out, _ = run(*argv)
         assert code in (1, 3) and isinstance(strict(out), dict), argv
     assert jsonio.dumps({"ratio": [float("nan")] * 3}) == '{"ratio": [null, null, null]}'

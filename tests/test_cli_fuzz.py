@@ -2,10 +2,8 @@
 and parameter file.  Whatever the input, the exit code is 0, 1, 2 or 3, stderr holds no traceback (one line
 when the run fails, never an internal error), --json output parses strictly, each run ends within a bound,
 and a canary hidden in a number (__import__, open, eval, exec, attribute access, lambda) never runs."""
-import io
 import json
 import tempfile
-from contextlib import redirect_stderr, redirect_stdout
 from datetime import timedelta
 from pathlib import Path
 
@@ -14,7 +12,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from mesaverify.checks.core.laws import LAW_NAMES
-from mesaverify.cli import main
+from tests.clirun import cli
 from tests.strategies import budget
 
 pytestmark = pytest.mark.fuzz
@@ -88,10 +86,8 @@ law_options = st.one_of(
 
 def run(argv: list) -> tuple[int, str, str]:
     """The command line in this process: (exit code, stdout, stderr), with the properties every run has."""
-    out, err = io.StringIO(), io.StringIO()
-    with redirect_stdout(out), redirect_stderr(err):
-        code = main([str(a) for a in argv])
-    out, err = out.getvalue(), err.getvalue()
+    proc = cli(*argv)
+    code, out, err = proc.returncode, proc.stdout, proc.stderr
     assert code in (0, 1, 2, 3), (code, err)
     assert "Traceback" not in err and "internal error" not in err, err
     if code:

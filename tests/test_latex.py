@@ -100,7 +100,6 @@ def test_structures_round_trip():
 
 
 # --- commands -----------------------------------------------------------------------------------
-run = cli
 
 
 def test_latex_command_prints_one_expression(capsys):
@@ -112,7 +111,7 @@ def test_latex_command_prints_one_expression(capsys):
 
 @pytest.mark.parametrize("command", [["latex", "Z.nope"], ["derive", "Z.nope"], ["derive", "Z.nope", "--format", "srepr"]])
 def test_unknown_id_lists_the_known_ids(command):
-    proc = run(*command)
+    proc = cli(*command)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "unknown check id" in lines[0] and "Z.thm4_1.limit" in lines[0]
@@ -140,7 +139,7 @@ def test_derive_with_a_law(capsys):
     (["--format", "pdf"], "invalid choice"),
 ])
 def test_derive_bad_input(args, fragment):
-    proc = run("derive", "Z.thm4_1.limit", *args)
+    proc = cli("derive", "Z.thm4_1.limit", *args)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert fragment in proc.stderr.strip().splitlines()[-1]
 

@@ -165,16 +165,15 @@ def test_condition_that_never_holds_drops_the_term():
         expect_phases([Term(sp.Integer(1), phase=((j, 2 * t - T),), time=((t, 1, T),))], HORIZON)
 
 
-_cli = cli
 
 
 def test_cli_loss_and_minima(tmp_path):
     f = tmp_path / "u.json"
     f.write_text(json.dumps({"A": [[1, 0]], "B": [[1, 0]], "p": [0, 0, 1]}))
-    out = _cli("sander-loss", "--setting", "unitary", "--T", "3", "--params", str(f), "--json")
+    out = cli("sander-loss", "--setting", "unitary", "--T", "3", "--params", str(f), "--json")
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["result"]["loss"] == "1"
-    out = _cli("sander-minima", "--setting", "unitary", "--d", "2", "--H", "1", "--T", "3", "--json")
+    out = cli("sander-minima", "--setting", "unitary", "--d", "2", "--H", "1", "--T", "3", "--json")
     result = json.loads(out.stdout)["result"]
     assert result["minimum"] == "1" == result["lower_bound"]
 
@@ -190,7 +189,7 @@ def test_cli_augmented_P_and_law(tmp_path):
         as_json = {k: [[str(v) for v in row] for row in M.tolist()] if isinstance(M, sp.Matrix) else M
                    for k, M in params.items()}
         f.write_text(json.dumps(as_json))
-        return _cli("sander-loss", "--setting", "augmented", "--T", "4", "--params", str(f), "--json", *extra)
+        return cli("sander-loss", "--setting", "augmented", "--T", "4", "--params", str(f), "--json", *extra)
 
     with_P = run({"A": A, "B": B, "P": P, "law": "phase"})
     conjugated = run({"A": P.H * A * P, "B": P.H * B * P, "law": "phase"})
@@ -212,14 +211,14 @@ def test_cli_augmented_P_and_law(tmp_path):
     ("sander-minima", "--setting", "unitary", "--d", "2", "--T", "2"),
 ])
 def test_cli_bad_input(args):
-    out = _cli(*args)
+    out = cli(*args)
     assert out.returncode == 2 and out.stderr.count("\n") == 1 and "Traceback" not in out.stderr
 
 
 def test_cli_bad_shapes(tmp_path):
     f = tmp_path / "bad.json"
     f.write_text(json.dumps({"A": [[1, 0]], "B": [[1, 0], [0, 1]]}))
-    out = _cli("sander-loss", "--setting", "augmented", "--T", "4", "--params", str(f))
+    out = cli("sander-loss", "--setting", "augmented", "--T", "4", "--params", str(f))
     assert out.returncode == 2 and "Traceback" not in out.stderr
 
 
@@ -245,13 +244,13 @@ def test_orthogonal_loss_is_real_and_nonnegative():
 def test_cli_orthogonal(tmp_path):
     f = tmp_path / "o.json"
     f.write_text(json.dumps({"A": [[1, 1]], "B": [[1, 1]], "p": [0, -0.5, 1]}))
-    out = _cli("sander-loss", "--setting", "orthogonal", "--T", "3", "--params", str(f), "--json")
+    out = cli("sander-loss", "--setting", "orthogonal", "--T", "3", "--params", str(f), "--json")
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["result"]["loss"] == "0"
-    out = _cli("sander-minima", "--setting", "orthogonal", "--d", "2", "--H", "1", "--T", "4", "--json")
+    out = cli("sander-minima", "--setting", "orthogonal", "--d", "2", "--H", "1", "--T", "4", "--json")
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["result"]["minimiser"]["p"][-2:] == ["-1/2", "1"]
     g = tmp_path / "odd.json"
     g.write_text(json.dumps({"A": [[1, 1, 1]], "B": [[1, 1, 1]], "p": [0, 0, 1]}))
-    out = _cli("sander-loss", "--setting", "orthogonal", "--T", "3", "--params", str(g))
+    out = cli("sander-loss", "--setting", "orthogonal", "--T", "3", "--params", str(g))
     assert out.returncode == 2 and out.stderr.count("\n") == 1 and "Traceback" not in out.stderr
