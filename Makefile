@@ -4,6 +4,8 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 BASE   := $(VENV)/.installed-base
 STAMP  := $(VENV)/.installed
+INSTALL = $(PY) -m pip install --quiet --disable-pip-version-check --no-compile -e
+COMPILE = $(PY) -m compileall -q -j 0 -x '/tests?/' $(VENV)/lib > /dev/null
 
 .PHONY: verify test test-fast fuzz bench figures latex pdf selftest clean
 
@@ -11,14 +13,14 @@ STAMP  := $(VENV)/.installed
 # on one core: it is left to compileall on all cores, the dependencies' own tests left out (half the install time)
 $(BASE): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check --no-compile -e .
-	$(PY) -m compileall -q -j 0 -x '/tests?/' $(VENV)/lib > /dev/null
+	$(INSTALL) .
+	$(COMPILE)
 	touch $(BASE)
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check --no-compile -e '.[test]'
-	$(PY) -m compileall -q -j 0 -x '/tests?/' $(VENV)/lib > /dev/null
+	$(INSTALL) '.[test]'
+	$(COMPILE)
 	touch $(BASE) $(STAMP)
 
 verify: $(BASE)

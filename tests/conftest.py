@@ -100,25 +100,31 @@ def _shared_derive(cid: str, derive, shared: Path):
     expression in `shared` (written whole, then renamed), the others (and later calls) unpickle it — a fresh copy
     each time, so that no test sees another's changes to a mutable result."""
     path, lock = shared / f"{cid}.pickle", shared / f"{cid}.lock"
+    stored: list[bytes] = []  # the pickle, read or written once in this process
 
-    def derived_once():
+    def pickled() -> bytes:
         for _ in range(2 * WAIT_S):
             if path.exists():
-                return pickle.loads(path.read_bytes())
+                return path.read_bytes()
             try:
                 os.close(os.open(lock, os.O_CREAT | os.O_EXCL))
             except FileExistsError:  # another worker is deriving it
                 time.sleep(0.5)
                 continue
             try:
-                expr = derive()
+                data = pickle.dumps(derive())
                 part = path.with_suffix(f".{os.getpid()}")
-                part.write_bytes(pickle.dumps(expr))
+                part.write_bytes(data)
                 os.replace(part, path)
-                return pickle.loads(path.read_bytes())
+                return data
             finally:
                 lock.unlink()
-        return derive()
+        return pickle.dumps(derive())
+
+    def derived_once():
+        if not stored:
+            stored.append(pickled())
+        return pickle.loads(stored[0])
 
     return derived_once
 

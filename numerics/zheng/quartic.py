@@ -13,7 +13,7 @@ With A[i, pq, j] = Σ_{p'q'} M[(i, pq), (j, p'q')] K̄[p'q'] (one product of M w
     L̂ = (tr(V^*V Z) − 2 Re Σ V∘C̄ + x0)/(2m),     G^{PV} = (V Z − C)/m,
     G^{KQ}[p'q'] = (Σ_{ij} (V^*V)[j, i] conj(A[j, p'q', i]) − Σ_{aj} V̄[a, j] X[a, (j, p'q')])/m,
 
-the first term of G^{KQ} by M's Hermitian symmetry (G = ∂/∂Re + i ∂/∂Im, as in train.EmpiricalLoss).
+the first term of G^{KQ} by M's Hermitian symmetry (G = ∂/∂Re + i ∂/∂Im, as in EmpiricalLoss).
 
 Building M.  With x_{s+1} = λ^s ∘ x_1 (|λ_a| = 1), write i = (h, a), p = (h', b), q = (h'', c) with
 h = 0 the x_t half and h = 1 the x_{t−1} half of a token.  Then
@@ -28,7 +28,7 @@ the term ω_ab being e_1 e_1^* (x_0 = 0, so the x_{t−1} half of e_1 is empty).
 
 summed over sequences as one product per core index x ((8 × n)·(n × 8d³)).  The corrections use
 Ξ[c, y] = Σ_t w_t[c] v̄_t[y] and Ω = Σ_t w_t w_t^*, w_t[c] = λ_c^t/(t − 1).  Building costs about
-m d⁶ (T + 70) complex multiply-adds, against m T 11 d² for one evaluation of train.EmpiricalLoss:
+m d⁶ (T + 70) complex multiply-adds, against m T 11 d² for one evaluation of EmpiricalLoss:
 `empirical_loss` picks the cheaper of the two for a known number of evaluations.
 """
 from __future__ import annotations
@@ -36,6 +36,7 @@ from __future__ import annotations
 import numpy as np
 
 from mesaverify.numerics.zheng.sequences import Sequences
+from mesaverify.numerics.zheng.train import EmpiricalLoss
 
 MOMENT_BYTES = 2**27  # M above this (d ≥ 8) is not built: the per-sequence loss serves
 BLOCK_BYTES = 2**25  # a block of the build's arrays stays within this, or holds up to 16 sequences within 8 times it
@@ -55,7 +56,7 @@ def evaluation_cost(d: int) -> float:
 
 
 def sequence_cost(d: int, T: int, m: int) -> float:
-    """Complex multiply-adds of one evaluation of train.EmpiricalLoss (its separable form):
+    """Complex multiply-adds of one evaluation of EmpiricalLoss (its separable form):
     about 11 d² per sequence and position.  Against build_cost, this puts the break-even within a
     factor 2 of the measured one (60 evaluations at d = 5, T = 100; 480 at d = 7, T = 50)."""
     return float(m) * (T - 2) * 11 * d**2
@@ -86,13 +87,13 @@ def build_bytes(d: int, T: int) -> int:
 
 class QuarticLoss:
     """L̂ and its gradient from the training set's moments (see the module docstring): the same
-    values as train.EmpiricalLoss, and the same call, (L̂, G^{KQ}, G^{PV}) = loss(K, V)."""
+    values as EmpiricalLoss, and the same call, (L̂, G^{KQ}, G^{PV}) = loss(K, V)."""
 
     def __init__(self, seqs: Sequences, chunk: int | None = None):
         d, T = seqs.d, seqs.T
         if not fits(d, T):
             raise ValueError(f"the quartic form's moments at d = {d} (or one sequence's arrays at T = {T}) exceed "
-                             f"{MOMENT_BYTES // 2**20} MB; use train.EmpiricalLoss")
+                             f"{MOMENT_BYTES // 2**20} MB; use EmpiricalLoss")
         self.seqs, self.m, self.d, self.T = seqs, seqs.m, d, T
         if chunk is None:
             chunk = block(d, T)
@@ -177,10 +178,8 @@ def _accumulate(x1: np.ndarray, theta: np.ndarray, T: int, main: np.ndarray, e1:
 def empirical_loss(seqs: Sequences, evaluations: int, chunk: int | None = None, warmup: int = 0):
     """The cheaper exact form of L̂ for `evaluations` calls: QuarticLoss when building its moments and
     evaluating costs less than that many per-sequence evaluations (and the moments fit), else
-    train.EmpiricalLoss.  With `warmup`, the quartic form serves only after that many per-sequence
+    EmpiricalLoss.  With `warmup`, the quartic form serves only after that many per-sequence
     evaluations (Staged): a run whose step is too large diverges in its first epochs, before the build."""
-    from mesaverify.numerics.zheng.train import EmpiricalLoss
-
     d, T, m = seqs.d, seqs.T, seqs.m
     first = min(warmup, evaluations)
     quartic = (first * sequence_cost(d, T, m) + build_cost(d, T, m)
@@ -191,11 +190,9 @@ def empirical_loss(seqs: Sequences, evaluations: int, chunk: int | None = None, 
 
 
 class Staged:
-    """train.EmpiricalLoss for the first `warmup` calls, then QuarticLoss (built at that call)."""
+    """EmpiricalLoss for the first `warmup` calls, then QuarticLoss (built at that call)."""
 
     def __init__(self, seqs: Sequences, warmup: int, chunk: int | None = None):
-        from mesaverify.numerics.zheng.train import EmpiricalLoss
-
         self.seqs, self.m, self.d, self.T = seqs, seqs.m, seqs.d, seqs.T
         self.warmup, self.calls, self.form = warmup, 0, EmpiricalLoss(seqs, chunk=chunk)
 
