@@ -8,15 +8,14 @@ document is ASCII LaTeX: no Unicode declarations, no character left unmapped.
 `make verify` stores every derived expression exactly (SymPy srepr) in
 build/expressions.json with the stamp of the code that derived it; `write_all`
 reuses them when that stamp matches the running code (same sources, same library
-versions) and derives them again otherwise.
+versions) and derives them again otherwise.  They are read as data, by the strict
+reader of `srepr`; a text it does not accept is derived again too.
 """
 from __future__ import annotations
 
 from pathlib import Path
 
-import sympy as sp
-
-from mesaverify import equations, jsonio, outputs, prose, provenance, tex
+from mesaverify import equations, jsonio, outputs, prose, provenance, srepr, tex
 from mesaverify.present import present
 
 
@@ -107,6 +106,14 @@ def stored_expressions(path: Path) -> dict[str, str]:
     return {k: v for k, v in data["expressions"].items() if isinstance(v, str)}
 
 
+def _stored(text: str):
+    """A stored expression read by the strict reader (`srepr.read`: data, never code); None if unreadable."""
+    try:
+        return srepr.read(text)
+    except srepr.Unreadable:
+        return None
+
+
 def write_all(out: Path, checks, report: dict | None, stored: dict[str, str] | None = None,
               progress=None) -> tuple[list[Path], int]:
     """One fragment per check and the document (`report`: report.read); the expressions from `stored`
@@ -114,9 +121,8 @@ def write_all(out: Path, checks, report: dict | None, stored: dict[str, str] | N
     written and how many expressions were derived; `progress()` after each check."""
     derived, written, fresh = {}, [], 0
     for cid, check in checks.items():
-        if stored and cid in stored:
-            derived[cid] = sp.sympify(stored[cid])
-        else:
+        derived[cid] = _stored(stored[cid]) if stored and cid in stored else None
+        if derived[cid] is None:
             derived[cid], fresh = check.derive(), fresh + 1
         written.append(outputs.write_text(out / f"{cid}.tex", fragment(check, derived[cid])))
         if progress is not None:
@@ -125,11 +131,17 @@ def write_all(out: Path, checks, report: dict | None, stored: dict[str, str] | N
     return written, fresh
 
 
-# --- PDF ------------------------------------------------------------------------------------------
-ENGINES = (("latexmk", ["latexmk", "-pdf", "-interaction=nonstopmode", "-halt-on-error"]),
-           ("pdflatex", ["pdflatex", "-interaction=nonstopmode", "-halt-on-error"]),
-           ("lualatex", ["lualatex", "-interaction=nonstopmode", "-halt-on-error"]),
-           ("tectonic", ["tectonic"]))
+# --- PDF ---------------------------------------------------------------------------------------
+# No engine may run a shell command (\write18), open a file for writing or reading outside the document's own
+# directory (kpathsea's "paranoid" setting), or run without end: the document holds a report's prose, which is
+# checked (`report.read`) but is still text read from a file.
+NO_SHELL = "-no-shell-escape"
+ENGINES = (("latexmk", ["latexmk", "-pdf", NO_SHELL, "-interaction=nonstopmode", "-halt-on-error"]),
+           ("pdflatex", ["pdflatex", NO_SHELL, "-interaction=nonstopmode", "-halt-on-error"]),
+           ("lualatex", ["lualatex", NO_SHELL, "-interaction=nonstopmode", "-halt-on-error"]),
+           ("tectonic", ["tectonic"]))  # tectonic runs no shell command unless asked to (-Z shell-escape)
+PARANOID = {"openout_any": "p", "openin_any": "p", "shell_escape": "f"}
+TIMEOUT = 300  # seconds for one compilation, all passes; then the engine is stopped
 INSTALL_HINT = ("no LaTeX engine on the PATH (latexmk, pdflatex, lualatex or tectonic); install one, e.g. on "
                 "Debian/Ubuntu: sudo apt-get install texlive-latex-base texlive-latex-recommended "
                 "texlive-fonts-recommended")
@@ -142,11 +154,22 @@ def engine() -> list[str] | None:
     return next((command for name, command in ENGINES if shutil.which(name)), None)
 
 
-def compile_pdf(path: Path, command: list[str]) -> tuple[bool, str]:
-    """Run the engine in the directory of `path`; (success, the tail of its output)."""
+def compile_pdf(path: Path, command: list[str], timeout: float = TIMEOUT) -> tuple[bool, str]:
+    """Run the engine in the directory of `path`, without shell escape, with file access limited to that
+    directory, for at most `timeout` seconds (the engine and its children stopped then); (success, the tail
+    of its output)."""
+    import os
+    import signal
     import subprocess
 
-    proc = subprocess.run([*command, path.name], cwd=path.parent, capture_output=True, text=True,
-                          stdin=subprocess.DEVNULL)
-    tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-15:])
+    proc = subprocess.Popen([*command, path.name], cwd=path.parent, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            stdin=subprocess.DEVNULL, text=True, errors="replace", start_new_session=True,
+                            env={**os.environ, **PARANOID})
+    try:
+        output, _ = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        return False, f"{command[0]} stopped after {timeout:g} s (the limit of one compilation)"
+    tail = "\n".join(output.strip().splitlines()[-15:])
     return proc.returncode == 0 and path.with_suffix(".pdf").exists(), tail

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import re
 from fractions import Fraction
 
-from mesaverify import numbers
+from mesaverify import numbers, outputs
 from mesaverify.errors import UsageError
 
 MAX_BYTES = 10 * 1024 * 1024  # a parameter file or option value
@@ -59,20 +58,9 @@ def loads(text: str, what: str):
 
 
 def load_file(path: str, what: str | None = None):
-    """A JSON file (UTF-8, at most MAX_BYTES), read as `loads` reads text."""
+    """A JSON file (a regular file, UTF-8, at most MAX_BYTES), read as `loads` reads text."""
     what = what or path
-    try:
-        if os.path.getsize(path) > MAX_BYTES:
-            raise UsageError(f"{what}: larger than {MAX_BYTES // (1024 * 1024)} MB; not read")
-        with open(path, "rb") as fh:
-            raw = fh.read(MAX_BYTES + 1)
-    except OSError as err:
-        raise UsageError(f"cannot read {path}: {err.strerror or err}") from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        raise UsageError(f"{what} is not UTF-8 text (byte {err.start}); a JSON file was expected") from None
-    return loads(text, what)
+    return loads(outputs.read_text(path, what, MAX_BYTES, "a JSON file"), what)
 
 
 def number(value, what: str) -> Fraction | numbers.ExactComplex:

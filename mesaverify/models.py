@@ -9,11 +9,10 @@
 from __future__ import annotations
 
 from fractions import Fraction
-from pathlib import Path
 
 import sympy as sp
 
-from mesaverify import limits, numbers
+from mesaverify import limits, numbers, outputs
 from mesaverify.checks.core.laws import LawSpec
 from mesaverify.derivations.models import derive, process
 from mesaverify.derivations.models.description import Description, Head, InvalidDescription, Structure
@@ -149,16 +148,8 @@ def parse(text: str, what: str = "description") -> Description:
 
 
 def load(path) -> Description:
-    """A description from a TOML file (UTF-8, at most MAX_BYTES)."""
-    try:
-        if Path(path).stat().st_size > MAX_BYTES:
-            raise UsageError(f"{path}: larger than {MAX_BYTES // 1024} kB; not read")
-        text = Path(path).read_bytes().decode("utf-8-sig")
-    except OSError as err:
-        raise UsageError(f"cannot read {path}: {err.strerror or err}") from None
-    except UnicodeDecodeError as err:
-        raise UsageError(f"{path} is not UTF-8 text (byte {err.start})") from None
-    return parse(text, str(path))
+    """A description from a TOML file (a regular file, UTF-8, at most MAX_BYTES)."""
+    return parse(outputs.read_text(path, str(path), MAX_BYTES, "a TOML model description"), str(path))
 
 
 class Model:

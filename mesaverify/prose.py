@@ -1,4 +1,4 @@
-"""The prose of the checks (claims, evidence, findings) as Markdown, as LaTeX and as plain text.
+r"""The prose of the checks (claims, evidence, findings) as Markdown, as LaTeX and as plain text.
 
 Checks write prose in Unicode, with mathematics in two forms:
 
@@ -15,6 +15,11 @@ Unicode symbol as a LaTeX command, in math where it is math), so a document
 needs no Unicode declarations; `plain(text)` drops the dollars, for terminals.
 A character with no mapping is written as its code point, [U+XXXX], never as
 `?`; a test holds that no prose of the checks needs that.
+
+Math is passed to TeX as it is, so prose that was read from a file (a report's
+evidence and notes) is first held to `unsafe_math`: mathematics only, every
+control word one of SAFE_COMMANDS (no `\input`, `\write`, `\def`, `\catcode`,
+no `^^` character codes, no `#`, `%` or `$`, braces balanced).
 """
 from __future__ import annotations
 
@@ -49,6 +54,48 @@ TEXT = {"—": "---", "–": "--", "’": "'", "‘": "`", "“": "``", "”": "
 _TEXT_SPECIALS = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
                   "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
                   "<": r"\textless{}", ">": r"\textgreater{}", "|": r"\textbar{}"}
+
+# The control words math may hold: letters, operators, accents, fonts, delimiters and layout — none that reads or
+# writes a file, defines a macro, changes a category code or ends the document.
+SAFE_COMMANDS = frozenset("""
+    alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu nu xi pi varpi rho
+    varrho sigma varsigma tau upsilon phi varphi chi psi omega Gamma Delta Theta Lambda Xi Pi Sigma Upsilon Phi
+    Psi Omega ell nabla partial infty le leq ge geq ne neq approx propto equiv sim simeq cong to leftarrow
+    rightarrow Rightarrow Leftarrow Leftrightarrow leftrightarrow mapsto pm mp times cdot cdots ldots dots vdots
+    ddots circ otimes oplus in notin subset subseteq supset supseteq cup cap forall exists sum prod int lim limsup
+    liminf min max sup inf arg det exp log ln sin cos tan sqrt surd frac tfrac dfrac binom left right big Big bigg
+    Bigg bigl bigr Bigl Bigr langle rangle lvert rvert lVert rVert vert Vert mid hat bar tilde overline underline
+    widehat widetilde vec dot ddot mathbf mathrm mathit mathcal mathbb mathsf boldsymbol operatorname text textrm
+    textit textbf ensuremath quad qquad top dagger ast star prime Re Im mathbf begin end displaystyle textstyle
+    scriptstyle lfloor rfloor lceil rceil setminus emptyset checkmark neg land lor wedge vee not
+    """.split())
+SAFE_ENVIRONMENTS = frozenset({"matrix", "pmatrix", "bmatrix", "vmatrix", "smallmatrix", "cases", "aligned", "gathered"})
+_CONTROL = re.compile(r"\\([A-Za-z]+|.?)", re.S)
+_ENVIRONMENT = re.compile(r"\\(?:begin|end)\s*\{([^{}]*)\}")
+SAFE_SYMBOLS = frozenset("\\,;:! {}|_&^%#$")  # \\ (a new row), spacing, \{ \} \| and escaped specials
+
+
+def unsafe_math(source: str) -> str | None:
+    """The first piece of `source` that is not mathematics TeX may safely read (a control word not in
+    SAFE_COMMANDS, an environment not in SAFE_ENVIRONMENTS, `^^`, `#`, `%`, `$`, unbalanced braces), or None."""
+    bare = _CONTROL.sub(lambda m: " " if m.group(1) in SAFE_SYMBOLS else m.group(0), source)
+    for m in _CONTROL.finditer(bare):
+        if m.group(1) not in SAFE_COMMANDS:
+            return m.group(0) or "\\"
+    for m in _ENVIRONMENT.finditer(source):
+        if m.group(1).strip() not in SAFE_ENVIRONMENTS:
+            return m.group(0)
+    for piece in ("^^", "#", "%", "$"):
+        if piece in bare:
+            return piece
+    depth = 0
+    for ch in bare:
+        depth += {"{": 1, "}": -1}.get(ch, 0)
+        if depth < 0:
+            return "an unmatched }"
+    return "an unmatched {" if depth else None
+
+
 MAPPED = set(MATH) | set(TEXT) | set(ACCENTS)
 
 MATH_SPAN = re.compile(r"\$([^$]+)\$")

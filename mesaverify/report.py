@@ -4,9 +4,7 @@ from __future__ import annotations
 from fractions import Fraction
 from pathlib import Path
 
-import sympy as sp
-
-from mesaverify import equations, jsonio, outputs, prose, provenance, shorten
+from mesaverify import equations, jsonio, numbers, outputs, prose, provenance, shorten, srepr
 from mesaverify.checks.core.registry import Outcome, all_checks
 from mesaverify.errors import UsageError
 
@@ -77,7 +75,7 @@ def equation(o: Outcome, expr=None) -> tuple[str, bool]:
 
 
 def _derived(o: Outcome, expr):
-    return sp.sympify(o.expression) if expr is None else expr
+    return srepr.read(o.expression) if expr is None else expr
 
 
 def rendered(o: Outcome, expr=None) -> dict:
@@ -175,5 +173,17 @@ def read(path: Path) -> dict | None:
         notes = check.get("notes", [])
         if not isinstance(notes, list) or not all(isinstance(x, str) for x in notes):
             raise UsageError(f"{what}: checks[{n}].notes is not a list of strings")
+        for where, text in [("evidence", row["evidence"])] + [(f"notes[{k}]", x) for k, x in enumerate(notes)]:
+            _mathematics(text, f"{what}: checks[{n}].{where}")
         out["checks"].append(row | {"notes": notes})
     return out
+
+
+def _mathematics(text: str, what: str) -> None:
+    """Refuse prose whose math is not mathematics TeX may safely read (`prose.unsafe_math`): a report's evidence
+    and notes reach the document's TeX as they are."""
+    for is_math, piece in prose.segments(text):
+        bad = prose.unsafe_math(piece) if is_math else None
+        if bad is not None:
+            raise UsageError(f"{what} holds TeX that is not mathematics ({numbers.show(bad)}); not a report of "
+                             "`mesaverify verify` (run it again to write one)")

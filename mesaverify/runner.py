@@ -2,22 +2,24 @@
 derivation cached in a process serves its group), groups longest first (costs from the last report), outcomes in listed order."""
 from __future__ import annotations
 
-import json
 import os
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Callable
 
+from mesaverify import jsonio
 from mesaverify.checks.core.registry import Check, Outcome, all_checks
+from mesaverify.errors import UsageError
 
 DEFAULT_COST = 1.0  # seconds assumed for a check the last report does not list
 
 
 def last_costs(report: Path) -> dict[str, float]:
-    """Seconds per check id from a previous report.json, or {} when there is none or it cannot be read."""
+    """Seconds per check id from a previous report.json, or {} when there is none or it cannot be read (read as
+    every JSON file is, bounded: `jsonio.load_file`)."""
     try:
-        return {c["id"]: float(c["seconds"]) for c in json.loads(report.read_text())["checks"]}
-    except (OSError, ValueError, KeyError, TypeError):
+        return {str(c["id"]): float(c["seconds"]) for c in jsonio.load_file(str(report), str(report))["checks"]}
+    except (UsageError, ValueError, KeyError, TypeError, AttributeError):
         return {}
 
 

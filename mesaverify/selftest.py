@@ -13,7 +13,6 @@ Writes build/selftest.json: {"mutants", "killed", "survivors", "equivalent",
 """
 from __future__ import annotations
 
-import json
 import signal
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -24,6 +23,7 @@ import sympy as sp
 
 from mesaverify import jsonio, outputs
 from mesaverify import tex as latex
+from mesaverify.errors import UsageError
 
 SCALE = 1 + sp.Rational(1, 10**6)
 MANY_SITES, FEW_SITES = 3, 1  # mutants per operator of a check tagged fast, of one tagged slow
@@ -208,8 +208,9 @@ def last_costs(out: Path) -> dict[str, float]:
     from mesaverify import runner
 
     try:
-        return {cid: float(c["seconds"]) for cid, c in json.loads((out / "selftest.json").read_text())["checks"].items()}
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        data = jsonio.load_file(str(out / "selftest.json"), str(out / "selftest.json"))
+        return {str(cid): float(c["seconds"]) for cid, c in data["checks"].items()}
+    except (UsageError, ValueError, KeyError, TypeError, AttributeError):
         return runner.last_costs(out / "report.json")
 
 

@@ -63,8 +63,7 @@ def run(args) -> int:
     at = _point(args.at, m.parameters()) if args.at else None
     value = m.loss(args.T) if args.T is not None else loss
     if at is not None:
-        exact = sp.nsimplify(value.xreplace(at)) if not value.xreplace(at).free_symbols else value.xreplace(at)
-        result |= jsonio.exact("loss_at", sp.expand(exact))
+        result |= jsonio.exact("loss_at", sp.expand(value.xreplace(at)))  # exact: the values are never rounded
     result["flow"] = {str(p): str(v) for p, v in m.flow(args.T).items()}
     result["conserved"] = [str(q) for q in m.conserved()]
     stationary = m.stationary(args.T)

@@ -128,7 +128,7 @@ def run_loss(args) -> int:
         if sp.simplify(P.H * P - sp.eye(dim)) != sp.zeros(dim, dim):
             raise UsageError("P must be unitary (P^* P = I, exactly)")
         law = _eigen_law(data.get("law", "ones"), P)
-        value = sp.nsimplify(aug.loss_at(law, sp.Matrix(A_), sp.Matrix(B_), P, args.T))
+        value = sp.expand(aug.loss_at(law, sp.Matrix(A_), sp.Matrix(B_), P, args.T))  # exact: never rounded
     else:
         A_ = _matrix(data["A"], "A")
         H, dim = len(A_), len(A_[0])

@@ -19,6 +19,8 @@ from mesaverify.checks.core.laws import LawSpec, x1_law
 from mesaverify.commands.lawargs import add_law_arguments, law_from_args
 from mesaverify.derivations.zheng.closed import ab_limit
 from mesaverify.derivations.zheng.invariance import family
+from mesaverify.derivations.zheng.symbols import a0 as A0
+from mesaverify.derivations.zheng.symbols import b0 as B0
 from mesaverify.errors import RunFailed, UsageError
 from mesaverify.numerics.zheng import quartic
 from mesaverify.numerics.zheng import train as tr
@@ -124,30 +126,33 @@ class ProgressBar:
             self.open = False
 
 
-def theory(spec: LawSpec, T: int, init: str, mask: bool) -> dict:
+def theory(spec: LawSpec, T: int, init: str, mask: bool) -> tuple[dict, list | None]:
     """The derived limit the run is compared with, where its hypotheses hold: ab → u* (the flow stays on aI, bI),
-    a_k b_k → u_k* (on diag(a_k), diag(b_k)), else not applicable, with the reason."""
+    a_k b_k → u_k* (on diag(a_k), diag(b_k)), else not applicable, with the reason; the record's fields and the
+    exact per-coordinate limits (None where there are none)."""
     empty = {"limit_family": None, "ab_limit": None, "ab_limit_float": None, "ab_limits": None, "ab_limits_float": None}
     if init == "gaussian":
         return empty | {"limit_note": "not applicable: the derived limits are for the flow from the diagonal "
-                                      "initialisation, this run starts from a Gaussian one"}
+                                      "initialisation, this run starts from a Gaussian one"}, None
     found = family(spec.exact(), spec.d, T, masked=mask)
     if found.name == "diagonal":
         value = ab_limit(spec.exact(), spec.d, T)
         return empty | {"limit_family": "diagonal", "ab_limit": str(value), "ab_limit_float": float(value),
-                        "limit_note": found.statement()}
+                        "limit_note": found.statement()}, None
     if found.name == "per-coordinate":
         return empty | {"limit_family": "per-coordinate", "ab_limits": [str(v) for v in found.limits],
-                        "ab_limits_float": [jsonio.approx(v) for v in found.limits], "limit_note": found.statement()}
-    return empty | {"limit_note": f"not applicable: {found.reason}"}
+                        "ab_limits_float": [jsonio.approx(v) for v in found.limits],
+                        "limit_note": found.statement()}, list(found.limits)
+    return empty | {"limit_note": f"not applicable: {found.reason}"}, None
 
 
-def _end_point(record: dict, a0: float, b0: float, d: int, fallback: float):
-    """The diagonal (or per-coordinate) point where the derived flow ends, for the step size's curvature."""
+def _end_point(record: dict, exact_limits: list | None, a0: float, b0: float, d: int, fallback: float):
+    """The diagonal (or per-coordinate) point where the derived flow ends, for the step size's curvature
+    (`exact_limits`: the per-coordinate limits, in a_0 and b_0 where they depend on the start)."""
     if record["limit_family"] == "diagonal":
         u = record["ab_limit_float"]
-    elif record["limit_family"] == "per-coordinate":
-        u = np.array([float(sp.sympify(v).subs({"a_0": a0, "b_0": b0})) for v in record["ab_limits"]])
+    elif exact_limits is not None:
+        u = np.array([float(sp.S(v).subs({A0: sp.Float(a0), B0: sp.Float(b0)})) for v in exact_limits])
     else:
         u = fallback
     return hyperbola_point(a0, b0, u)
@@ -170,12 +175,12 @@ def simulate(spec: LawSpec, T: int, m: int, *, a0=0.1, b0=0.1, lr="auto", epochs
         K, V = tr.gaussian_init(spec.d, init_std, rng)
     else:
         K, V = tr.diagonal_init(spec.d, a0, b0)
-    record = theory(spec, T, init, mask)
+    record, exact_limits = theory(spec, T, init, mask)
     empirical = tr.ab_empirical_limit(train_set)
     auto = lr == "auto"
     if auto:
         start = (a0, b0) if init == "diagonal" else (0.0, 0.0)
-        lr = auto_rate(train_set, K, V, _end_point(record, *start, spec.d, empirical))
+        lr = auto_rate(train_set, K, V, _end_point(record, exact_limits, *start, spec.d, empirical))
     losses = []
 
     def watch(epoch, epochs, loss):  # the loss history, also of a run that diverges
