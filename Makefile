@@ -26,11 +26,12 @@ $(STAMP): pyproject.toml
 verify: $(BASE)
 	$(VENV)/bin/mesaverify verify
 
-# make test: ruff, then every test, each test file on one worker (its module fixtures and the derivations it caches
+# make test: ruff and mypy (every module through its import path, which is its file path), then every test, each test file on one worker (its module fixtures and the derivations it caches
 # serve all its tests); make test-fast leaves out those marked slow (the costly checks' corruptions and read-backs,
 # the wheel builds), for a quick round while editing
 test: $(STAMP)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy -p mesaverify
 	HYPOTHESIS_PROFILE=ci $(PY) -m pytest -q -n auto --dist loadfile
 
 test-fast: $(STAMP)

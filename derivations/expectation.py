@@ -243,7 +243,7 @@ def _average_term(term: Term, horizon: dict, fixed: tuple) -> list:
         partition = [h + [c for c in block if c not in h] for h, block in zip(heads, partition)]
         rep = {c: block[0] for block in partition for c in block}
         merged = term.subs(rep)
-        exps = {}
+        exps: dict[sp.Symbol, sp.Expr] = {}
         for c, e in merged.phase:
             exps[c] = exps.get(c, 0) + e
         solved = _solve_deltas(merged.coeff, list(exps.values()), merged.time, horizon)
@@ -253,7 +253,7 @@ def _average_term(term: Term, horizon: dict, fixed: tuple) -> list:
         for i, lo, hi in reversed(time):
             coeff = _sum(coeff, i, lo, hi)
         coeff = _canonical_sums(coeff)
-        powers = {}
+        powers: dict[sp.Symbol, tuple[int, int]] = {}
         for c, p, q in merged.x:
             pp, qq = powers.get(c, (0, 0))
             powers[c] = (pp + p, qq + q)

@@ -124,7 +124,8 @@ class Collecting(_ByPattern):
 
     def __init__(self, law: GivenMoments):
         """Wrap a moment vector; nothing lacking yet."""
-        self.law, self.d, self.lacking = law, law.d, {}
+        self.law, self.d = law, law.d
+        self.lacking: dict[str, tuple] = {}
 
     def _ask(self, ask, fallback):
         """ask() or, if the vector lacks it, the symbol fallback() (remembered)."""
@@ -147,7 +148,7 @@ class Collecting(_ByPattern):
         """One error naming every moment asked for and lacking, or None."""
         if not self.lacking:
             return None
-        names = sorted(self.lacking, key=self.lacking.get)
+        names = sorted(self.lacking, key=self.lacking.__getitem__)
         return InvalidLaw(f"the moment{'s' if len(names) > 1 else ''} {', '.join(names)} "
                           f"{'are' if len(names) > 1 else 'is'} needed but not in the given moment vector")
 
@@ -160,11 +161,13 @@ def derive_all(law: Law, compute):
     try:
         result = compute(collecting)
     except Exception:
-        if collecting.missing() is not None:
-            raise collecting.missing() from None
+        missing = collecting.missing()
+        if missing is not None:
+            raise missing from None
         raise
-    if collecting.missing() is not None:
-        raise collecting.missing()
+    missing = collecting.missing()
+    if missing is not None:
+        raise missing
     return result
 
 
@@ -173,7 +176,8 @@ def given_law(d, moments) -> GivenMoments:
     of one moment (m24 and m_{2,4}) must give the same value."""
     if not moments:
         raise InvalidLaw("the moments law needs --moments, e.g. '{\"m2\": 1, \"m4\": 3, \"m6\": 15, \"m24\": 3}'")
-    values, names = {}, {}
+    values: dict[tuple, sp.Expr] = {}
+    names: dict[tuple, str] = {}
     nonzero = None
     for name, value in dict(moments).items():
         if name == "P0":

@@ -183,16 +183,16 @@ def draw(results: list[dict], meta: list[dict], out: Path, m: int, epochs: int, 
                      "flow leaves the diagonal family. Measured: " + "; ".join(measured)))
 
     ginit = [(r, mt) for r, mt in zip(results, meta) if mt["kind"] == "ginit"]
-    runs = [{"label": f"{mt['name']}, std {mt['std']:g}", "ab": r["ab"], "offdiag": r["offdiag"],
-             "limit": float(ab_limit(mt["spec"].exact(), D, T))} for r, mt in ginit]
-    paths = save(fig.trajectories(runs, f"[Z] Gaussian initialisation of every entry ($d = {D}$, $T = {T}$, $m = {m}$)"),
+    gaussian_runs = [{"label": f"{mt['name']}, std {mt['std']:g}", "ab": r["ab"], "offdiag": r["offdiag"],
+                      "limit": float(ab_limit(mt["spec"].exact(), D, T))} for r, mt in ginit]
+    paths = save(fig.trajectories(gaussian_runs, f"[Z] Gaussian initialisation of every entry ($d = {D}$, $T = {T}$, $m = {m}$)"),
                  out, "gaussian_init")
     tick()
     captions.append((paths[0].name, "every entry initialised N(0, std²): std 1 as in [Z]'s implementation, std 0.1 as an "
                      "extra run (gaussian law). Theory: the diagonal limit u* is a stationary point; whether GD from a "
                      "non-diagonal start reaches it is not claimed by the derivation. Measured: "
                      + "; ".join(f"{x['label']}: ab {x['ab'][-1]:.6g} (u* = {x['limit']:.6g}), norm of the other entries "
-                                 f"{x['offdiag'][-1]:.3g}" for x in runs)))
+                                 f"{x['offdiag'][-1]:.3g}" for x in gaussian_runs)))
     return captions
 
 

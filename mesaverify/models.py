@@ -83,7 +83,7 @@ def _structure(entry, where: str, pv: bool):
     _strict(entry, KEYS["block"], where)
     block = entry.get("block")
     if pv:
-        pos = (_int(block, f"{where}.block"),)
+        pos: tuple[int, ...] = (_int(block, f"{where}.block"),)
     elif isinstance(block, list) and len(block) == 2:
         pos = (_int(block[0], f"{where}.block"), _int(block[1], f"{where}.block"))
     else:

@@ -78,7 +78,7 @@ def _shortest(candidates) -> sp.Basic:
     best, best_len = None, None
     for c in candidates:
         n = _length(c)
-        if best is None or n * PREFER < best_len:
+        if best_len is None or n * PREFER < best_len:
             best, best_len = c, n
     return best
 

@@ -14,6 +14,7 @@ import platform
 import subprocess
 import sys
 from pathlib import Path
+from typing import cast
 
 SCHEMA_VERSION = 2  # of report.json; 1 was the unversioned report (total_seconds, passed, failed, checks)
 LIBRARIES = ("sympy", "mpmath", "numpy", "scipy")
@@ -39,8 +40,8 @@ def _package_dirs() -> list[Path]:
     import mesaverify.derivations
     import mesaverify.numerics
 
-    return [Path(m.__file__).parent for m in (sys.modules["mesaverify"], mesaverify.derivations,
-                                              mesaverify.numerics, mesaverify.checks)]
+    return [Path(cast(str, m.__file__)).parent for m in (sys.modules["mesaverify"], mesaverify.derivations,
+                                                         mesaverify.numerics, mesaverify.checks)]
 
 
 def commit() -> str | None:

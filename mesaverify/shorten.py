@@ -43,7 +43,8 @@ def _shorten(expr, limit: int):
         share = max(limit // len(expr), 20)
         return sp.ImmutableMatrix(expr.rows, expr.cols, [_shorten(x, share) for x in expr])
     if isinstance(expr, sp.Add):
-        kept, used = [], 0
+        kept: list[sp.Expr] = []
+        used = 0
         for term in _PRINTER._as_ordered_terms(expr, order=None):
             used += len(scalar_latex(term)) + 3
             if kept and used > limit:
@@ -59,6 +60,6 @@ def _shorten(expr, limit: int):
         if not sizes:
             break
         enough = [n for n, size in sizes.items() if size - len(r"\cdots") >= excess]
-        part = min(enough, key=sizes.get) if enough else max(sizes, key=sizes.get)
+        part = min(enough, key=sizes.__getitem__) if enough else max(sizes, key=sizes.__getitem__)
         expr = expr.xreplace({part: DOTS})
     return expr

@@ -70,7 +70,8 @@ CLASSES = _classes()
 
 
 def _tokens(text: str) -> list[tuple[str, str]]:
-    out, position = [], 0
+    out: list[tuple[str, str]] = []
+    position = 0
     while position < len(text):
         m = _TOKEN.match(text, position)
         if m is None or m.end() == position:
@@ -78,6 +79,7 @@ def _tokens(text: str) -> list[tuple[str, str]]:
                 break
             raise Unreadable(f"unexpected character {text[position:position + 1]!r} at {position}")
         kind = m.lastgroup
+        assert kind is not None  # every alternative of _TOKEN is a named group
         out.append((kind, m.group(kind)))
         position = m.end()
     return out
@@ -142,7 +144,8 @@ class _Reader:
 
     def call(self, target, name: str, depth: int):
         self.take("(")
-        args, kwargs = [], {}
+        args: list = []
+        kwargs = {}
         while self.peek() != ("punct", ")"):
             if self.peek()[0] == "name" and self.n + 1 < len(self.tokens) and self.tokens[self.n + 1] == ("punct", "="):
                 key = self.take()[1]

@@ -57,11 +57,11 @@ def to_latex(expr) -> str:
         rows = r" \\ ".join(" & ".join(to_latex(x) for x in expr.row(r)) for r in range(expr.rows))
         return r"\left[\begin{matrix}" + rows + r"\end{matrix}\right]"
     if isinstance(expr, sp.Piecewise):
-        rows = []
+        cases = []
         for value, cond in expr.args:
             where = r"\text{otherwise}" if cond is sp.true else r"\text{if } " + scalar_latex(cond)
-            rows.append(to_latex(value) + " & " + where)
-        return r"\begin{cases} " + r" \\ ".join(rows) + r" \end{cases}"
+            cases.append(to_latex(value) + " & " + where)
+        return r"\begin{cases} " + r" \\ ".join(cases) + r" \end{cases}"
     return scalar_latex(expr)
 
 
@@ -115,7 +115,8 @@ def abbreviate(values: list) -> tuple[list, list]:
 
     if not any(long(v) for v in values):
         return [], list(values)
-    definitions, reduced = [], list(values)
+    definitions: list[tuple[sp.Symbol, sp.Expr]] = []
+    reduced = list(values)
     while True:
         pool = [*reduced, *(part for _, part in definitions)]
         counts: dict = {}

@@ -19,7 +19,7 @@ from matplotlib.lines import Line2D  # noqa: E402
 COLORS = ("tab:blue", "tab:orange", "tab:green", "tab:purple")
 STYLE = {"font.size": 9, "axes.titlesize": 10, "axes.labelsize": 9, "legend.fontsize": 8, "xtick.labelsize": 8,
          "ytick.labelsize": 8, "figure.dpi": 100, "axes.grid": True, "grid.alpha": 0.25}
-plt.rcParams.update(STYLE)
+plt.rcParams.update(STYLE)  # type: ignore[arg-type]  # the stub takes only a Literal of every rc name as key, not a dict[str, …] of valid names
 
 
 def render(fig) -> dict[str, bytes]:

@@ -89,3 +89,17 @@ def test_the_wheel_alone_is_the_library(wheel, tmp_path):
     version = subprocess.run([sys.executable, "-m", "mesaverify", "--version"], cwd=tmp_path, env=env,
                              capture_output=True, text=True, timeout=120, check=True).stdout
     assert version.strip() == f"mesaverify {mesaverify.__version__}"
+
+
+def test_the_import_path_is_the_file_path(tmp_path):
+    """From a checkout on sys.path (nothing installed needed), every layer is imported from mesaverify/<layer>/:
+    the links mesaverify/derivations → ../derivations (and numerics, checks) that every tool follows."""
+    for layer in LAYERS:
+        link = TOOLS / layer
+        assert link.is_symlink() and link.resolve() == LAYERS[layer].resolve(), link
+    code = ("import mesaverify.derivations.zheng.loss as a, mesaverify.numerics.zheng.train as b, "
+            "mesaverify.checks.core.registry as c; print(a.__file__); print(b.__file__); print(c.__file__)")
+    out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+                         capture_output=True, text=True, timeout=120, check=True).stdout.split()
+    assert out == [str(TOOLS / "derivations/zheng/loss.py"), str(TOOLS / "numerics/zheng/train.py"),
+                   str(TOOLS / "checks/core/registry.py")]

@@ -14,6 +14,7 @@ import sympy as sp
 from mesaverify.checks.core.precision import DIGITS, GUARD
 from mesaverify.derivations import moments
 from mesaverify.derivations.given import given_law
+from mesaverify.derivations.moments import Law
 from mesaverify.numerics import laws as numeric_laws
 
 
@@ -34,7 +35,7 @@ class LawSpec:
             raise moments.InvalidLaw(f"unknown law {self.name!r}; choose one of {', '.join(TABLE)}")
         return TABLE[self.name]
 
-    def exact(self) -> moments.Law:
+    def exact(self) -> Law:  # Law, not moments.Law: in the class body the field `moments` hides the module
         """The law as derivations see it (built and validated once per LawSpec)."""
         return _exact_law(self)
 
@@ -52,19 +53,26 @@ def _mp(value) -> mpmath.mpc | mpmath.mpf:
     return mpmath.mpc(re, im) if im != 0 else mpmath.mpf(re)
 
 
-def _discrete_exact(spec: LawSpec) -> moments.Law:
+def _support(spec: LawSpec) -> tuple[tuple, tuple]:
+    """(support, probs) of a discrete law, refused where either is not given."""
     if spec.support is None or spec.probs is None:
         raise moments.InvalidLaw("the discrete law needs --support and --probs")
-    law = moments.Discrete(tuple(map(tuple, spec.support)), tuple(spec.probs))
+    return spec.support, spec.probs
+
+
+def _discrete_exact(spec: LawSpec) -> moments.Law:
+    support, probs = _support(spec)
+    law = moments.Discrete(tuple(map(tuple, support)), tuple(probs))
     if spec.d is not None and law.d != spec.d:
         raise moments.InvalidLaw(f"support points have dimension {law.d}, but d = {spec.d}")
     return law
 
 
 def _discrete_numeric(spec: LawSpec) -> numeric_laws.FiniteLaw:
+    support, probs = _support(spec)
     with mpmath.workdps(DIGITS + GUARD):
-        return numeric_laws.finite([[mpmath.mpc(_mp(v)) for v in point] for point in spec.support],
-                            [mpmath.mpf(_mp(p)) for p in spec.probs])
+        return numeric_laws.finite([[mpmath.mpc(_mp(v)) for v in point] for point in support],
+                            [mpmath.mpf(_mp(p)) for p in probs])
 
 
 @dataclass(frozen=True)
@@ -91,7 +99,7 @@ TABLE: dict[str, LawKind] = {kind.name: kind for kind in (
     LawKind("phase", (), lambda s: moments.UniformPhase(s.d), lambda s: numeric_laws.phase(s.d),
             points=lambda s: numeric_laws.PHASE_ORDER**s.d),
     LawKind("discrete", ("support", "probs"), _discrete_exact, _discrete_numeric, points=lambda s: len(s.support or ()),
-            width=lambda s: max(sum(1 for v in point if v != 0) for point in s.support)),
+            width=lambda s: max(sum(1 for v in point if v != 0) for point in _support(s)[0])),
     LawKind("moments", ("moments",), lambda s: given_law(s.d, s.moments)),
 )}
 LAW_NAMES = tuple(TABLE)

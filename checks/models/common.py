@@ -35,7 +35,8 @@ def values_at(desc, dim: int, seed: int) -> dict:
     def num(n: int) -> Fraction:
         return Fraction((7 * n + 3 * seed) % 11 - 5, 4 + (n + seed) % 3) or Fraction(1, 3)
 
-    out, n = {}, 0
+    out: dict[str, Fraction | list] = {}
+    n = 0
     for name, kind in desc.parameters().items():
         if kind == "scalar":
             out[name], n = num(n), n + 1

@@ -22,6 +22,13 @@ from mesaverify.numerics.zheng.population import Batch, loss_and_gradient
 ONES, ONES_T = LawSpec("ones", 2), 5
 
 
+def _ones_arrays():
+    """(points, probs) of the finite law ONES."""
+    law = numeric_law(ONES)
+    assert law is not None  # the ones law has a finite support
+    return law.as_arrays()
+
+
 def _closure_tuple():
     return sp.Tuple(*[sp.Symbol(f"{blk}.{kind}") for blk, kind in beyond.closure(ONES.exact(), ONES.d, ONES_T)])
 
@@ -54,7 +61,7 @@ def _off_family_gradient(K, V, classes, D, pts, probs, horizon):
        derive=_closure_tuple)
 def closure_41(expr) -> Comparison:
     classes = [tuple(str(s).split(".")) for s in expr]
-    pts, probs = numeric_law(ONES).as_arrays()
+    pts, probs = _ones_arrays()
     D, rng = ONES.d, np.random.default_rng(3)
     worst_outside, weakest_inside = 0.0, math.inf
     for _ in range(3):  # generic points of the family: no gradient outside it
@@ -105,7 +112,7 @@ def _masked_ab(pts, probs, D, av, bv, mask_K, mask_V, rtol):
              "ab → (T−2)/((T−2) + (d−1)H_{T−2}).",
        derive=_masked_limit)
 def masked_41(expr) -> Comparison:
-    pts, probs = numeric_law(ONES).as_arrays()
+    pts, probs = _ones_arrays()
     D = ONES.d
     derived = float(expr.subs({d: D, T: ONES_T}))
     mask_K, mask_V = _class_matrices({("k21", "diag"): 1.0, ("v1", "diag"): 1.0}, D)
@@ -138,7 +145,7 @@ STATIONARY_CLASSES = (("k21", "diag"), ("k21", "off"), ("v1", "diag"), ("v1", "o
        derive=_stationary_tuple)
 def stationary_41(expr) -> Comparison:
     rows, mismatch = [], []
-    pts, probs = numeric_law(ONES).as_arrays()
+    pts, probs = _ones_arrays()
     D = ONES.d
     for point, value, kind in expr:
         x = [mp(v) for v in point]

@@ -52,6 +52,7 @@ def flow_ode(expr) -> Comparison:
 def _flow_runs(spec: LawSpec, horizon: int, inits, times):
     """The full flow from each initialisation at two solver tolerances: (accurate run, error bound)."""
     law = numeric_law(spec)
+    assert law is not None  # called with FLOW_LAW only, a discrete law
     pts, probs = law.as_arrays()
     out = []
     for av, bv in inits:

@@ -138,7 +138,7 @@ class Description:
 
     def parameters(self) -> dict:
         """name -> kind of every parameter; a name tied across blocks keeps one kind (else refused)."""
-        out = {}
+        out: dict[str, str] = {}
         for _, _, _, s in self.structures():
             kind = "scalar" if s.kind in ("scalar", "ones", "entry") else s.kind
             if out.setdefault(s.name, kind) != kind:

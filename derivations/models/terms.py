@@ -8,6 +8,7 @@ positive index and every key range is non-empty or empty at its lower end; at a 
 from __future__ import annotations
 
 import itertools
+from typing import Callable
 
 import sympy as sp
 
@@ -31,7 +32,7 @@ def parameter(name: str, kind: str, row=None, col=None) -> sp.Expr:
     return sp.Symbol(name, real=True)
 
 
-def components(s: Structure) -> list[tuple[str, object]]:
+def components(s: Structure) -> list[tuple[str, Callable[..., sp.Expr]]]:
     """(shape, coefficient(row, col)) of a block: shape "diag" (row = col), "full", or "at" (an entry at
     coordinate symbols: its row and column are those symbols, not summed); coordinates from 0."""
     f = sp.Rational(s.factor.numerator, s.factor.denominator)
@@ -52,7 +53,7 @@ def components(s: Structure) -> list[tuple[str, object]]:
     return []
 
 
-def block_components(desc: Description, s: Structure, d) -> list[tuple[str, object]]:
+def block_components(desc: Description, s: Structure, d) -> list[tuple[str, Callable[..., sp.Expr]]]:
     """`components` of a block as the process's coordinates see it: under a conjugation P, the block P^* M P
     (full; its entry a function of the coordinates that is the number once they are)."""
     P = process.conjugation(desc, d)

@@ -87,7 +87,7 @@ def _parts(setting: str, dim: int, reading: Reading = SUITE) -> tuple[sp.Expr, s
     bases = {sp.IndexedBase(f"{x}{h}", real=True): (x, h) for x in "ab" for h in (1, 2)}
     const, linear, cross = [], [], []
     for term in sp.Add.make_args(L):
-        found = {}
+        found: dict[tuple[str, int], list] = {}
         for f, e in term.as_powers_dict().items():
             if isinstance(f, sp.Indexed) and f.base in bases:
                 found.setdefault(bases[f.base], []).extend([f.indices[0]] * int(e))

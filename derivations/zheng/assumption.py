@@ -104,7 +104,7 @@ def identities(law: Law, d) -> list[tuple[sp.Expr, sp.Expr]]:
     for g in gradients(law, d, on_family=False).values():
         found.extend(_identities_of(g))
     # one identity per (factor, span): row-reduce the cores sharing a factor
-    out = []
+    out: list[tuple[sp.Expr, sp.Expr]] = []
     for scale in dict.fromkeys(f for _, f in found):
         cores = [c for c, f in found if f == scale]
         symbols = sorted(set().union(*[c.free_symbols for c in cores]), key=str)

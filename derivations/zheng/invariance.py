@@ -185,7 +185,7 @@ def _per_coordinate(law, d: int, horizon, masked: bool) -> tuple[tuple | None, s
     on = _on_family(law, d, lambda pieces: pieces)
     limits = []
     for k in range(d):
-        own = {}
+        own: dict[str, dict] = {}
         for block, partner in (("k21", "b"), ("v1", "a")):
             for (monomial, function), value in on.get((block, k), {}).items():
                 if any(c != k for _, c, _ in monomial) or sp.im(value) != 0:

@@ -84,7 +84,7 @@ class _Support:
     """A finite law's support in exact arithmetic: Gaussian integers (scaled by D, weights by Q) when every
     coordinate is a Gaussian rational, else SymPy numbers."""
 
-    def __init__(self, law):
+    def __init__(self, law) -> None:
         gi = law._gaussian_integer
         self.gaussian = gi is not None
         if self.gaussian:
@@ -170,12 +170,12 @@ def _entry_sums(pieces, support: _Support, roles: tuple, entry: tuple) -> dict:
     for idx, piece in enumerate(pieces):
         fixed, named, anonymous = _kinds(piece, pinned)
         powered = all(p + q > 0 for _, p, q in piece.blocks)
-        points = range(len(support.points))
+        points: range | list[int] = range(len(support.points))
         if powered:  # only points non-zero at every pinned coordinate contribute
-            points = set(points)
+            held = set(points)
             for b in fixed:
-                points &= support.holding[pinned[b[0]]]
-            points = sorted(points)
+                held &= support.holding[pinned[b[0]]]
+            points = sorted(held)
         for s in points:
             base = support.weights[s]
             for index, p, q in fixed:

@@ -57,7 +57,7 @@ def process_matrix(desc, d: int) -> tuple[list[list[dict]], int]:
     """(W as a d×d matrix of trigonometric polynomials, the number of phases)."""
     zero = (0,) * (d if desc.process == "phases" else d // 2)
     n = len(zero)
-    W = [[{} for _ in range(d)] for _ in range(d)]
+    W: list[list[dict]] = [[{} for _ in range(d)] for _ in range(d)]
     if desc.process == "phases":
         for m in range(d):
             W[m][m] = {_unit(n, m, 1): mpmath.mpf(1)}
@@ -92,7 +92,7 @@ def _add_all(polys: list[dict]) -> dict:
 def sequence(W: list[list[dict]], n: int, x1, last: int) -> list[list[dict]]:
     """x_0 = 0, x_1, …, x_last coordinate by coordinate: x_s = W x_{s−1}."""
     d = len(x1)
-    out = [[{} for _ in range(d)], [{(0,) * n: x1[m]} if x1[m] else {} for m in range(d)]]
+    out: list[list[dict]] = [[{} for _ in range(d)], [{(0,) * n: x1[m]} if x1[m] else {} for m in range(d)]]
     for _ in range(2, last + 1):
         prev = out[-1]
         out.append([_add_all([_mul(W[r][c], prev[c]) for c in range(d) if prev[c] and W[r][c]]) for r in range(d)])
@@ -163,7 +163,7 @@ def _attention(desc, K, V, tokens, tau: int, weights) -> list[dict]:
     key_bar = desc.conjugated == "key"
     query = tokens(tau - desc.lag)
     Kq = _apply(K, query if key_bar else [_conj(v) for v in query])
-    out = [{} for _ in range(d)]
+    out: list[dict] = [{} for _ in range(d)]
     last = tau if desc.keys == "1..t" else tau - 1
     for key in range(1, last + 1):
         e = tokens(key)
@@ -203,7 +203,7 @@ def loss_and_gradient(desc, values: dict, d: int, T: int, law, wrt=(), positiona
                     for poly in (xs[s - shift] if shift is not None and s - shift >= 1 else [{} for _ in range(d)])]
 
         for tau in positions:
-            err = [{} for _ in range(d)]
+            err: list[dict] = [{} for _ in range(d)]
             for h, (K, V) in zip(heads, mats):
                 err = [_add(p, q) for p, q in zip(err, _attention(desc, K, V, tokens, tau, weights[h]))]
             if desc.residual:
@@ -213,7 +213,7 @@ def loss_and_gradient(desc, values: dict, d: int, T: int, law, wrt=(), positiona
             total += prob * c * sum(abs(v) ** 2 for p in err for v in p.values())
             for w in wrt:
                 for u in directions[w]:
-                    derr = [{} for _ in range(d)]
+                    derr: list[dict] = [{} for _ in range(d)]
                     for h, (K, V), (dK, dV) in zip(heads, mats, dmats[(w, u)]):
                         for A, B in ((dK, V), (K, dV)):
                             derr = [_add(p, q) for p, q in zip(derr, _attention(desc, A, B, tokens, tau, weights[h]))]

@@ -56,8 +56,7 @@ def sparse_characters(d: int, t: int, K, V) -> Characters:
 @lru_cache(maxsize=1024)
 def _sparse_characters(d: int, t: int, entries: tuple, columns: tuple) -> Characters:
     jr, cols = np.array(entries, dtype=np.int64).reshape(-1, 2), np.array(columns, dtype=np.int64)
-    i, s, n = np.meshgrid(np.arange(1, t + 1), cols, np.arange(len(jr)), indexing="ij")
-    i, s, n = (v.ravel() for v in (i, s, n))
+    i, s, n = (v.ravel() for v in np.meshgrid(np.arange(1, t + 1), cols, np.arange(len(jr)), indexing="ij"))
     return _characters(d, t, i, s, jr[n, 0], jr[n, 1])
 
 
@@ -127,7 +126,7 @@ class Batch:
         self.empty = T < 3  # no context length: L = 0
         if self.empty:
             return
-        parts = {key: [] for key in ("s", "j", "r", "ms", "mj", "mr", "group", "scale")}
+        parts: dict[str, list[np.ndarray]] = {key: [] for key in ("s", "j", "r", "ms", "mj", "mr", "group", "scale")}
         targets, offset = [], 0
         for t in range(2, T):
             ch = characters(d, t)

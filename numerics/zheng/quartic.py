@@ -194,7 +194,8 @@ class Staged:
 
     def __init__(self, seqs: Sequences, warmup: int, chunk: int | None = None):
         self.seqs, self.m, self.d, self.T = seqs, seqs.m, seqs.d, seqs.T
-        self.warmup, self.calls, self.form = warmup, 0, EmpiricalLoss(seqs, chunk=chunk)
+        self.warmup, self.calls = warmup, 0
+        self.form: EmpiricalLoss | QuarticLoss = EmpiricalLoss(seqs, chunk=chunk)
 
     def __call__(self, K: np.ndarray, V: np.ndarray, gradient: bool = True):
         self.calls += 1
