@@ -171,6 +171,11 @@ def _jobs():
                jobs.selftest_wall, jobs.SELFTEST_BUDGET_S),
         Scaling("[Z] per-coordinate loss derived for symbolic T (Gaussian x_1), cost against d",
                 (2, 3, 4, 5, 6), jobs.per_coordinate_loss),
+        Benchmark("mesaverify --version in a fresh process vs importing every command module, wall time vs 0.3 s",
+                  lambda: None, jobs.startup, jobs.all_parsers, jobs.nothing_to_compare, budget_s=jobs.STARTUP_BUDGET_S),
+        Benchmark("[Z] lim ab at d = 10^6, T = 100: the library (mv.zheng.limit) vs the command line (fixed-point), "
+                  "the same value in the same time", lambda: None, jobs.library_limit, jobs.command_limit,
+                  jobs.same_value, repeats=1),
     ]
 
 

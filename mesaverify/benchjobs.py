@@ -94,3 +94,64 @@ def machine_fraction(epoch_s: float, d: int = 5, T: int = 100, m: int = 10000, f
     flops = epoch_flops(d, T, m) if flops is None else flops
     return {"gemm_gflops": rate / 1e9, "epoch_gflop": flops / 1e9, "limit_s": flops / rate,
             "fraction_of_machine": flops / rate / epoch_s}
+
+
+# ---------------------------------------------------------------- the doors: start-up, library against command line
+STARTUP_BUDGET_S = 0.3
+
+
+def _process(code: str) -> float:
+    """Wall seconds of a fresh interpreter running `code` (it must exit 0)."""
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
+    return time.perf_counter() - start
+
+
+def startup(_):
+    """`mesaverify --version` in a fresh process (its wall seconds): the parser's summaries only, no command module."""
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "mesaverify", "--version"], capture_output=True, text=True, check=True)
+    seconds = time.perf_counter() - start
+    if not done.stdout.startswith("mesaverify "):
+        raise RuntimeError(f"mesaverify --version printed {done.stdout!r}")
+    return seconds
+
+
+def all_parsers(_):
+    """Every command module imported and every parser built in a fresh process: what --version cost before."""
+    return _process("from mesaverify.cli import build_parser; build_parser()")
+
+
+def nothing_to_compare(ours, ref) -> tuple[float, float]:
+    """Both ran and exited 0 (their outputs differ by design: only their times are compared)."""
+    return 0.0, 0.0
+
+
+LIBRARY_LAW = ("gaussian", 10**6, 100)  # the law, d and T of the library-against-command-line row
+
+
+def library_limit(_):
+    """mv.zheng.limit(mv.laws.gaussian(d=10**6), T=100), in this process."""
+    import mesaverify as mv
+
+    return mv.zheng.limit(mv.laws.gaussian(d=LIBRARY_LAW[1]), T=LIBRARY_LAW[2])
+
+
+def command_limit(_):
+    """`mesaverify fixed-point --law gaussian --d 1000000 --T 100 --json`, in this process: its exact ab."""
+    import contextlib
+    import io
+
+    import sympy as sp
+
+    from mesaverify.cli import main
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        main(["fixed-point", "--law", LIBRARY_LAW[0], "--d", str(LIBRARY_LAW[1]), "--T", str(LIBRARY_LAW[2]), "--json"])
+    return sp.S(json.loads(out.getvalue())["result"]["ab"])
+
+
+def same_value(ours, ref) -> tuple[float, float]:
+    """The library's exact value is the command line's."""
+    return float(ours != ref), 0.0

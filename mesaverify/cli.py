@@ -1,4 +1,5 @@
-"""`mesaverify`: the command-line entry point; subcommands live in mesaverify/commands/.
+"""`mesaverify`: the command-line entry point; subcommands live in mesaverify/commands/ (their table, read
+without importing them, in mesaverify/commands/__init__.py).
 
 Every failure is one line on stderr and an exit code: 0 success, 1 a run that failed (a failing
 check, diverged training, output closed or full, memory exhausted, an internal error), 2 malformed
@@ -9,10 +10,13 @@ from __future__ import annotations
 import argparse
 import errno
 import importlib
+import io
 import os
 import sys
+from typing import cast
 
 from mesaverify import __version__
+from mesaverify.commands import COMMANDS, summary
 from mesaverify.errors import OutsideHypotheses, RunFailed, UsageError
 
 EPILOG = """exit codes:
@@ -23,19 +27,6 @@ EPILOG = """exit codes:
   3    well-formed input outside the hypotheses of the result asked for: the line on stderr names the
        hypothesis that fails (e.g. an identity of Assumption 4.1 and the off-family gradient)
   130  interrupted"""
-
-# One module per subcommand group; each adds its parsers in `register(subparsers)`.
-COMMAND_MODULES = (
-    "mesaverify.commands.verify",
-    "mesaverify.commands.fixed_point",
-    "mesaverify.commands.assumption",
-    "mesaverify.commands.simulate",
-    "mesaverify.commands.sander",
-    "mesaverify.commands.latex",
-    "mesaverify.commands.model",
-    "mesaverify.commands.tools",
-)
-
 
 DESCRIPTION = """Re-derive exactly (SymPy) and check numerically the theorems of two papers on linear attention
 trained in context on x_{t+1} = W x_t: [Z] Zheng et al., NeurIPS 2024, and [S] Sander et al., ICML 2024.
@@ -76,21 +67,35 @@ def subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentP
     return dict(action.choices)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The parser of every subcommand."""
+def build_parser(only: str | None = "") -> argparse.ArgumentParser:
+    """The parser of every subcommand (`only` = ""), or of the subcommand `only` in full and the others by their
+    one-line summaries (`only` a name, or None for none in full): `mesaverify --help` and `--version` import no
+    command module, and so no SymPy, SciPy or NumPy."""
     parser = _Parser(prog="mesaverify", description=DESCRIPTION, epilog=EPILOG)
     parser.add_argument("--version", action="version", version=f"mesaverify {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    for name in COMMAND_MODULES:
-        importlib.import_module(name).register(sub)
+    full = {module for name, (module, _) in COMMANDS.items() if only == "" or name == only}
+    registered: set[str] = set()
+    for name, (module, _) in COMMANDS.items():
+        if module in full and module not in registered:
+            importlib.import_module(module).register(sub)
+            registered.add(module)
+        elif module not in full:
+            sub.add_parser(name, help=summary(name))
     return parser
+
+
+def _command(argv: list[str]) -> str | None:
+    """The subcommand named on the command line (its first word that is not an option), or None."""
+    word = next((w for w in argv if not w.startswith("-")), None)
+    return word if word in COMMANDS else None
 
 
 def _tolerant_streams() -> None:
     """Characters a terminal's encoding lacks (≈, σ under PYTHONIOENCODING=ascii) print as escapes."""
     for stream in (sys.stdout, sys.stderr):
         try:
-            stream.reconfigure(errors="backslashreplace")
+            cast(io.TextIOWrapper, stream).reconfigure(errors="backslashreplace")
         except (AttributeError, ValueError, OSError):
             pass
 
@@ -118,9 +123,17 @@ def _silence_stdout() -> None:
         pass
 
 
+def _invalid_law(err: Exception) -> bool:
+    """Whether `err` is the derivations' InvalidLaw (a law or moment vector no law has): looked up only where
+    the derivations were imported, as they are wherever one can be raised."""
+    moments = sys.modules.get("mesaverify.derivations.moments")
+    return moments is not None and isinstance(err, moments.InvalidLaw)
+
+
 def _run(argv) -> int:
     """Parse and run one command; output flushed inside, so a closed or full stdout is seen here."""
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    args = build_parser(_command(argv)).parse_args(argv)
     code = int(args.run(args) or 0)
     sys.stdout.flush()
     return code
@@ -130,16 +143,19 @@ def main(argv: list[str] | None = None) -> int:
     """The command line: one line on stderr and the exit code above for every failure."""
     _tolerant_streams()
     try:
-        from mesaverify.derivations.moments import InvalidLaw
-
         try:
             return _run(argv)
-        except (UsageError, InvalidLaw) as err:  # bad input, also when found deep in a derivation
+        except UsageError as err:
             _say(f"mesaverify: error: {err}")
             return 2
         except OutsideHypotheses as err:  # well-formed input, but the result asked for does not apply to it
             _say(f"mesaverify: outside the hypotheses: {err}")
             return 3
+        except Exception as err:
+            if not _invalid_law(err):  # bad input found deep in a derivation is malformed input too
+                raise
+            _say(f"mesaverify: error: {err}")
+            return 2
     except RunFailed as err:
         _say(f"mesaverify: error: {err}")
         return 1

@@ -91,8 +91,8 @@ def simulate(spec, T: int, m: int, test_m: int) -> None:
 
 
 def _length(value) -> int:
-    """len of a JSON list, else 0 (a value of the wrong type is reported where it is read)."""
-    return len(value) if isinstance(value, list) else 0
+    """len of a list (or tuple), else 0 (a value of the wrong type is reported where it is read)."""
+    return len(value) if isinstance(value, (list, tuple)) else 0
 
 
 def sander_loss(setting: str, data: dict, T: int) -> None:
@@ -108,7 +108,7 @@ def sander_loss(setting: str, data: dict, T: int) -> None:
         at_most("d⁵ × support points of s_1", rows**5 * max(points, 1), AUGMENTED_WORK,
                 "each assignment needs a moment over the support")
         return
-    cols = _length(A[0]) if rows else 0
+    cols = _length(A[0]) if rows and A else 0  # rows > 0: A is a non-empty list
     at_most("H·d², the products of C = Σ_h b_h a_hᵀ", rows * cols * cols, NONAUGMENTED_WORK, "exact arithmetic")
     at_most("2·H·d + T, the numbers of A, B and p", 2 * rows * cols + T, NUMBERS, "each is read exactly")
 

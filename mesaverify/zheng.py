@@ -19,10 +19,13 @@ from __future__ import annotations
 
 import sympy as sp
 
+from mesaverify import limits as _limits
 from mesaverify.derivations.given import derive_all as _derive_all
+from mesaverify.derivations.hypotheses import OutsideHypotheses as _OutsideHypotheses
 from mesaverify.derivations.moments import InvalidLaw
 from mesaverify.derivations.zheng import assumption as _assumption
 from mesaverify.derivations.zheng import capability as _capability
+from mesaverify.derivations.zheng import closed as _closed
 from mesaverify.derivations.zheng import flow as _flow
 from mesaverify.derivations.zheng import invariance as _invariance
 from mesaverify.derivations.zheng import loss as _loss
@@ -67,10 +70,38 @@ def loss(law, T=None) -> sp.Expr:
 
 
 def limit(law, T=None) -> sp.Expr:
-    """lim_{τ→∞} ab under the gradient flow from the diagonal initialisation ([Z] Theorem 4.1).
-    Example: ``mv.zheng.limit(mv.laws.gaussian(d=5, sigma=1), T=100)``."""
+    """lim_{τ→∞} ab under the gradient flow from the diagonal initialisation ([Z] Theorem 4.1); at a numeric T
+    the closed form (`fixed_point`: the symbolic derivation specialised, any d at once).
+    Example: ``mv.zheng.limit(mv.laws.gaussian(d=10**6, sigma=1), T=100)``."""
     law = _inside(law, T, "the limit of ab (Theorem 4.1)")
-    return _stationary.ab_limit(law, law.d, _horizon(T))
+    return _stationary.ab_limit(law, law.d, _T) if T is None else fixed_point(law, T)["ab"]
+
+
+def fixed_point(law, T: int) -> dict:
+    """Where the gradient flow from the diagonal initialisation ends ([Z] Theorem 4.1), for a law, its d and a
+    numeric T, after checking exactly which family the flow stays in (`mesaverify fixed-point` prints this):
+    ``{"family": "diagonal" | "per-coordinate", "hypothesis", "reason", "ab", "limits"}`` — on aI, bI the
+    limit `ab` of ab; on diag(a_k), diag(b_k) with a loss that does not couple the coordinates the limits of
+    each a_k b_k (a_0*b_0 where x_k = 0 almost surely).  OutsideHypotheses where neither family holds the
+    flow.  For a moment vector every moment the check and the limit lack is named at once.
+    Example: ``mv.zheng.fixed_point(mv.laws.rademacher(d=2), T=10)["ab"]``."""
+    law = _exact(law)
+    horizon = _horizon(T)
+    if not isinstance(horizon, int):
+        raise InvalidLaw("fixed_point needs a numeric horizon T (mv.zheng.limit derives it for symbolic T)")
+    _limits.per_coordinate(law, law.d)
+
+    def compute(one):
+        found = _invariance.family(one, one.d, horizon)
+        value = _closed.ab_limit(one, one.d, horizon) if one.exchangeable or found.name == "diagonal" else None
+        return found, value
+
+    found, value = _derive_all(law, compute)
+    if found.name is None:
+        raise _OutsideHypotheses(f"no limit of ab is derived for this law: {found.reason}", "Assumption 4.1")
+    diagonal = found.name == "diagonal"
+    return {"family": found.name, "hypothesis": found.statement(), "reason": found.reason,
+            "ab": value if diagonal else None, "limits": None if diagonal else tuple(found.limits)}
 
 
 def flow(law, T=None) -> tuple[sp.Expr, sp.Expr]:
@@ -116,6 +147,8 @@ def test_error_limit(law, T=None) -> sp.Expr:
     """lim_{t→∞} of the test error E[½‖ŷ_t − x_{t+1}‖²] at the trained limit ab = u*.
     Example: ``mv.zheng.test_error_limit(mv.laws.sparse(d=2, c=1), T=10)``."""
     law = _inside(law, T, "the test error at the trained limit (Theorem 4.2)")
+    if T is not None and law.exchangeable:  # the closed form: any d at once
+        return _closed.test_error_limit(law, law.d, _horizon(T))
     return _capability.test_error_limit(law, law.d, _horizon(T))
 
 
@@ -123,4 +156,6 @@ def ratio(law, T=None) -> sp.Expr:
     """E[ŷ_{t,k}/x_{t+1,k} | x_k ≠ 0] at the trained limit (the ratio [Z] plots).
     Example: ``mv.zheng.ratio(mv.laws.gaussian(d=5), T=100)``."""
     law = _inside(law, T, "the ratio prediction/truth at the trained limit")
+    if T is not None and law.exchangeable:  # the closed form: any d at once
+        return _closed.ratio(law, law.d, _horizon(T))
     return _capability.ratio(law, law.d, _horizon(T))

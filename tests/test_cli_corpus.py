@@ -267,12 +267,12 @@ def test_interrupt_ends_the_progress_bar_first(capsys, monkeypatch):
                                                  (RuntimeError("odd\nstate"), 1, "internal error: RuntimeError: odd state"),
                                                  (RecursionError, 1, "internal error")])
 def test_unexpected_failures_one_line(monkeypatch, error, code, fragment):
-    from mesaverify.commands import fixed_point
+    from mesaverify import zheng
 
     def fail(*args, **kwargs):
         raise error
 
-    monkeypatch.setattr(fixed_point, "ab_limit", fail)
+    monkeypatch.setattr(zheng, "fixed_point", fail)
     refused(*FIXED, "--law", "ones", code=code, fragment=fragment)
 
 

@@ -14,6 +14,7 @@ import re
 import unicodedata
 
 from mesaverify import jsonio, limits
+from mesaverify.commands import summary
 from mesaverify.commands.lawargs import add_law_arguments, law_from_args
 from mesaverify.derivations.given import derive_all
 from mesaverify.derivations.notation import NOTATION, identity
@@ -40,7 +41,7 @@ LIMITS = ("ab", "test_error_limit", "ratio_limit")
 
 def register(sub) -> None:
     """Add `assumption` to the subcommands."""
-    p = sub.add_parser("assumption", help="derived Assumptions 4.1/4.2 of [Z] for a law (exit 3 where 4.1 fails)",
+    p = sub.add_parser("assumption", help=summary("assumption"),
                        description=DESCRIPTION, epilog=EXAMPLES)
     add_law_arguments(p)
     p.add_argument("--json", action="store_true", help="print one JSON object (command, version, law, d, T, result)")
@@ -76,7 +77,7 @@ def _derived(law, spec, horizon) -> dict:
     out |= {"identities": rows,
             "violations": [r for r in rows if not r["holds"]] if law.exchangeable else
             [_gradient_row(r) for r in a41["violations"]]}
-    not_applicable = {}
+    not_applicable: dict[str, str] = {}
     if law.exchangeable:
         conditions = closed.assumption_4_2(law, spec.d, horizon)
         out |= {"assumption_4_2": all(c == 0 for c in conditions), "assumption_4_2_note": None}
@@ -102,7 +103,7 @@ def _derived(law, spec, horizon) -> dict:
             not_applicable.setdefault(key, NEEDS_4_1)
         out |= jsonio.exact(key, value) if value is not None else {key: None, f"{key}_float": None}
     out["not_applicable"] = not_applicable
-    coordinates = list(found.limits) if found.name == "per-coordinate" else None
+    coordinates = list(found.limits) if found.name == "per-coordinate" and found.limits is not None else None
     out["per_coordinate_limits"] = None if coordinates is None else [str(v) for v in coordinates]
     out["per_coordinate_limits_float"] = None if coordinates is None else [jsonio.approx(v) for v in coordinates]
     return out | {"reason": found.reason}

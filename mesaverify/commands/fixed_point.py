@@ -1,17 +1,15 @@
 """`mesaverify fixed-point`: the exact limit of ab under the gradient flow ([Z] Theorem 4.1), after checking
 for the law, d and T that the flow from the diagonal initialisation stays on the family the limit is derived
 on (`derivations.zheng.invariance`): aI, bI (Assumption 4.1), else diag(a_k), diag(b_k) with a loss that does
-not couple the coordinates (the limit of each a_k b_k); else exit 3 naming the hypothesis that fails."""
+not couple the coordinates (the limit of each a_k b_k); else exit 3 naming the hypothesis that fails.  The
+result is `mesaverify.zheng.fixed_point`'s, printed."""
 from __future__ import annotations
 
 import sympy as sp
 
-from mesaverify import jsonio, limits
+from mesaverify import jsonio, zheng
+from mesaverify.commands import summary
 from mesaverify.commands.lawargs import add_law_arguments, law_from_args
-from mesaverify.derivations.given import derive_all
-from mesaverify.derivations.zheng.closed import ab_limit
-from mesaverify.derivations.zheng.invariance import family
-from mesaverify.errors import OutsideHypotheses
 
 DESCRIPTION = """The exact limit of ab under the gradient flow of [Z] (Theorem 4.1:
 u* = (T−2) m₄ / ((T−2) m₆ + (d−1) m_{2,4} H_{T−2}), m_k = E|x_k|^k, m_{2,4} = E|x_k|²|x_j|⁴) for a law of
@@ -28,25 +26,11 @@ EXAMPLES = """examples:
 
 def register(sub) -> None:
     """Add `fixed-point` to the subcommands."""
-    p = sub.add_parser("fixed-point", help="exact limit of ab for a law, d and T ([Z] Thm 4.1), hypotheses checked",
+    p = sub.add_parser("fixed-point", help=summary("fixed-point"),
                        description=DESCRIPTION, epilog=EXAMPLES)
     add_law_arguments(p)
     p.add_argument("--json", action="store_true", help="print one JSON object (command, version, law, d, T, result)")
     p.set_defaults(run=run)
-
-
-def limit_of_flow(law, d: int, horizon: int):
-    """(family, lim ab or the per-coordinate limits) for the law, d and T; OutsideHypotheses where neither
-    family holds the flow.  For a moment vector every moment the check and the limit lack is named at once."""
-    def compute(law):
-        found = family(law, d, horizon)
-        value = ab_limit(law, d, horizon) if law.exchangeable or found.name == "diagonal" else None
-        return found, value
-
-    found, value = derive_all(law, compute)
-    if found.name is None:
-        raise OutsideHypotheses(f"no limit of ab is derived for this law: {found.reason}", "Assumption 4.1")
-    return found, (value if found.name == "diagonal" else found.limits)
 
 
 def decimal(value) -> tuple[str, float | None]:
@@ -60,14 +44,15 @@ def decimal(value) -> tuple[str, float | None]:
 def run(args) -> int:
     """Print lim ab (or lim a_k b_k per coordinate) for the law, d and T given, and the hypothesis checked."""
     spec = law_from_args(args)
-    limits.per_coordinate(spec.exact(), spec.d)
-    found, value = limit_of_flow(spec.exact(), spec.d, args.T)
-    record = {"family": found.name, "hypothesis": found.statement(), "not_diagonal": None, "limits": None,
+    found = zheng.fixed_point(spec, args.T)
+    per_coordinate = found["family"] == "per-coordinate"
+    value = found["limits"] if per_coordinate else found["ab"]
+    record = {"family": found["family"], "hypothesis": found["hypothesis"], "not_diagonal": None, "limits": None,
               "limits_decimal": None, "limits_float": None, "ab": None, "ab_float": None, "ab_decimal": None,
               "ab_latex": None}
-    if found.name == "per-coordinate":
+    if per_coordinate:
         texts = [decimal(v) for v in value]
-        record |= {"not_diagonal": found.reason, "limits": [str(v) for v in value],
+        record |= {"not_diagonal": found["reason"], "limits": [str(v) for v in value],
                    "limits_decimal": [t for t, _ in texts], "limits_float": [f for _, f in texts]}
         line = (f"lim a_k b_k = ({', '.join(map(str, value))}) ≈ ({', '.join(t for t, _ in texts)})   "
                 f"[{spec.label()}, T={args.T}, k = 1..{spec.d}]")
@@ -79,9 +64,9 @@ def run(args) -> int:
         jsonio.emit("fixed-point", record, law=spec.label(), d=spec.d, T=args.T)
         return 0
     print(line)
-    print(f"hypothesis checked: {found.statement()}")
-    if found.name == "per-coordinate":
-        print(f"not the diagonal family: {found.reason}")
-    if found.name == "per-coordinate" and any(v.free_symbols for v in value):
+    print(f"hypothesis checked: {found['hypothesis']}")
+    if per_coordinate:
+        print(f"not the diagonal family: {found['reason']}")
+    if per_coordinate and any(v.free_symbols for v in value):
         print("a_0*b_0: x_k = 0 almost surely, so the loss does not depend on a_k, b_k and they keep their start")
     return 0

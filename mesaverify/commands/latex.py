@@ -10,6 +10,7 @@ import sympy as sp
 from mesaverify import document, outputs, report
 from mesaverify import tex as latex
 from mesaverify.checks.core.registry import all_checks
+from mesaverify.commands import summary
 from mesaverify.commands.lawargs import add_law_arguments, law_from_args, refuse_inapplicable
 from mesaverify.errors import UsageError
 from mesaverify.progress import bar
@@ -22,7 +23,7 @@ DIAGONAL_RESULTS = ("Z.flow.", "Z.stationary.", "Z.thm4_1.", "Z.mesa.", "Z.thm4_
 
 def register(sub) -> None:
     """Add `latex`, `derive` and `selftest` to the subcommands."""
-    p = sub.add_parser("latex", help="print one check's derived expression in LaTeX, or write build/latex/",
+    p = sub.add_parser("latex", help=summary("latex"),
                        description="Print one check's derived expression as LaTeX in the papers' notation, or with "
                                    "--all write build/latex/<check-id>.tex for every check and the document "
                                    "derivations.tex (quoting the evidence of the last verify run); --pdf compiles it.",
@@ -36,7 +37,7 @@ def register(sub) -> None:
                    "lualatex or tectonic); exit 2 with how to install one if none is on the PATH")
     p.set_defaults(run=run_latex)
 
-    q = sub.add_parser("derive", help="print one check's derived expression (text, LaTeX or SymPy srepr)",
+    q = sub.add_parser("derive", help=summary("derive"),
                        description="Print one check's derived expression (SymPy text, LaTeX or srepr), exact, "
                                    "optionally specialised: --law puts in the law's moments m_{...}, --d the "
                                    "dimension, --T the horizon. For the results of [Z]'s diagonal family (Z.flow.*, "
@@ -52,7 +53,7 @@ def register(sub) -> None:
     add_law_arguments(q, horizon=False, required=False)  # --law substitutes its moments m_{...}; --d the dimension
     q.set_defaults(run=run_derive)
 
-    r = sub.add_parser("selftest", help="run every check against mutants of its derivation (build/selftest.json)",
+    r = sub.add_parser("selftest", help=summary("selftest"),
                        description="Run every check (or those --only selects) against mutants of its derived "
                                    "expression (an operator, constant or symbol changed) and count the mutants it "
                                    "kills; write selftest.json. Exit 1 if a mutant survives or a check fails "

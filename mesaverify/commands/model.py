@@ -7,6 +7,7 @@ import re
 import sympy as sp
 
 from mesaverify import jsonio, models, numbers
+from mesaverify.commands import summary
 from mesaverify.commands.lawargs import add_law_arguments, law_from_args
 from mesaverify.errors import UsageError
 
@@ -25,7 +26,7 @@ EXAMPLES = """examples:
 
 def register(sub) -> None:
     """Add `model` to the subcommands."""
-    p = sub.add_parser("model", help="loss, flow and stationary points of a model described in a TOML file",
+    p = sub.add_parser("model", help=summary("model"),
                        description=DESCRIPTION, epilog=EXAMPLES)
     p.add_argument("file", help="the model description (TOML; see examples/models)")
     add_law_arguments(p, horizon=False)
@@ -59,7 +60,7 @@ def run(args) -> int:
     spec = law_from_args(args)
     m = models.model(desc, spec)
     loss = m.loss()
-    result = {"model": desc.name, "least_T": m.least_T(), "loss": str(loss), "loss_at": None, "loss_at_float": None}
+    result: dict = {"model": desc.name, "least_T": m.least_T(), "loss": str(loss), "loss_at": None, "loss_at_float": None}
     at = _point(args.at, m.parameters()) if args.at else None
     value = m.loss(args.T) if args.T is not None else loss
     if at is not None:

@@ -16,6 +16,7 @@ import sympy as sp
 
 from mesaverify import jsonio, limits, numbers
 from mesaverify.checks.core.laws import LawSpec, x1_law
+from mesaverify.commands import summary
 from mesaverify.commands.lawargs import add_law_arguments, law_from_args
 from mesaverify.derivations.zheng.closed import ab_limit
 from mesaverify.derivations.zheng.invariance import family
@@ -57,7 +58,7 @@ EXAMPLES = """examples:
 
 def register(sub) -> None:
     """Add `simulate` to the subcommands."""
-    p = sub.add_parser("simulate", help="train the full model on sampled sequences ([Z] Figure 1)",
+    p = sub.add_parser("simulate", help=summary("simulate"),
                        description=DESCRIPTION, epilog=EXAMPLES)
     add_law_arguments(p)
     p.add_argument("--m", type=int, default=10000, help="number of training sequences")
@@ -140,6 +141,7 @@ def theory(spec: LawSpec, T: int, init: str, mask: bool) -> tuple[dict, list | N
         return empty | {"limit_family": "diagonal", "ab_limit": str(value), "ab_limit_float": float(value),
                         "limit_note": found.statement()}, None
     if found.name == "per-coordinate":
+        assert found.limits is not None  # family() gives a per-coordinate Family its limits
         return empty | {"limit_family": "per-coordinate", "ab_limits": [str(v) for v in found.limits],
                         "ab_limits_float": [jsonio.approx(v) for v in found.limits],
                         "limit_note": found.statement()}, list(found.limits)
@@ -179,7 +181,7 @@ def simulate(spec: LawSpec, T: int, m: int, *, a0=0.1, b0=0.1, lr="auto", epochs
     empirical = tr.ab_empirical_limit(train_set)
     auto = lr == "auto"
     if auto:
-        start = (a0, b0) if init == "diagonal" else (0.0, 0.0)
+        start: tuple[float, float] = (a0, b0) if init == "diagonal" else (0.0, 0.0)
         lr = auto_rate(train_set, K, V, _end_point(record, exact_limits, *start, spec.d, empirical))
     losses = []
 

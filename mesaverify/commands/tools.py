@@ -1,12 +1,14 @@
 """`mesaverify figures` and `mesaverify bench`: [Z] Figure 1 with the theory drawn over it, and the timings."""
 from __future__ import annotations
 
+from mesaverify.commands import summary
+
 
 def register(sub) -> None:
     """Add `figures` and `bench` to the subcommands."""
     from mesaverify import figures  # matplotlib loads when figures are drawn; bench sets BLAS threads on import
 
-    p = sub.add_parser("figures", help="train [Z]'s Figure 1 runs and draw them with the derived theory",
+    p = sub.add_parser("figures", help=summary("figures"),
                        description="Train the runs of [Z] Figure 1 and its appendix (d = 5, T = 100; Gaussian and "
                                    "Example 4.1 laws at three scales from three starts, all-ones masked and unmasked, "
                                    "Gaussian initialisation at std 1 and 0.1) and draw them with the derived limits "
@@ -16,7 +18,7 @@ def register(sub) -> None:
     figures.add_arguments(p)
     p.set_defaults(run=figures.run)
 
-    q = sub.add_parser("bench", help="time our implementations against straightforward references",
+    q = sub.add_parser("bench", help=summary("bench"),
                        description="Time each implementation against a direct reference on the same problem (both "
                                    "on one BLAS thread), check that they agree and that each speed-up reaches its "
                                    "target, and project the wall time of the full figure set against its budget; "

@@ -6,6 +6,7 @@ import time
 
 from mesaverify import outputs, report, runner
 from mesaverify.checks.core.registry import COSTS, KINDS, PAPERS, all_checks, select
+from mesaverify.commands import summary
 from mesaverify.errors import UsageError
 
 TAGS = (*PAPERS.values(), *KINDS, *COSTS)
@@ -13,7 +14,7 @@ TAGS = (*PAPERS.values(), *KINDS, *COSTS)
 
 def register(sub) -> None:
     """Add `verify` to the subcommands."""
-    p = sub.add_parser("verify", help="re-derive every result and check it numerically",
+    p = sub.add_parser("verify", help=summary("verify"),
                        description="Re-derive every claim of both papers ([Z], [S]) with SymPy and hold it against an "
                                    "independent numeric evaluation (mpmath at 50 digits, exact quadrature, Monte Carlo "
                                    "with standard errors, training); print a table and write report.md, report.json "
