@@ -1,4 +1,6 @@
-"""The error of a result asked for outside its hypotheses: well-formed input, no theorem to apply."""
+"""The errors of well-formed input that gets no result: outside the hypotheses of the result asked for (no theorem
+to apply, `OutsideHypotheses`), or beyond what the engine derives (a size past a stated limit, a model the
+expectation operator does not average, `BeyondEngine`)."""
 from __future__ import annotations
 
 
@@ -12,3 +14,8 @@ class OutsideHypotheses(Exception):
         super().__init__(message)
         self.hypothesis = hypothesis
         self.family = family
+
+
+class BeyondEngine(Exception):
+    """Well-formed input beyond what the engine derives: a size past one of the stated limits, or a model or law
+    the derivation has no method for.  Not malformed input: the command line exits with code 4 on it."""

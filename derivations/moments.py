@@ -340,9 +340,24 @@ def pattern_of(symbol: sp.Symbol) -> tuple:
     return pattern_from_name(symbol.name)
 
 
+def _moment_pattern(symbol) -> tuple | None:
+    """The powers of a moment symbol, None for any other symbol: one `moment_symbol` made, here or in another
+    process (an expression unpickled from another worker: its symbols are read by name and assumptions)."""
+    if symbol in _PATTERNS:
+        return _PATTERNS[symbol]
+    if not (isinstance(symbol, sp.Symbol) and symbol.name.startswith("m_{")):
+        return None
+    try:
+        pattern = pattern_from_name(symbol.name)
+    except InvalidLaw:
+        return None
+    return pattern if moment_symbol(pattern) == symbol else None
+
+
 def with_moments(expr: sp.Expr, law: Law) -> sp.Expr:
     """Replace the moment symbols m_{...} in expr by the exact moments of an exchangeable law."""
-    found = {s: law.exchangeable_moment(p) for s, p in _PATTERNS.items() if s in expr.free_symbols}
+    patterns = {s: _moment_pattern(s) for s in expr.free_symbols}
+    found = {s: law.exchangeable_moment(p) for s, p in patterns.items() if p is not None}
     if NONZERO in expr.free_symbols:
         found[NONZERO] = law.nonzero_probability()
     return expr.xreplace(found)

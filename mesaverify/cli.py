@@ -3,7 +3,8 @@ without importing them, in mesaverify/commands/__init__.py).
 
 Every failure is one line on stderr and an exit code: 0 success, 1 a run that failed (a failing
 check, diverged training, output closed or full, memory exhausted, an internal error), 2 malformed
-input, 3 well-formed input outside the hypotheses of the requested result, 130 interrupted.
+input, 3 well-formed input outside the hypotheses of the requested result, 4 well-formed input beyond what the
+engine derives (a stated limit), 130 interrupted.
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from typing import cast
 
 from mesaverify import __version__
 from mesaverify.commands import COMMANDS, summary
-from mesaverify.errors import OutsideHypotheses, RunFailed, UsageError
+from mesaverify.errors import BeyondEngine, OutsideHypotheses, RunFailed, UsageError
 
 EPILOG = """exit codes:
   0    a result (its hypotheses checked for the input given)
@@ -26,6 +27,8 @@ EPILOG = """exit codes:
   2    malformed input (also a moment vector lacking a moment the check needs)
   3    well-formed input outside the hypotheses of the result asked for: the line on stderr names the
        hypothesis that fails (e.g. an identity of Assumption 4.1 and the off-family gradient)
+  4    well-formed input beyond what the engine derives: a size past a stated limit (the line names it),
+       or a model the expectation operator does not average
   130  interrupted"""
 
 DESCRIPTION = """Re-derive exactly (SymPy) and check numerically the theorems of two papers on linear attention
@@ -151,6 +154,9 @@ def main(argv: list[str] | None = None) -> int:
         except OutsideHypotheses as err:  # well-formed input, but the result asked for does not apply to it
             _say(f"mesaverify: outside the hypotheses: {err}")
             return 3
+        except BeyondEngine as err:  # well-formed input, beyond what the engine derives (a stated limit)
+            _say(f"mesaverify: beyond what is derived: {err}")
+            return 4
         except Exception as err:
             if not _invalid_law(err):  # bad input found deep in a derivation is malformed input too
                 raise

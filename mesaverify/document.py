@@ -123,7 +123,7 @@ def write_all(out: Path, checks, report: dict | None, stored: dict[str, str] | N
     for cid, check in checks.items():
         derived[cid] = _stored(stored[cid]) if stored and cid in stored else None
         if derived[cid] is None:
-            derived[cid], fresh = check.derive(), fresh + 1
+            derived[cid], fresh = check.derived(), fresh + 1
         written.append(outputs.write_text(out / f"{cid}.tex", fragment(check, derived[cid])))
         if progress is not None:
             progress()

@@ -1,8 +1,9 @@
-"""The errors a user sees, each one line: bad input (exit 2), a run that failed (exit 1) and well-formed input
-outside the hypotheses of the result asked for (exit 3, `OutsideHypotheses`, raised by the derivations)."""
-from mesaverify.derivations.hypotheses import OutsideHypotheses
+"""The errors a user sees, each one line: bad input (exit 2), a run that failed (exit 1), well-formed input
+outside the hypotheses of the result asked for (exit 3, `OutsideHypotheses`, raised by the derivations) and
+well-formed input beyond what the engine derives (exit 4, `BeyondEngine`: a size past a stated limit)."""
+from mesaverify.derivations.hypotheses import BeyondEngine, OutsideHypotheses
 
-__all__ = ["OutsideHypotheses", "RunFailed", "UsageError"]
+__all__ = ["BeyondEngine", "OutsideHypotheses", "RunFailed", "UsageError"]
 
 
 class UsageError(Exception):

@@ -3,14 +3,15 @@
 Where a closed form exists a command uses it and needs no limit: [Z]'s results for an exchangeable
 law at any d and T (the symbolic derivation specialised; harmonic numbers past 1000 kept exact and
 unevaluated), [S]'s non-augmented losses in matrix terms and their minima.  What remains is bounded
-here; an input over a bound is refused with one line naming the limit and the size asked for (exit 2).
+here; an input over a bound is refused with one line naming the limit and the size asked for (exit 4: well-formed
+input beyond what the engine derives, not malformed input).
 The README's command-line section lists them.
 """
 from __future__ import annotations
 
 import math
 
-from mesaverify.errors import UsageError
+from mesaverify.errors import BeyondEngine
 
 # [Z] for a law that is not exchangeable: the loss is summed over the d² pairs of coordinates, each pair's
 # moments over the support points (fixed-point, simulate's exact limit).
@@ -38,9 +39,9 @@ PRINTED = 10**6  # entries of the matrices and vectors sander-minima prints
 
 
 def at_most(what: str, value: int, limit: int, why: str) -> None:
-    """Refuse (exit 2) when `value` exceeds `limit`; the message names the quantity, the limit and why."""
+    """Refuse (BeyondEngine, exit 4) when `value` exceeds `limit`; the message names the quantity, the limit and why."""
     if value > limit:
-        raise UsageError(f"{what} = {value} exceeds the limit {limit} ({why})")
+        raise BeyondEngine(f"{what} = {value} exceeds the limit {limit} ({why})")
 
 
 def per_coordinate(law, d: int) -> None:
@@ -81,7 +82,7 @@ def simulate(spec, T: int, m: int, test_m: int) -> None:
 
     need = simulate_bytes(m, test_m, T, spec.d, support_width(spec))
     if need > SIMULATE_BYTES:
-        raise UsageError(f"simulate would hold about {need / 2**30:.3g} GiB of arrays for m = {m}, test-m = {test_m}, "
+        raise BeyondEngine(f"simulate would hold about {need / 2**30:.3g} GiB of arrays for m = {m}, test-m = {test_m}, "
                          f"T = {T}, d = {spec.d}; the limit is {SIMULATE_BYTES / 2**30:g} GiB "
                          f"(about 16·m·T·d bytes of data plus d² per sequence): use a smaller m, T or d")
     at_most("the work of an epoch, m·d²·(T + d)", m * spec.d**2 * (T + spec.d), SIMULATE_EPOCH_WORK,

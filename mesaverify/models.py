@@ -14,7 +14,7 @@ import sympy as sp
 
 from mesaverify import limits, numbers, outputs
 from mesaverify.checks.core.laws import LawSpec
-from mesaverify.derivations.models import derive, process
+from mesaverify.derivations.models import critical, derive, process
 from mesaverify.derivations.models.description import Description, Head, InvalidDescription, Structure
 from mesaverify.derivations.moments import SymbolicExchangeable
 from mesaverify.derivations.zheng.symbols import T, d
@@ -88,7 +88,10 @@ def _structure(entry, where: str, pv: bool):
         pos = (_int(block[0], f"{where}.block"), _int(block[1], f"{where}.block"))
     else:
         raise UsageError(f"{where}.block: W^KQ blocks are [row, column], from 1")
-    row, col = entry.get("entry", [0, 0]) if isinstance(entry.get("entry", [0, 0]), list) else (None, None)
+    given = entry.get("entry", [0, 0])
+    if not isinstance(given, list) or len(given) != 2:
+        raise UsageError(f"{where}.entry: the entry of an \"entry\" block is [row, column], from 1, not {given!r}")
+    row, col = given
     try:
         s = Structure(str(entry.get("kind", "")), str(entry.get("name", "")),
                       _fraction(entry.get("factor", 1), f"{where}.factor"), _int(row, f"{where}.entry"),
@@ -160,6 +163,9 @@ class Model:
         self.spec = law if isinstance(law, LawSpec) else None
         self.d = self.spec.d if self.spec else d
         self.law = self.spec.exact() if self.spec else (law or SymbolicExchangeable(d))
+        outside = self.description.entries_within(self.d)
+        if outside is not None:
+            raise UsageError(f"{self.description.name}: {outside} (d = {self.d})")
         limits.model(self.description, self.d)
         try:  # the process's conditions on d, P and the law of x_1 (even d, P unitary, P^* x_1 real for rotations)
             process.eigen_law(self.description, self.law, self.d)
@@ -194,7 +200,7 @@ class Model:
         return derive.conserved(derive.flow(self.description, self.law, self.d))
 
     def stationary(self, T=None) -> dict:
-        return derive.stationary(self.loss(T), self.parameters())
+        return critical.stationary(self.loss(T), self.parameters())
 
     def latex(self, T=None) -> dict:
         from mesaverify.tex import to_latex

@@ -96,7 +96,6 @@ def unsafe_math(source: str) -> str | None:
     return "an unmatched {" if depth else None
 
 
-MAPPED = set(MATH) | set(TEXT) | set(ACCENTS)
 
 MATH_SPAN = re.compile(r"\$([^$]+)\$")
 _BRACED = r"\{(?:[^{}]|\{[^{}]*\})*\}"

@@ -162,7 +162,7 @@ def run_check(cid: str) -> dict:
 
     check = all_checks()[cid]
     start = time.perf_counter()
-    expr = check.derive()
+    expr = check.derived()
     status, err, tol, detail = _compare(check, expr)
     out = {"id": cid, "baseline": status, "baseline_error": detail, "mutants": [], "equivalent": []}
     if status != "pass":

@@ -4,7 +4,9 @@ Under `fuzz`, every example Hypothesis runs is counted (its observability
 callback) and the total is printed at the end of the run, summed over the
 pytest-xdist workers (each writes its count to build/fuzz/).
 
-Each check's expression is derived once per test run and shared by the workers (`_each_check_derived_once`).
+Each check's expression is derived once per test run and shared by the workers (`_each_check_derived_once`,
+through the registry's derivation cache).  The tests of the costly checks (cost "slow": their corruptions and
+read-backs) are marked slow by their params (tests/checkparams.py).
 """
 import json
 import os
@@ -75,34 +77,31 @@ def pytest_terminal_summary(terminalreporter):
         f"assume() in {time.perf_counter() - _start:.0f} s (FUZZ_EXAMPLES={settings.default.max_examples})")
 
 
-# tests that hold a costly check (cost tag "slow") to more than passing once: its corruptions, its LaTeX read-back
-KEEP_FOR_SLOW_CHECKS = ("test_check_passes", "test_check_passes_on_derivation", "test_checks_pass")
-
-
-@pytest.hookimpl(tryfirst=True)  # before -m deselects by marker
-def pytest_collection_modifyitems(config, items):
-    """Mark slow every test of a costly check beyond its passing run: the registry's cost tags decide."""
-    from mesaverify.checks.core.registry import all_checks
-
-    slow = {cid for cid, c in all_checks().items() if c.cost == "slow"}
-    for item in items:
-        params = getattr(getattr(item, "callspec", None), "params", {})
-        if getattr(item, "originalname", None) not in KEEP_FOR_SLOW_CHECKS and slow & {v for v in params.values() if isinstance(v, str)}:
-            item.add_marker("slow")
-
-
 # ---------------------------------------------------------------- each check derived once per test run
 WAIT_S = 900  # a worker waits this long for another one's derivation before deriving itself
 
 
-def _shared_derive(cid: str, derive, shared: Path):
-    """check.derive, derived once per test run: the first worker to ask derives and stores the pickled
-    expression in `shared` (written whole, then renamed), the others (and later calls) unpickle it — a fresh copy
-    each time, so that no test sees another's changes to a mutable result."""
-    path, lock = shared / f"{cid}.pickle", shared / f"{cid}.lock"
-    stored: list[bytes] = []  # the pickle, read or written once in this process
+class SharedDerivations:
+    """`registry.DERIVATION_CACHE` for a test run: each registered check derived once per run.  The first worker
+    to ask for a check derives it and stores the pickled expression in `shared` (written whole, then renamed), the
+    others (and later calls) unpickle it — a fresh copy each time, so that no test sees another's changes to a
+    mutable result.  A check the registry does not list (a test's own) is derived afresh."""
 
-    def pickled() -> bytes:
+    def __init__(self, shared: Path):
+        from mesaverify.checks.core.registry import all_checks
+
+        self.shared, self.registered = shared, all_checks()
+        self.stored: dict[str, bytes] = {}  # check id → its pickle, read or written once in this process
+
+    def __call__(self, check):
+        if self.registered.get(check.id) is not check:
+            return check.derive()
+        if check.id not in self.stored:
+            self.stored[check.id] = self._pickled(check)
+        return pickle.loads(self.stored[check.id])
+
+    def _pickled(self, check) -> bytes:
+        path, lock = self.shared / f"{check.id}.pickle", self.shared / f"{check.id}.lock"
         for _ in range(2 * WAIT_S):
             if path.exists():
                 return path.read_bytes()
@@ -112,37 +111,26 @@ def _shared_derive(cid: str, derive, shared: Path):
                 time.sleep(0.5)
                 continue
             try:
-                data = pickle.dumps(derive())
+                data = pickle.dumps(check.derive())
                 part = path.with_suffix(f".{os.getpid()}")
                 part.write_bytes(data)
                 os.replace(part, path)
                 return data
             finally:
                 lock.unlink()
-        return pickle.dumps(derive())
-
-    def derived_once():
-        if not stored:
-            stored.append(pickled())
-        return pickle.loads(stored[0])
-
-    return derived_once
+        return pickle.dumps(check.derive())
 
 
 @pytest.fixture(scope="session", autouse=True)
 def _each_check_derived_once(tmp_path_factory, worker_id):
     """The test files run in several workers (make test: -n auto) and many of them derive every check: each
-    check's expression is derived once per run and shared through the run's temporary directory.  `make verify`
-    and the library never do this: they derive afresh every run."""
-    from mesaverify.checks.core.registry import all_checks
+    check's expression is derived once per run and shared through the run's temporary directory, by the
+    registry's derivation cache (`Check.derived()` asks it while it is installed).  `make verify` and the
+    library never install one: they derive afresh every run."""
+    from mesaverify.checks.core.registry import caching_derivations
 
     base = tmp_path_factory.getbasetemp()
     shared = (base if worker_id == "master" else base.parent) / "derived"
     shared.mkdir(exist_ok=True)
-    checks = all_checks()
-    originals = {cid: c.derive for cid, c in checks.items()}
-    for cid, c in checks.items():
-        object.__setattr__(c, "derive", _shared_derive(cid, c.derive, shared))  # Check is a frozen dataclass
-    yield
-    for cid, c in checks.items():
-        object.__setattr__(c, "derive", originals[cid])
+    with caching_derivations(SharedDerivations(shared)):
+        yield

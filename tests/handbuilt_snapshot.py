@@ -1,13 +1,9 @@
-"""Record [Z] derived expressions as `sp.srepr` strings in tests/data/handbuilt_snapshot.json, with the commit.
-
-Run once, from a clean checkout of the commit that still built the [Z] model by hand (derivations/zheng/model.py
-with its own Term construction), as
-
-    python tests/handbuilt_snapshot.py
-
-The stored file is the regression oracle of tests/test_models_identity.py, which evaluates the same `CASES` on the
-current code (the model built from descriptions) and asks each difference to expand to zero.  Nothing runs on
-import: pytest imports this module when it collects doctests.
+"""The recorder of tests/data/handbuilt_snapshot.json: [Z] derived expressions as `sp.srepr` strings, with the
+commit of the code that derived them (`python tests/handbuilt_snapshot.py` records the `CASES` from the code it
+runs on).  The stored file holds the expressions of an implementation that built the [Z] model by hand, with its
+own term construction, independent of the description engine: it is the regression oracle of
+tests/test_models_identity.py, which evaluates the same `CASES` on the description engine and asks each difference
+to expand to zero.  Nothing runs on import: pytest imports this module when it collects doctests.
 """
 from __future__ import annotations
 

@@ -6,7 +6,7 @@ import pytest
 import sympy as sp
 
 import mesaverify as mv
-from mesaverify.errors import OutsideHypotheses, UsageError
+from mesaverify.errors import BeyondEngine, OutsideHypotheses, UsageError
 from tests.clirun import cli
 
 
@@ -39,7 +39,7 @@ def test_the_library_refuses_what_the_command_line_refuses():
     with pytest.raises(OutsideHypotheses, match="Assumption 4.1"):
         mv.zheng.limit(mv.laws.ones(d=2), T=5)
     assert cli("fixed-point", "--law", "ones", "--d", "2", "--T", "5").returncode == 3
-    with pytest.raises(UsageError, match="not exchangeable"):
+    with pytest.raises(BeyondEngine, match="not exchangeable"):
         mv.zheng.fixed_point(mv.laws.discrete([list(range(1, 66))], [1]), T=10)
 
 

@@ -91,7 +91,7 @@ def test_expressions_are_stored_exactly(written):
     assert stored["source_digest"] == json.loads((written / "report.json").read_text())["source_digest"]
     import sympy as sp
 
-    assert sp.sympify(stored["expressions"]["Z.thm4_1.limit"]) == CHECKS["Z.thm4_1.limit"].derive()
+    assert sp.sympify(stored["expressions"]["Z.thm4_1.limit"]) == CHECKS["Z.thm4_1.limit"].derived()
 
 
 @pytest.mark.parametrize("text", [c.claim for c in CHECKS.values()] + [c.reference for c in CHECKS.values()])

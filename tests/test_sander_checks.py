@@ -1,4 +1,4 @@
-"""Every [S] check passes on its derivation and fails on corrupted expressions; [S] derivations' properties."""
+"""Every [S] check passes on its derivation and fails on each of its corruptions; [S] derivations' properties."""
 import json
 
 import pytest
@@ -12,95 +12,30 @@ from mesaverify.derivations.sander import augmented as aug
 from mesaverify.derivations.sander import minima
 from mesaverify.derivations.sander import nonaugmented as nonaug
 from mesaverify.derivations.sander.laws import Scaled
-from mesaverify.derivations.sander.symbols import T, d, p
+from mesaverify.derivations.sander.symbols import T, d
+from tests.checkparams import corruption_params
 from tests.clirun import cli
 
 SANDER = select(all_checks(), tags=("sander",))
-EPS = 1 + sp.Rational(1, 10**6)
-
-
-def first_term(e, factor=EPS):
-    terms = sp.Add.make_args(e)
-    return sp.Add(terms[0] * factor, *terms[1:])
-
-
-def scale_entry(M, n, factor=EPS):
-    """The matrix M with its n-th entry (row-major) scaled."""
-    flat = list(M)
-    flat[n] = flat[n] * factor
-    return sp.ImmutableMatrix(M.rows, M.cols, flat)
-
-
-def _with_remainder(e, R):
-    return sp.Tuple(e[0], e[1], R)
-
-
-BOUND_CORRUPTIONS = [  # (κ, M, R): the weight, the target, a square dropped, a negative weight, R not as squares
-    lambda e: sp.Tuple(e[0] * EPS, *e[1:]),
-    lambda e: sp.Tuple(e[0], e[1] * 2, e[2]),
-    lambda e: _with_remainder(e, sp.Add(*sp.Add.make_args(e[2])[1:])),
-    lambda e: _with_remainder(e, e[2] - 2 * sp.Add.make_args(e[2])[0]),
-    lambda e: _with_remainder(e, sp.expand(e[2])),
-]
-
-CORRUPTIONS = {
-    "S.aug.loss": [first_term, lambda e: e.subs(T, T + 1)],
-    "S.aug.gd_step": [lambda e: e * EPS, lambda e: e.subs(T, T - 1)],
-    "S.aug.step_size": [lambda e: e * EPS, lambda e: e.subs(T, T + 1), lambda e: e.subs(d, d + 1)],
-    "S.aug.P_dependence": [lambda e: sp.Tuple(e[1], e[0]), lambda e: sp.Tuple(e[0] * EPS, e[1])],
-    "S.aug.global_min": [lambda e: e * EPS, lambda e: e.subs(T, T + 1)],
-    "S.nonaug.unitary.loss": [first_term, lambda e: e.subs(T, T + 1), lambda e: -e],
-    "S.nonaug.unitary.bound": BOUND_CORRUPTIONS,
-    "S.nonaug.unitary.minimum": [lambda e: sp.Tuple(e[0] * EPS, *e[1:]), lambda e: sp.Tuple(*e[1:], e[0])],
-    "S.nonaug.unitary.heads": [lambda e: e * 2, lambda e: sp.zeros(2, 2), lambda e: scale_entry(e, 0),
-                               lambda e: scale_entry(e, 3)],
-    "S.nonaug.orthogonal.loss": [first_term, lambda e: e.subs(T, T + 1), lambda e: -e],
-    "S.nonaug.orthogonal.trig": [lambda e: sp.Tuple(-e[0], *e[1:]),
-                                 lambda e: sp.Tuple(e[0] * (1 + sp.Rational(1, 1000)), *e[1:]),
-                                 lambda e: sp.Tuple(e[0], e[1] * 2, e[2]),
-                                 lambda e: sp.Tuple(e[0] * EPS, *e[1:]),
-                                 lambda e: sp.Tuple(e[0], scale_entry(e[1], 1), e[2])],
-    "S.nonaug.orthogonal.bound": BOUND_CORRUPTIONS,
-    "S.nonaug.orthogonal.minimum": [lambda e: sp.Tuple(e[0], e[1] * EPS, e[2]),
-                                    lambda e: sp.Tuple(*e[1:], e[0]),
-                                    lambda e: sp.Tuple(*[v + sp.Rational(1, 2) for v in e])],
-    "S.nonaug.orthogonal.heads": [lambda e: e * (1 + sp.Rational(1, 100)), lambda e: e / 2,
-                                  lambda e: scale_entry(e, 0)],
-    "S.noncommuting.augmented": [lambda e: sp.Tuple(e[0] * sp.Rational(3, 2), e[1]),
-                                 lambda e: sp.Tuple(e[0], e[1] * sp.Rational(11, 10)),
-                                 lambda e: e.subs(T, T + 1),
-                                 lambda e: sp.Tuple(e[0] * EPS, e[1]),
-                                 lambda e: sp.Tuple(e[0], e[1] * EPS)],
-    "S.official.unitary": [lambda e: sp.Tuple(e[0] * EPS, e[1]), lambda e: sp.Tuple(e[0], first_term(sp.expand(e[1]))),
-                           lambda e: sp.Tuple(sp.Integer(0), e[1]), lambda e: e.subs(T, T + 1),
-                           lambda e: sp.Tuple(e[0].subs(p[T - 1], p[T]), e[1])],
-    "S.official.orthogonal": [lambda e: sp.Tuple(first_term(sp.expand(e[0])), *e[1:]),
-                              lambda e: sp.Tuple(*e[:2], e[2] * EPS, *e[3:]),
-                              lambda e: sp.Tuple(*e[:4], e[0], e[5]),  # the eigen reading given the suite's difference
-                              lambda e: sp.Tuple(e[4], *e[1:]),  # the suite's reading given the eigen reading's 0
-                              lambda e: sp.Tuple(*e[:5], sp.Rational(1, 10**6) * p[T] ** 2),
-                              lambda e: e.subs(T, T + 1)],
-    "S.noncommuting.nonaugmented": [lambda e: sp.Tuple(-e[0], *e[1:]), lambda e: sp.Tuple(e[0], e[1] * 2, e[2]),
-                                    lambda e: sp.Tuple(e[0] * EPS, *e[1:]),
-                                    lambda e: sp.Tuple(e[0], scale_entry(e[1], 3), e[2])],
-}
 
 
 def test_every_check_has_corruptions():
-    assert set(SANDER) == set(CORRUPTIONS)
+    assert all(c.corruptions for c in SANDER.values()), [cid for cid, c in SANDER.items() if not c.corruptions]
 
 
-@pytest.mark.parametrize("cid", sorted(CORRUPTIONS))
+@pytest.mark.parametrize("cid", sorted(SANDER))
 def test_check_passes_on_derivation(cid):
     outcome = SANDER[cid].run()
     assert outcome.status == "pass", outcome.evidence
 
 
-@pytest.mark.parametrize("cid,n", [(c, n) for c, fs in sorted(CORRUPTIONS.items()) for n in range(len(fs))])
+@pytest.mark.parametrize("cid,n", corruption_params(SANDER[cid] for cid in sorted(SANDER)))
 def test_check_fails_on_corruption(cid, n):
     check = SANDER[cid]
-    bad = CORRUPTIONS[cid][n](check.derive())
-    assert not check.compare(bad).passed
+    expr = check.derived()
+    bad = check.corruptions[n](expr)
+    assert bad != expr, "the corruption must change the expression"
+    assert not check.compare(bad).passed, f"corruption {n} of {cid} survived"
 
 
 # --- properties of the derivations -----------------------------------------------------------

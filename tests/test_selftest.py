@@ -35,7 +35,7 @@ def _check(expr, tolerance):
         value = float(e.subs(point).doit())
         return Comparison(abs(value - truth) / abs(truth), tolerance, f"{value} vs {truth}")
 
-    return Check("Z.x.limit", "claim", "ref", lambda: expr, compare, ("exact",))
+    return Check("Z.x.limit", "claim", "ref", lambda: expr, compare, ("exact",), equation="y")
 
 
 def test_a_loose_check_lets_mutants_survive(monkeypatch):
@@ -52,7 +52,7 @@ def test_a_loose_check_lets_mutants_survive(monkeypatch):
 def test_equivalent_mutants_are_excluded(monkeypatch):
     expr = sp.Tuple(a * T, sp.Integer(0) * T + m4 * m4)  # nothing to flip in 0, m4*m4 symmetric in nothing
     sym = m4 * m6  # swapping m4 and m6 gives the same product: an equivalent mutant
-    checks = {"Z.x.sym": Check("Z.x.sym", "c", "r", lambda: sym, lambda e: Comparison(0.0 if e == sym else 1.0, 0.5, ""), ("exact",))}
+    checks = {"Z.x.sym": Check("Z.x.sym", "c", "r", lambda: sym, lambda e: Comparison(0.0 if e == sym else 1.0, 0.5, ""), ("exact",), equation="y")}
     monkeypatch.setattr("mesaverify.checks.core.registry.all_checks", lambda: checks)
     res = selftest.run_check("Z.x.sym")
     assert [r["operator"] for r in res["equivalent"]] == ["swap_moment"]
@@ -66,7 +66,7 @@ def test_a_compare_that_raises_kills_the_mutant(monkeypatch):
             raise ZeroDivisionError("boom")
         return Comparison(0.0, 1.0, "")
 
-    checks = {"Z.x.raise": Check("Z.x.raise", "c", "r", lambda: LIMIT, compare, ("exact",))}
+    checks = {"Z.x.raise": Check("Z.x.raise", "c", "r", lambda: LIMIT, compare, ("exact",), equation="y")}
     monkeypatch.setattr("mesaverify.checks.core.registry.all_checks", lambda: checks)
     summary = selftest.summarise([selftest.run_check("Z.x.raise")], 1.0)
     assert summary["killed"] == summary["mutants"] == len(summary["errors"]) > 0

@@ -1,5 +1,5 @@
 """Every command answers or refuses up front: inputs that hung or ran out of memory now give an exact answer
-(checked against an independent expression or the numeric model) or one line naming the limit and exit 2.
+(checked against an independent expression or the numeric model) or one line naming the limit and exit 4 (beyond a stated limit).
 Each test runs under a hang guard, so that a regression fails instead of hanging; no other speed is asserted."""
 import json
 import signal
@@ -35,8 +35,8 @@ def answer(*args):
     return proc.returncode, proc.stdout, proc.stderr
 
 
-def refused(*args, fragment="exceeds the limit", code=2):
-    """The command refuses with exit `code` (2: a limit) and one line that names its limit (or hypothesis)."""
+def refused(*args, fragment="exceeds the limit", code=4):
+    """The command refuses with exit `code` (4: beyond a stated limit) and one line that names its limit (or hypothesis)."""
     got, out, err = answer(*args)
     lines = err.strip().splitlines()
     assert got == code and len(lines) == 1 and fragment in lines[0] and "Traceback" not in err, err

@@ -7,9 +7,9 @@ import sympy as sp
 
 from mesaverify.checks.core.registry import all_checks, select
 from mesaverify.cli import main
-from mesaverify.derivations.zheng.symbols import a0, tau
 from mesaverify.numerics.zheng import reference
 from mesaverify.numerics.zheng import train as tr
+from tests.checkparams import corruption_params
 from tests.clirun import cli
 from tests.gradients import assert_central_differences
 
@@ -129,27 +129,17 @@ def test_checks_pass():
         assert c.run().status == "pass", c.id
 
 
-CORRUPTIONS = {
-    "Z.sim.empirical_limit": [lambda e: e * (1 + sp.Rational(1, 10**5)), lambda e: 1 / e,
-                              lambda e: e * (1 + sp.Rational(1, 10**6))],
-    "Z.sim.ode": [lambda e: e.subs(tau, tau * sp.Rational(11, 10)), lambda e: e * sp.Rational(101, 100),
-                  lambda e: e.subs(a0, a0 * sp.Rational(11, 10)),
-                  lambda e: sp.Piecewise(*[(-v if n == 1 else v, c) for n, (v, c) in enumerate(e.args)]),  # a0 = b0
-                  lambda e: sp.Piecewise(*[(v * (1 + sp.Rational(1, 10**6)) if n == 0 else v, c)
-                                           for n, (v, c) in enumerate(e.args)])],
-    "Z.sim.masked_ones": [lambda e: e * (1 + sp.Rational(1, 10**5)), lambda e: e + 1,
-                          lambda e: e * (1 + sp.Rational(1, 10**6))],
-}
-
-
-@pytest.mark.parametrize("cid,k", [(c, k) for c, fs in CORRUPTIONS.items() for k in range(len(fs))])
+@pytest.mark.parametrize("cid,k", corruption_params(SIM.values()))
 def test_checks_fail_on_corrupted_expressions(cid, k):
     c = SIM[cid]
-    assert not c.compare(CORRUPTIONS[cid][k](c.derive())).passed
+    expr = c.derived()
+    bad = c.corruptions[k](expr)
+    assert bad != expr, "the corruption must change the expression"
+    assert not c.compare(bad).passed, f"corruption {k} of {cid} survived"
 
 
 def test_every_training_check_has_a_corruption():
-    assert set(SIM) == set(CORRUPTIONS)
+    assert all(c.corruptions for c in SIM.values()), [cid for cid, c in SIM.items() if not c.corruptions]
 
 
 # ---------------------------------------------------------------- command line

@@ -5,6 +5,7 @@ from functools import lru_cache
 
 import sympy as sp
 
+from mesaverify.checks.core.corruptions import in_tuple, nudge, scale_first_term
 from mesaverify.checks.core.notation import math
 from mesaverify.checks.core.numeric import exact_comparison
 from mesaverify.checks.core.registry import Comparison, check
@@ -45,21 +46,27 @@ def findings(desc):
     return state
 
 
-def _check(id_, desc, claim):
+# each variant's (L, da/dτ, db/dτ, u*): the first term of L, the sign of da/dτ, the T of db/dτ, u* by 1 + 10⁻⁶
+CORRUPTIONS = (in_tuple(0, scale_first_term), in_tuple(1, lambda e: -e), in_tuple(2, lambda e: e.subs(T, T + 1)),
+               in_tuple(3, nudge))
+
+
+def _check(id_, desc, variant, claim):
     @check(id_, kinds=("exact",), reference="beyond [Z]: a variant of the model of §3 (Assumption 3.1 family)",
-           claim=claim, derive=lambda: derived(desc), findings=findings(desc))
+           claim=claim, derive=lambda: derived(desc), findings=findings(desc),
+           equation=rf"\text{{{variant} variant: loss, flow and }} u^{{*}}", corruptions=CORRUPTIONS)
     def run(expr) -> Comparison:
         return compare(desc, expr)
     return run
 
 
-residual = _check("Z.model.residual", RESIDUAL,
+residual = _check("Z.model.residual", RESIDUAL, "residual",
                   "With a residual connection ŷ_t = x_t + W^{PV} E_t E_t^* W^{KQ} e_t/(t−1), the loss on the diagonal "
                   "family, its flow in (a, b) and the fixed point of ab, derived from the description for symbolic "
                   "d and T, equal the numeric twin built from the same description.")
-one_over_t = _check("Z.model.one_over_t", ONE_OVER_T,
+one_over_t = _check("Z.model.one_over_t", ONE_OVER_T, "1/t",
                     "Normalised by 1/t instead of 1/(t−1), the diagonal family's loss, flow and fixed point of ab "
                     "(symbolic d and T) equal the numeric twin.")
-second_order = _check("Z.model.second_order", SECOND_ORDER,
+second_order = _check("Z.model.second_order", SECOND_ORDER, "second-order",
                       "On second-order tokens (x_t; x_{t−1}; x_{t−2}) with W^{KQ}_{21} = W^{KQ}_{32} = aI and "
                       "W^{PV}_1 = bI, the loss, flow and fixed point of ab (symbolic d and T) equal the numeric twin.")

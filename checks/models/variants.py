@@ -5,8 +5,6 @@ is derived for symbolic d and T and an exchangeable law, and depends on (a, b) t
 u* (the minimiser over u) is set against [Z]'s."""
 from __future__ import annotations
 
-from fractions import Fraction
-
 import sympy as sp
 
 from mesaverify.derivations.factoring import factor
@@ -22,7 +20,6 @@ ONE_OVER_T = Description(tokens=(0, 1), heads=(Head(kq=((2, 1, A),), pv=((1, B),
 SECOND_ORDER = Description(tokens=(0, 1, 2), heads=(Head(kq=((2, 1, A), (3, 2, A)), pv=((1, B),)),),
                            name="[Z] on second-order tokens")
 VARIANTS = {"residual": RESIDUAL, "one_over_t": ONE_OVER_T, "second_order": SECOND_ORDER}
-HALF = Fraction(1, 2)
 
 
 def fixed_point(loss: sp.Expr) -> sp.Expr:

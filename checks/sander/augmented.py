@@ -5,6 +5,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
+from mesaverify.checks.core.corruptions import EPS, nudge, scale_first_term
 from mesaverify.checks.core.notation import array, math
 from mesaverify.checks.core.numeric import DIGITS, FLOAT_EPS, mp, vertex
 from mesaverify.checks.core.registry import Comparison, check
@@ -32,7 +33,8 @@ from mesaverify.numerics.sander.augmented import loss_and_gradient
        claim="With augmented tokens the population loss L = E‖ŝ_{T+1} − s_{T+1}‖² is an explicit function of "
              "A, B, P and the moments of s_1, for symbolic T (general complex A, B; here d = 2, a skewed "
              "finite law of s_1, P a 3-4-5 rotation).",
-       derive=lambda: aug.population_loss(aug.eigen_law(SKEWED_POINTS, SKEWED_PROBS, ROT), 2))
+       derive=lambda: aug.population_loss(aug.eigen_law(SKEWED_POINTS, SKEWED_PROBS, ROT), 2), equation="L(A, B)",
+       corruptions=(scale_first_term, lambda e: e.subs(T, T + 1)))
 def aug_loss(expr) -> Comparison:
     rows = []
     with mpmath.workdps(DIGITS):
@@ -50,7 +52,7 @@ def aug_loss(expr) -> Comparison:
 @check("S.aug.gd_step", kinds=("exact",), reference="[S] §3 (augmented tokens): in-context mapping = one GD step",
        claim="On A = aI, B = bI the prediction equals W_1 s_T, W_1 one gradient step from W = 0 on "
              "½ Σ_{t=1}^{T−1} ‖s_{t+1} − W s_t‖², with step size η = ab/T (derived for symbolic T).",
-       derive=aug.gd_step_size)
+       derive=aug.gd_step_size, equation=r"\eta", corruptions=(nudge, lambda e: e.subs(T, T - 1)))
 def aug_gd_step(expr) -> Comparison:
     rng = np.random.default_rng(5)
     rows = []
@@ -72,7 +74,8 @@ def aug_gd_step(expr) -> Comparison:
 @check("S.aug.step_size", kinds=("exact",), reference="[S] §3 (augmented tokens), minimiser on A = aI, B = bI",
        claim="For s_1 = 𝟙/√d (the official experiments) and P = I, the loss on A = aI, B = bI is a convex "
              "quadratic in ab; its minimiser gives the inner step size η* = (ab)*/T in closed form in d, T.",
-       derive=lambda: aug.step_size(FIXED, d))
+       derive=lambda: aug.step_size(FIXED, d), equation=r"\eta^{*}",
+       corruptions=(nudge, lambda e: e.subs(T, T + 1), lambda e: e.subs(d, d + 1)))
 def aug_step_size(expr) -> Comparison:
     rows = []
     with mpmath.workdps(DIGITS):
@@ -88,7 +91,9 @@ def aug_step_size(expr) -> Comparison:
        claim="The optimal inner step depends on P exactly through the law of P^* s_1: for the fixed "
              "s_1 = 𝟙/√2 it differs between P = I and P = a 3-4-5 rotation (derived (η*_I, η*_P)).",
        derive=lambda: sp.Tuple(*[aug.step_size(aug.eigen_law([(1 / sp.sqrt(2),) * 2], [1], P), 2)
-                                 for P in (sp.eye(2), ROT)]))
+                                 for P in (sp.eye(2), ROT)]),
+       equation=(r"\eta^{*}_{I}", r"\eta^{*}_{P}"),
+       corruptions=(lambda e: sp.Tuple(e[1], e[0]), lambda e: sp.Tuple(e[0] * EPS, e[1])))
 def aug_p_dependence(expr) -> Comparison:
     rows = []
     with mpmath.workdps(DIGITS):
@@ -115,7 +120,7 @@ def _phased_law_arrays(dim):
        claim="For s_1 with independent uniform phases (|s_1k| = 1/√d), training all entries of complex A, B "
              "from random starts reaches exactly the minimum of the scalar family A = aI, B = bI: "
              "min L = derived closed form in d, T (d = 2, T = 4 trained).",
-       derive=lambda: aug.scalar_minimum(PHASED, d))
+       derive=lambda: aug.scalar_minimum(PHASED, d), equation=r"\min L", corruptions=(nudge, lambda e: e.subs(T, T + 1)))
 def aug_global_min(expr) -> Comparison:
     dim, horizon = 2, 4
     P = np.eye(dim)

@@ -29,6 +29,15 @@ AUG_PARAMS = (
 # the official experiments' initial token s_1 = 𝟙/√d, and its phase-randomised version
 FIXED = Scaled(Ones(d), 1 / sp.sqrt(d))
 PHASED = Scaled(UniformPhase(d), 1 / sp.sqrt(d))
+# the equations (left-hand sides) several [S] checks name their derived expressions by
+BOUND = (r"\kappa", "M", "R(C, p)")
+MINIMISERS = (r"p_{T-1}/p_T", "p_T C", r"L^{*}")
+HEADS = r"p_T A B^{\top}"
+
+
+def minimum_names(cases) -> tuple[str, ...]:
+    """The equation of a tuple of minima, one per (d, H) case: min L|_{d, H}."""
+    return tuple(rf"\min L\big|_{{d={dim},\,H={heads}}}" for dim, heads in cases)
 
 
 def mp_matrix(M: sp.Matrix) -> mpmath.matrix:

@@ -5,9 +5,10 @@ import mpmath
 import numpy as np
 import sympy as sp
 
+from mesaverify.checks.core.corruptions import EPS, scale_entry
 from mesaverify.checks.core.numeric import DIGITS, FLOAT_EPS, MC_SIGMAS, both, mp
 from mesaverify.checks.core.registry import Comparison, check
-from mesaverify.checks.sander.common import PHASED, central_gradient, stationary_comparison
+from mesaverify.checks.sander.common import MINIMISERS, PHASED, central_gradient, stationary_comparison
 from mesaverify.checks.sander.orthogonal import orthogonal_block_exact
 from mesaverify.derivations.sander import augmented as aug
 from mesaverify.derivations.sander import minima
@@ -33,7 +34,10 @@ def _gap_lines(rows):
              "A = I, B = g* I (derived, unitary commuting W) is no longer optimal — training complex (A, B) "
              "lowers the test loss by more than 4 standard errors; on commuting W it attains the derived minimum "
              "(Monte Carlo at d = 4; exactly, with zero derivative in b at B = bI, at (d, T) = (2, 3), (1, 4)).",
-       derive=lambda: sp.Tuple(aug.optimal_product(PHASED, d), aug.scalar_minimum(PHASED, d)))
+       derive=lambda: sp.Tuple(aug.optimal_product(PHASED, d), aug.scalar_minimum(PHASED, d)),
+       equation=(r"(ab)^{*}", r"\min L"),
+       corruptions=(lambda e: sp.Tuple(e[0] * sp.Rational(3, 2), e[1]), lambda e: sp.Tuple(e[0], e[1] * sp.Rational(11, 10)),
+                    lambda e: e.subs(T, T + 1), lambda e: sp.Tuple(e[0] * EPS, e[1]), lambda e: sp.Tuple(e[0], e[1] * EPS)))
 def noncommuting_augmented(expr) -> Comparison:
     return both(_commuting_augmented_exact(expr), _noncommuting_augmented_mc(expr))
 
@@ -101,7 +105,9 @@ def _heads_from(Cblock, dim):
              "blockdiag(𝟙𝟙^T), p_{T−1}/p_T = −1/2) is far from optimal — training (A_h, B_h, p) lowers the test loss "
              "by more than 4 standard errors; on commuting W it has zero loss (Monte Carlo at T = 4; exactly, with zero "
              "gradient in every b_h entry and p_t, at T = 3).",
-       derive=minima.orthogonal_block_minimisers)
+       derive=minima.orthogonal_block_minimisers, equation=MINIMISERS,
+       corruptions=(lambda e: sp.Tuple(-e[0], *e[1:]), lambda e: sp.Tuple(e[0], e[1] * 2, e[2]),
+                    lambda e: sp.Tuple(e[0] * EPS, *e[1:]), lambda e: sp.Tuple(e[0], scale_entry(e[1], 3), e[2])))
 def noncommuting_nonaugmented(expr) -> Comparison:
     exact = orthogonal_block_exact(expr, NC_D, NC_EXACT_T, "commuting W = blockdiag(R(φ_1), R(φ_2)), heads realising "
                                     "the derived blockdiag(p_T C, p_T C) (exact rank factorisation), p = (0, ρ, 1)")

@@ -11,6 +11,7 @@ import random
 import mpmath
 import sympy as sp
 
+from mesaverify.checks.core.corruptions import EPS, scale_first_term
 from mesaverify.checks.core.numeric import DIGITS, mp
 from mesaverify.checks.core.registry import Comparison, check
 from mesaverify.checks.sander.common import exact_comparison
@@ -65,7 +66,11 @@ def difference_rows(setting, dim, diff, cases, numeric_loss, label) -> list:
              "(unitary W, s_1 = 𝟙, query s_{T−1}), is exactly the derived difference (d = 2, 3, symbolic T), held "
              "against official − the model's loss by definition at seeded random rational (C, p).",
        derive=lambda: sp.Tuple(*[official.difference("unitary", dim) for dim, _ in UNITARY_CASES]),
-       findings=lambda expr: (_unitary_note(expr),))
+       findings=lambda expr: (_unitary_note(expr),),
+       equation=tuple(rf"L_{{\mathrm{{official}}}} - L\;(d = {dim})" for dim, _ in UNITARY_CASES),
+       corruptions=(lambda e: sp.Tuple(e[0] * EPS, e[1]), lambda e: sp.Tuple(e[0], scale_first_term(sp.expand(e[1]))),
+                    lambda e: sp.Tuple(sp.Integer(0), e[1]), lambda e: e.subs(T, T + 1),
+                    lambda e: sp.Tuple(e[0].subs(p[T - 1], p[T]), e[1])))
 def official_unitary(expr) -> Comparison:
     rows = []
     with mpmath.workdps(DIGITS):
@@ -131,7 +136,13 @@ def _orthogonal_numeric(dim: int, reading: Reading):
              "W's eigen-coordinates (d = 2, 4); held against official − the model's loss by definition at seeded "
              "random rational (C, p).",
        derive=lambda: sp.Tuple(*[official.difference("orthogonal", dim, reading) for dim, reading in ORTHO_READINGS]),
-       findings=lambda expr: _orthogonal_notes(expr))
+       findings=lambda expr: _orthogonal_notes(expr), equation=r"L_{\mathrm{official}} - L",
+       corruptions=(lambda e: sp.Tuple(scale_first_term(sp.expand(e[0])), *e[1:]),
+                    lambda e: sp.Tuple(*e[:2], e[2] * EPS, *e[3:]),
+                    lambda e: sp.Tuple(*e[:4], e[0], e[5]),  # the eigen reading given the suite's difference
+                    lambda e: sp.Tuple(e[4], *e[1:]),  # the suite's reading given the eigen reading's 0
+                    lambda e: sp.Tuple(*e[:5], R(1, 10**6) * p[T] ** 2),
+                    lambda e: e.subs(T, T + 1)))
 def official_orthogonal(expr) -> Comparison:
     rows = []
     with mpmath.workdps(DIGITS):

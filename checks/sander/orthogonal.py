@@ -5,10 +5,14 @@ import mpmath
 import numpy as np
 import sympy as sp
 
+from mesaverify.checks.core.corruptions import BOUND_CORRUPTIONS, EPS, scale_entry, scale_first_term
 from mesaverify.checks.core.notation import array, math
 from mesaverify.checks.core.numeric import DIGITS, FLOAT_EPS, both, mp, vertex
 from mesaverify.checks.core.registry import Comparison, check
 from mesaverify.checks.sander.common import (
+    BOUND,
+    HEADS,
+    MINIMISERS,
     R,
     bound_compare,
     bound_note,
@@ -16,10 +20,12 @@ from mesaverify.checks.sander.common import (
     decomposition_tuple,
     loss_at_cases,
     minimum_compare,
+    minimum_names,
     stationary_comparison,
 )
 from mesaverify.derivations.sander import minima
 from mesaverify.derivations.sander import nonaugmented as nonaug
+from mesaverify.derivations.sander.symbols import T
 from mesaverify.numerics.sander import orthogonal as numeric_ortho
 
 ORTHO_CASES = (  # (C, p): d = 2, T = 3, 4, 5
@@ -34,7 +40,8 @@ ORTHO_MINIMA = ((2, 1), (4, 1), (4, 2))  # (d, H)
        claim="With s_1 = 𝟙 and W = blockdiag(R(φ_i)), φ_i uniform, the population loss depends on the heads "
              "only through C and is an explicit function of (C, p) for symbolic T (cos φ, sin φ written in "
              "μ = e^{iφ}; d = 2 here).",
-       derive=lambda: nonaug.orthogonal_loss(2))
+       derive=lambda: nonaug.orthogonal_loss(2), equation="L(C, p)",
+       corruptions=(scale_first_term, lambda e: e.subs(T, T + 1), lambda e: -e))
 def nonaug_orthogonal_loss(expr) -> Comparison:
     return loss_at_cases(expr, ORTHO_CASES, numeric_ortho.loss_mp, "(C, p) cases (real rotations, N = 6T angles)")
 
@@ -45,7 +52,10 @@ def nonaug_orthogonal_loss(expr) -> Comparison:
              "gives p_{T−1}/p_T = −1/2, p_T C = 𝟙𝟙^T and zero loss: ŝ_{T+1} = p_T (s_{T−1}·s_T) s_T + "
              "p_{T−1} ‖s_{T−1}‖² s_{T−1} = 2cos φ s_T − s_{T−1}. Exactly: the loss at the derived (ρ, C) is the derived "
              "L* with zero gradient in every C entry and every p_t (T = 4); training all of p from random starts finds it.",
-       derive=minima.orthogonal_block_minimisers)
+       derive=minima.orthogonal_block_minimisers, equation=MINIMISERS,
+       corruptions=(lambda e: sp.Tuple(-e[0], *e[1:]), lambda e: sp.Tuple(e[0] * (1 + R(1, 1000)), *e[1:]),
+                    lambda e: sp.Tuple(e[0], e[1] * 2, e[2]), lambda e: sp.Tuple(e[0] * EPS, *e[1:]),
+                    lambda e: sp.Tuple(e[0], scale_entry(e[1], 1), e[2])))
 def nonaug_orthogonal_trig(expr) -> Comparison:
     return both(orthogonal_block_exact(expr, 2, 4, "derived (p_{T−1}/p_T, p_T C) of one rotation block, p_T = 1"),
                 _orthogonal_trig_trained(expr), label="training")
@@ -122,7 +132,8 @@ def _orthogonal_trig_trained(expr) -> Comparison:
        claim="L(C, p) = ½‖p_T C − M‖_F² + R(C, p), M = blockdiag(𝟙𝟙^T, …) (one 2×2 block of ones per rotation), "
              "R a sum of squares, for every C, p and symbolic T; σ(M) = (2, …, 2, 0, …, 0) (d/2 twos), so "
              "L ≥ ½ Σ_{i>H} σ_i(M)² = max(d − 2H, 0) when rank C ≤ H (Eckart–Young). Derived (κ, M, R) for d = 2.",
-       derive=lambda: decomposition_tuple("orthogonal", 2), findings=lambda expr: _bound_findings())
+       derive=lambda: decomposition_tuple("orthogonal", 2), findings=lambda expr: _bound_findings(),
+       equation=BOUND, corruptions=BOUND_CORRUPTIONS)
 def nonaug_orthogonal_bound(expr) -> Comparison:
     return bound_compare(expr, ORTHO_CASES, numeric_ortho.loss_mp)
 
@@ -142,7 +153,10 @@ def _bound_findings() -> tuple[str, ...]:
              "per rotation block), L(0, p) = 2 per unfitted block below — the Eckart–Young bound of "
              "S.nonaug.orthogonal.bound, attained by the derived minimiser (derived for (d, H) = (2, 1), (4, 1), "
              "(4, 2); L-BFGS from random starts reaches it).",
-       derive=lambda: sp.Tuple(*[minima.orthogonal_minimum(dim, H) for dim, H in ORTHO_MINIMA]))
+       derive=lambda: sp.Tuple(*[minima.orthogonal_minimum(dim, H) for dim, H in ORTHO_MINIMA]),
+       equation=minimum_names(ORTHO_MINIMA),
+       corruptions=(lambda e: sp.Tuple(e[0], e[1] * EPS, e[2]), lambda e: sp.Tuple(*e[1:], e[0]),
+                    lambda e: sp.Tuple(*[v + R(1, 2) for v in e])))
 def nonaug_orthogonal_minimum(expr) -> Comparison:
     out = minimum_compare(expr, ORTHO_MINIMA, numeric_ortho.train, 3)
     unitary = [dim - min(H, dim) for dim, H in ORTHO_MINIMA]
@@ -159,7 +173,8 @@ def nonaug_orthogonal_minimum(expr) -> Comparison:
        claim="At the minima with H = d/2 the heads are bi-orthogonal with p_T ⟨a_h, b_h'⟩ = 2 δ_hh' (p_T A B^T = "
              "U^T U = 2 I for U = [𝟙_block1, …]), and a_h, b_h are constant on each rotation block. Exactly: heads "
              "realising the derived Gram matrix, with the model's best p_{T−1}, sit at a stationary point: zero gradient in every b_h, p_t.",
-       derive=lambda: minima.orthogonal_heads_gram(4))
+       derive=lambda: minima.orthogonal_heads_gram(4), equation=HEADS,
+       corruptions=(lambda e: e * (1 + R(1, 100)), lambda e: e / 2, lambda e: scale_entry(e, 0)))
 def nonaug_orthogonal_heads(expr) -> Comparison:
     return both(_orthogonal_heads_exact(expr), _orthogonal_heads_trained(expr), label="training")
 

@@ -5,10 +5,13 @@ import mpmath
 import numpy as np
 import sympy as sp
 
+from mesaverify.checks.core.corruptions import BOUND_CORRUPTIONS, EPS, scale_entry, scale_first_term
 from mesaverify.checks.core.notation import array
 from mesaverify.checks.core.numeric import DIGITS, FLOAT_EPS, both, mp
 from mesaverify.checks.core.registry import Comparison, check
 from mesaverify.checks.sander.common import (
+    BOUND,
+    HEADS,
     R,
     bound_compare,
     bound_note,
@@ -16,10 +19,12 @@ from mesaverify.checks.sander.common import (
     decomposition_tuple,
     loss_at_cases,
     minimum_compare,
+    minimum_names,
     stationary_comparison,
 )
 from mesaverify.derivations.sander import minima
 from mesaverify.derivations.sander import nonaugmented as nonaug
+from mesaverify.derivations.sander.symbols import T
 from mesaverify.numerics.sander import nonaugmented as numeric_nonaug
 
 NONAUG_CASES = (  # (C, p): d = 2, T = 3, 4, 5 (T = 5: positions strictly between 1 and T − 1 carry weight)
@@ -32,7 +37,8 @@ NONAUG_CASES = (  # (C, p): d = 2, T = 3, 4, 5 (T = 5: positions strictly betwee
 @check("S.nonaug.unitary.loss", shares="S.unitary", kinds=("exact",), reference="[S] §3.2 (non-augmented tokens), unitary W, loss in (C, p)",
        claim="With s_1 = 𝟙 and W = diag(λ) the population loss depends on the heads only through "
              "C = Σ_h b_h a_h^T and is an explicit function of (C, p) for symbolic T (d = 2 here).",
-       derive=lambda: nonaug.unitary_loss(2))
+       derive=lambda: nonaug.unitary_loss(2), equation="L(C, p)",
+       corruptions=(scale_first_term, lambda e: e.subs(T, T + 1), lambda e: -e))
 def nonaug_unitary_loss(expr) -> Comparison:
     return loss_at_cases(expr, NONAUG_CASES, numeric_nonaug.loss_mp, "(C, p) cases")
 
@@ -41,7 +47,8 @@ def nonaug_unitary_loss(expr) -> Comparison:
        claim="L(C, p) = ‖p_T C − I‖_F² + R(C, p) for every C and p, R a sum of squares (R = Σ_{t ≤ T−2} p_t² ‖C‖_F² "
              "+ p_{T−1}² ‖C𝟙‖²), for symbolic T; hence, rank C ≤ H, L ≥ Σ_{i>H} σ_i(I)² = d − H for H < d "
              "(Eckart–Young). Derived (κ, M, R) for d = 2; κ and M are read off the loss, R by an exact LDL^T.",
-       derive=lambda: decomposition_tuple("unitary", 2), findings=lambda expr: (bound_note("unitary", (2, 3)),))
+       derive=lambda: decomposition_tuple("unitary", 2), findings=lambda expr: (bound_note("unitary", (2, 3)),),
+       equation=BOUND, corruptions=BOUND_CORRUPTIONS)
 def nonaug_unitary_bound(expr) -> Comparison:
     return bound_compare(expr, NONAUG_CASES, numeric_nonaug.loss_mp)
 
@@ -53,7 +60,9 @@ UNITARY_MINIMA = ((3, 2), (2, 2), (3, 1))  # (d, H)
        claim="min over heads and p of the unitary loss is d − min(H, d): zero for H ≥ d; for H < d the "
              "Eckart–Young bound of S.nonaug.unitary.bound, attained at p = e_T with p_T C a rank-H orthogonal "
              "projector (derived for (d, H) = (3, 2), (2, 2), (3, 1); training from random starts reaches it).",
-       derive=lambda: sp.Tuple(*[minima.unitary_minimum(dim, H) for dim, H in UNITARY_MINIMA]))
+       derive=lambda: sp.Tuple(*[minima.unitary_minimum(dim, H) for dim, H in UNITARY_MINIMA]),
+       equation=minimum_names(UNITARY_MINIMA),
+       corruptions=(lambda e: sp.Tuple(e[0] * EPS, *e[1:]), lambda e: sp.Tuple(*e[1:], e[0])))
 def nonaug_unitary_minimum(expr) -> Comparison:
     return minimum_compare(expr, UNITARY_MINIMA, numeric_nonaug.train, 4)
 
@@ -62,7 +71,8 @@ def nonaug_unitary_minimum(expr) -> Comparison:
        claim="At every minimiser with H ≤ d the heads are bi-orthogonal: p_T ⟨a_h, b_{h'}⟩ = δ_{hh'} "
              "(p_T A B^T = I_H); individual a_h need not be orthogonal to each other. Exactly: heads realising the derived "
              "Gram matrix (d = H = 2) sit at a stationary point: zero gradient in every a_h, b_h, p_t.",
-       derive=minima.heads_gram)
+       derive=minima.heads_gram, equation=HEADS,
+       corruptions=(lambda e: e * 2, lambda e: sp.zeros(2, 2), lambda e: scale_entry(e, 0), lambda e: scale_entry(e, 3)))
 def nonaug_unitary_heads(expr) -> Comparison:
     return both(_unitary_heads_exact(expr), _unitary_heads_trained(expr), label="training")
 

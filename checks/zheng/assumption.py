@@ -6,6 +6,7 @@ import itertools
 import mpmath
 import sympy as sp
 
+from mesaverify.checks.core.corruptions import in_tuple, scale_first_term
 from mesaverify.checks.core.lawbuild import breaking_41, identities_41
 from mesaverify.checks.core.laws import LawSpec
 from mesaverify.checks.core.numeric import DIGITS, entry_gradient, family_matrices_mp, mp
@@ -13,7 +14,7 @@ from mesaverify.checks.core.registry import Comparison, check
 from mesaverify.checks.zheng.common import BLOCK_SLICES, CLASSES, SYMBOLIC, at, exact_comparison
 from mesaverify.derivations.moments import pattern_of
 from mesaverify.derivations.zheng import assumption
-from mesaverify.derivations.zheng.symbols import d
+from mesaverify.derivations.zheng.symbols import T, b, d
 from mesaverify.numerics.memo import memo
 
 R = sp.Rational
@@ -65,7 +66,9 @@ def _gradient_tuple():
 @check("Z.assumption4_1.gradients", kinds=("exact",), cost="slow", reference="[Z] Assumption 4.1, Theorem 4.1 (proof: off-diagonal gradients)",
        claim="The gradient of every entry of W^{KQ} and W^{PV} at a point (a, b) of the diagonal family, for "
              "symbolic d and T, in terms of mixed moments of x_1 (exchangeable laws).",
-       derive=_gradient_tuple)
+       derive=_gradient_tuple, equation=tuple(rf"G_{{{block},\mathrm{{{kind}}}}}" for block, kind in CLASSES),
+       corruptions=(in_tuple(9, scale_first_term), in_tuple(1, lambda e: e + b * sp.harmonic(T - 2)),
+                    lambda e: e.subs(T, T + 1)))
 def gradients_41(expr) -> Comparison:
     rows = []
     for spec in LAWS_41:
@@ -87,7 +90,12 @@ def _identity_tuple():
 @check("Z.assumption4_1.identities", kinds=("exact",), reference="[Z] Assumption 4.1",
        claim="The flow from the diagonal initialisation stays on the diagonal family iff a finite list of "
              "moment identities holds (derived by requiring every off-family gradient to vanish for all a, b, T).",
-       derive=_identity_tuple)
+       derive=_identity_tuple,
+       equation=tuple((rf"\text{{moment}}_{{{n}}}", rf"\text{{weight}}_{{{n}}}") for n in range(1, 5)),
+       corruptions=(lambda e: sp.Tuple(*e[:-1], sp.Tuple(sp.Symbol("m_{2,4}", positive=True), 1)),  # the last replaced
+                    lambda e: sp.Tuple(*e, sp.Tuple(sp.Symbol("m_{2}"), 1)),  # one more
+                    lambda e: sp.Tuple(*[x for x in e if not x[1].has(d)]),  # the 3-coordinate one dropped
+                    lambda e: sp.Tuple(sp.Tuple(-e[0][0], e[0][1]), *e[1:])))  # the first negated
 def check_identities_41(expr) -> Comparison:
     mismatches, lines = 0, []
     # the list in its canonical form (sorted; core and factor in d with leading coefficient 1), so that

@@ -8,11 +8,12 @@ import mpmath
 import numpy as np
 import sympy as sp
 
+from mesaverify.checks.core.corruptions import EPS, nudge
 from mesaverify.checks.core.laws import LawSpec, numeric_law
 from mesaverify.checks.core.notation import array
 from mesaverify.checks.core.numeric import FLOAT_EPS, entry_gradient, exact_loss, hessian_type, mp
 from mesaverify.checks.core.registry import Comparison, check
-from mesaverify.checks.zheng.common import BLOCK_SLICES, exact_comparison
+from mesaverify.checks.zheng.common import BLOCK_SLICES, LIMIT, exact_comparison
 from mesaverify.derivations.zheng import beyond, stationary
 from mesaverify.derivations.zheng.symbols import T, a, b, d
 from mesaverify.numerics.memo import memo
@@ -58,7 +59,7 @@ def _off_family_gradient(K, V, classes, D, pts, probs, horizon):
 @check("Z.beyond4_1.closure", kinds=("pointwise",), cost="slow", reference="[Z] §4.3 (beyond Assumption 4.1), x_1 = (1, …, 1)",
        claim="For x_1 = 𝟙 the smallest family containing the flow from the diagonal initialisation is "
              "W^{KQ}_{21} = aI + a'(J − I), W^{PV}_1 = bI + b'(J − I) (derived by closing under the gradient).",
-       derive=_closure_tuple)
+       derive=_closure_tuple, equation=r"\text{classes}", corruptions=(lambda e: sp.Tuple(*e[:-1]),))
 def closure_41(expr) -> Comparison:
     classes = [tuple(str(s).split(".")) for s in expr]
     pts, probs = _ones_arrays()
@@ -110,7 +111,7 @@ def _masked_ab(pts, probs, D, av, bv, mask_K, mask_V, rtol):
 @check("Z.beyond4_1.masked", kinds=("flow",), reference="[Z] §4.3 and Figure (masked off-diagonal gradients)",
        claim="For x_1 = 𝟙 with the gradient outside the diagonal family masked, the flow stays diagonal and "
              "ab → (T−2)/((T−2) + (d−1)H_{T−2}).",
-       derive=_masked_limit)
+       derive=_masked_limit, equation=LIMIT, corruptions=(nudge, lambda e: e.subs(T, T + 1)))
 def masked_41(expr) -> Comparison:
     pts, probs = _ones_arrays()
     D = ONES.d
@@ -142,7 +143,12 @@ STATIONARY_CLASSES = (("k21", "diag"), ("k21", "off"), ("v1", "diag"), ("v1", "o
              "b'(J − I) (d = 2, T = 5), each a curve (c(a, a'), (b, b')/c): the saddles at U = (a, a')^T(b, b') = 0 "
              "and one minimum with a' ≠ 0 and b' ≠ 0, where the trained model B (Σ x_{i+1}x_i^*) A x_t/(t−1) is "
              "one GD step with two non-scalar preconditioners, not plain GD; the unmasked full flow ends there.",
-       derive=_stationary_tuple)
+       derive=_stationary_tuple, equation=((r"(a, a', b, b')", r"L", r"\text{type}"),) * 3,  # two saddles, a minimum
+       corruptions=(
+           lambda e: sp.Tuple(*[sp.Tuple(p, v * EPS if n == 0 else v, k) for n, (p, v, k) in enumerate(e)]),
+           lambda e: sp.Tuple(*[sp.Tuple(sp.Tuple(p[0] * EPS, *p[1:]), v, k) for p, v, k in e]),
+           lambda e: sp.Tuple(*[sp.Tuple(p, v, sp.Symbol("saddle" if str(k) == "minimum" else "minimum")) for p, v, k in e]),
+           lambda e: sp.Tuple(*e[1:])))  # the minimum dropped
 def stationary_41(expr) -> Comparison:
     rows, mismatch = [], []
     pts, probs = _ones_arrays()

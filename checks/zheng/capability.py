@@ -8,6 +8,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
+from mesaverify.checks.core.corruptions import EPS, in_tuple, nudge, scale_first_term
 from mesaverify.checks.core.laws import LawSpec, quadrature_law
 from mesaverify.checks.core.numeric import (
     EXACT_TOL,
@@ -20,14 +21,15 @@ from mesaverify.checks.core.numeric import (
     rel,
 )
 from mesaverify.checks.core.registry import Comparison, check
-from mesaverify.checks.zheng.common import SYMBOLIC, R, at, exact_comparison, numeric_star
+from mesaverify.checks.zheng.common import LIMIT, SYMBOLIC, TEST_ERROR, R, at, exact_comparison, numeric_star
 from mesaverify.derivations.moments import Sparse
 from mesaverify.derivations.zheng import capability, stationary
-from mesaverify.derivations.zheng.symbols import T, d
+from mesaverify.derivations.zheng.symbols import T, d, t
 
 EXACT = (LawSpec("sparse", 2, c=R(1, 2)), LawSpec("rademacher", 2), LawSpec("ones", 3),
          LawSpec("discrete", 2, support=((1, 1), (1, -1), (-1, 1), (-1, -1), (2, 0), (-2, 0), (0, 2), (0, -2)),
                  probs=(R(1, 8),) * 8))
+RATIO = r"\mathbb{E}\left[\hat y_{t,k} / x_{t+1,k}\right]"  # prediction/truth, ab at its trained limit
 
 
 def _test_losses(spec, horizon, star, contexts):
@@ -38,7 +40,8 @@ def _test_losses(spec, horizon, star, contexts):
 @check("Z.thm4_2.test_error", kinds=("exact",), reference="[Z] Theorem 4.2",
        claim="With ab at its trained limit (training horizon T), the test error E[½‖ŷ_t − x_{t+1}‖²] at test "
              "context t is an explicit function of t, T, d and the moments.",
-       derive=lambda: capability.test_error(SYMBOLIC, d))
+       derive=lambda: capability.test_error(SYMBOLIC, d), equation=TEST_ERROR,
+       corruptions=(scale_first_term, lambda e: e.subs(t, 2 * t)))
 def test_error_42(expr) -> Comparison:
     rows = []
     for spec in EXACT:
@@ -62,7 +65,10 @@ def _numeric_limit(spec, horizon):
 @check("Z.thm4_2.condition", kinds=("exact",), reference="[Z] Assumption 4.2, Theorem 4.2",
        claim="The trained model recovers the sequence (test error → 0 as t → ∞) iff m₂m₆ = m₄² and "
              "(d − 1) m_{2,4} = 0 (derived; at finite training horizon T).",
-       derive=lambda: sp.Tuple(*capability.assumption_4_2(SYMBOLIC, d), capability.test_error_limit(SYMBOLIC, d)))
+       derive=lambda: sp.Tuple(*capability.assumption_4_2(SYMBOLIC, d), capability.test_error_limit(SYMBOLIC, d)),
+       equation=(r"m_2 m_6 - m_4^2", r"(d - 1)\, m_{2,4}", r"\lim_{t\to\infty} " + TEST_ERROR),
+       corruptions=(lambda e: sp.Tuple(e[0], 0, e[2]), lambda e: sp.Tuple(0, e[1], e[2]),
+                    lambda e: sp.Tuple(e[0], e[1], e[2] * EPS)))
 def condition_42(expr) -> Comparison:
     """expr: the two conditions of Assumption 4.2 and the limit of the test error they are read off."""
     mismatches, worst, lines = 0, 0.0, []
@@ -99,7 +105,8 @@ def _example_41():
 @check("Z.example4_1.recovery", kinds=("exact",), reference="[Z] Example 4.1, Theorem 4.2",
        claim="For x_1 = ±c e_k (k, sign uniform): lim ab = 1/c², the test error tends to 0 and the ratio "
              "prediction/truth is 1, for every d and T.",
-       derive=_example_41)
+       derive=_example_41, equation=(LIMIT, r"\lim_{t\to\infty} " + TEST_ERROR, RATIO),
+       corruptions=(in_tuple(0, nudge), in_tuple(2, lambda e: e / 2)))
 def example_41(expr) -> Comparison:
     star_e, limit_e, ratio_e = expr
     c = sp.Symbol("c", positive=True)
@@ -160,7 +167,8 @@ def _ratio_line_note(ratio) -> tuple[str, ...]:
        claim="For Gaussian x_1 the ratio prediction/truth E[ŷ_{t,k}/x_{t+1,k}] at the trained limit is "
              "u*·m₂ < 1: the model does not recover the sequence (exact: quadrature over x_1 and the phases; "
              "Monte Carlo over both within 4 standard errors).",
-       derive=lambda: capability.ratio(SYMBOLIC, d))
+       derive=lambda: capability.ratio(SYMBOLIC, d), equation=RATIO,
+       corruptions=(lambda e: e * R(11, 10), lambda e: e.subs(T, T - 1), nudge))
 def prop_41(expr) -> Comparison:
     worst, lines, rows = 0.0, [], []
     # exact: quadrature sizes 4^d (real), 8^d (complex)

@@ -33,6 +33,9 @@ SKEWED = LawSpec("discrete", 2, support=((1, R(1, 2)), (R(-1, 3), 2), (R(1, 2) +
                  probs=(R(1, 2), R(1, 3), R(1, 6)))
 
 SYMBOLIC = SymbolicExchangeable(d)
+# the equations (left-hand sides) several [Z] checks name their derived expressions by
+LIMIT = r"\lim_{\tau\to\infty} ab"
+TEST_ERROR = r"\mathcal{E}(t)"  # E[½‖ŷ_t − x_{t+1}‖²] at test context t, ab at its trained limit
 NAMED = {"a": a, "b": b, "a0": a0, "b0": b0, "tau": tau, "t": t}  # keyword names `at` accepts
 
 

@@ -7,9 +7,10 @@ import numpy as np
 import sympy as sp
 
 from mesaverify.checks.core import notation
+from mesaverify.checks.core.corruptions import nudge
 from mesaverify.checks.core.numeric import FLOAT_EPS, MC_SIGMAS, both, gaussian_samples, mp
 from mesaverify.checks.core.registry import Comparison, check
-from mesaverify.checks.zheng.common import EXACT_LAWS, HORIZONS, MC_LAWS, SYMBOLIC, at, exact_comparison, numeric_star
+from mesaverify.checks.zheng.common import EXACT_LAWS, HORIZONS, LIMIT, MC_LAWS, SYMBOLIC, at, exact_comparison, numeric_star
 from mesaverify.derivations.moments import with_moments
 from mesaverify.derivations.zheng import mesa, stationary
 from mesaverify.derivations.zheng.symbols import T, a, b, d
@@ -38,7 +39,8 @@ def _paper_lines_note(star) -> tuple[str, ...]:
 @check("Z.thm4_1.limit", kinds=("exact",), findings=_paper_lines_note, reference="[Z] Theorem 4.1",
        claim="Under the flow from the diagonal initialisation ab converges to "
              "u* = (T−2) m₄ / ((T−2) m₆ + (d−1) m_{2,4} H_{T−2}) (moments per coordinate), for finite T.",
-       derive=lambda: stationary.ab_limit(SYMBOLIC, d))
+       derive=lambda: stationary.ab_limit(SYMBOLIC, d), equation="u^{*} = " + LIMIT,
+       corruptions=(nudge, lambda e: e.subs(T, T + 1), lambda e: e.subs(sp.harmonic(T - 2), sp.harmonic(T - 1))))
 def thm41_limit(expr) -> Comparison:
     rows = []
     for spec in EXACT_LAWS:
@@ -52,7 +54,8 @@ def thm41_limit(expr) -> Comparison:
 @check("Z.thm4_1.limit.mc", kinds=("quadrature", "monte-carlo"), reference="[Z] Theorem 4.1, Proposition 4.1",
        claim="The limit of ab for Gaussian x_1 (real and complex): the minimiser of the population loss with "
              "x_1 integrated by Gauss quadrature (exact) and estimated by Monte Carlo (within 4 standard errors).",
-       derive=lambda: stationary.ab_limit(SYMBOLIC, d))
+       derive=lambda: stationary.ab_limit(SYMBOLIC, d), equation="u^{*} = " + LIMIT,
+       corruptions=(lambda e: e * sp.Rational(11, 10), nudge, lambda e: e.subs(T, T + 1)))
 def thm41_limit_mc(expr) -> Comparison:
     rows, worst, lines = [], 0.0, []
     for n, spec in enumerate(MC_LAWS):
@@ -92,7 +95,7 @@ def _mesa_derivation():
 @check("Z.mesa.one_step_gd", kinds=("pointwise",), reference="[Z] Theorem 4.1 (mesa-optimisation)",
        claim="At the limit of the flow, ŷ_t = Ŵ x_t with Ŵ one step of gradient descent from W = 0 on "
              "½ Σ_{i<t} ‖x_{i+1} − W x_i‖², step size η_t = u*/(t−1).",
-       derive=_mesa_derivation)
+       derive=_mesa_derivation, equation=r"\eta_t", corruptions=(nudge, lambda e: e.subs(T, T + 1)))
 def mesa_one_step(expr) -> Comparison:
     rng = np.random.default_rng(5)
     worst, cases = 0.0, 0

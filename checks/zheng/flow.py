@@ -8,12 +8,14 @@ import numpy as np
 import sympy as sp
 
 from mesaverify.checks.core import notation
+from mesaverify.checks.core.corruptions import in_pieces, in_tuple, nudge, scale_first_term, scale_hessian, swap_types
 from mesaverify.checks.core.laws import LawSpec, numeric_law
 from mesaverify.checks.core.numeric import FLOAT_EPS, entry_derivative, family_matrices_mp, hessian_type, mp
 from mesaverify.checks.core.registry import Comparison, check
 from mesaverify.checks.zheng.common import (
     EXACT_LAWS,
     HORIZONS,
+    LIMIT,
     POINTS,
     SYMBOLIC,
     R,
@@ -23,7 +25,7 @@ from mesaverify.checks.zheng.common import (
     numeric_star,
 )
 from mesaverify.derivations.zheng import flow, stationary
-from mesaverify.derivations.zheng.symbols import a, b, d, tau
+from mesaverify.derivations.zheng.symbols import T, a, b, d, tau
 from mesaverify.numerics.zheng.flow import diagonal_init, integrate
 
 
@@ -31,7 +33,8 @@ from mesaverify.numerics.zheng.flow import diagonal_init, integrate
        claim="Restricted to the diagonal family, the flow of the full parameter set is da/dτ = −(1/d)∂L/∂a, "
              "db/dτ = −(1/d)∂L/∂b: each of the d entries carrying a (or b) moves with the full gradient, "
              "which is 1/d of the gradient of the reduced loss.",
-       derive=lambda: sp.Tuple(*flow.flow_equations(SYMBOLIC, d)))
+       derive=lambda: sp.Tuple(*flow.flow_equations(SYMBOLIC, d)), equation=(r"\frac{da}{d\tau}", r"\frac{db}{d\tau}"),
+       corruptions=(in_tuple(0, scale_first_term), in_tuple(1, lambda e: -e), lambda e: sp.Tuple(e[0] * d, e[1] * d)))
 def flow_ode(expr) -> Comparison:
     rows = []
     da, db = expr
@@ -73,7 +76,8 @@ FLOW_INITS = ((R(1, 10), R(1, 10)), (R(1, 2), R(3, 2)), (R(2), R(2)), (R(0), R(1
 
 @check("Z.flow.invariant", kinds=("flow",), reference="[Z] §4 (conservation law of the two-layer flow)",
        claim="a² − b² is conserved along the flow.",
-       derive=lambda: flow.conserved_quantity(SYMBOLIC, d))
+       derive=lambda: flow.conserved_quantity(SYMBOLIC, d), equation=r"Q(a, b)",
+       corruptions=(scale_first_term, lambda e: a**2 + b**2))
 def flow_invariant(expr) -> Comparison:
     Q = sp.lambdify((a, b), expr)
     times = np.linspace(0.0, 3.0, 31)
@@ -93,7 +97,8 @@ def flow_invariant(expr) -> Comparison:
 @check("Z.flow.solution", kinds=("flow",), cost="slow", reference="[Z] Theorem 4.1 (dynamics of ab)",
        claim="u = ab has a closed form along the flow: u = c₀w/(1 − w²) with w = b/a solving a Riccati "
              "equation (c₀ = a₀² − b₀² ≠ 0), and a logistic curve when a₀ = b₀.",
-       derive=lambda: flow.ab_solution(SYMBOLIC, d))
+       derive=lambda: flow.ab_solution(SYMBOLIC, d), equation=r"u(\tau) = a(\tau)\, b(\tau)",
+       corruptions=(in_pieces(nudge), lambda e: e.subs(T, T + 1)))
 def flow_solution(expr) -> Comparison:
     times = np.linspace(0.0, 3.0, 31)
     worst, bound, lines = 0.0, 0.0, []
@@ -114,7 +119,8 @@ def flow_solution(expr) -> Comparison:
 
 @check("Z.flow.basin", kinds=("flow",), cost="slow", reference="[Z] Theorem 4.1 (initialisations that converge)",
        claim="From (a₀, b₀) the flow reaches ab = u* unless a₀ + b₀ = 0, where it stalls at the saddle a = b = 0.",
-       derive=lambda: flow.ab_limit_of_flow(SYMBOLIC, d))
+       derive=lambda: flow.ab_limit_of_flow(SYMBOLIC, d), equation=LIMIT,
+       corruptions=(in_pieces(nudge), lambda e: e.subs(T, T + 1)))
 def flow_basin(expr) -> Comparison:
     inits = FLOW_INITS + ((R(-1), R(2)), (R(3, 10), R(-3, 10)), (R(-1, 2), R(-1, 2)))
     # On a₀ + b₀ = 0 the flow approaches the saddle as e^{−λτ}, and float round-off off that line grows
@@ -146,7 +152,9 @@ def _stationary_derivation():
 @check("Z.stationary.types", kinds=("exact",), reference="[Z] §4 (landscape of the reduced loss)",
        claim="The stationary points of L(a, b) are the origin (a strict saddle) and the hyperbola "
              "ab = u* (global minima, degenerate along the hyperbola), for every d ≥ 1, T ≥ 3.",
-       derive=_stationary_derivation)
+       derive=_stationary_derivation,
+       equation=((r"\nabla^2 L(0, 0)", r"\text{type}"), (r"\nabla^2 L\big|_{ab = u^*}", r"\text{type}")),
+       corruptions=(swap_types, scale_hessian))
 def stationary_types(expr) -> Comparison:
     (H0, type0), (H1, type1) = expr
     rows, mismatch = [], []

@@ -6,6 +6,7 @@ from functools import lru_cache
 import numpy as np
 import sympy as sp
 
+from mesaverify.checks.core.corruptions import in_tuple, nudge
 from mesaverify.checks.core.laws import LawSpec, quadrature_law
 from mesaverify.checks.core.numeric import FLOAT_EPS
 from mesaverify.checks.core.registry import Comparison, check
@@ -42,7 +43,10 @@ def _value(expr, scale) -> float:
              "the derived finite-T values lie below both lines by exact gaps (line − limit, and the relative gap "
              "(d − 1) H_{T−2}/(5(T − 2))), held against the lines minus the model's numeric minimiser ab* and its "
              "ratio (Gauss quadrature over x_1, phases exact, float64) at the plotted σ = 1/2, 1, 2.",
-       derive=official.gaps)
+       derive=official.gaps, equation=r"\text{plotted lines vs the finite-}T\text{ values}",
+       corruptions=(in_tuple(0, nudge), in_tuple(1, nudge), in_tuple(2, nudge),
+                    in_tuple(0, lambda e: e * sigma**2),  # the gap without its 1/σ²
+                    lambda e: sp.Tuple(0, 0, 0)))  # the plotted lines taken as the limit
 def plot_lines(expr) -> Comparison:
     ab_gap, ratio_gap, relative = expr
     rows = []  # (what, derived gap, line − numeric, the numeric value it is relative to)

@@ -18,9 +18,11 @@ import mpmath
 import numpy as np
 import sympy as sp
 
+from mesaverify.checks.core.corruptions import nudge
 from mesaverify.checks.core.laws import LawSpec
 from mesaverify.checks.core.numeric import FLOAT_EPS, rel
 from mesaverify.checks.core.registry import Comparison, check
+from mesaverify.checks.zheng.common import LIMIT
 from mesaverify.derivations.zheng.flow import ab_solution
 from mesaverify.derivations.zheng.stationary import ab_limit
 from mesaverify.derivations.zheng.symbols import a0 as A0
@@ -56,7 +58,8 @@ def _run(points, a0, b0, lr, epochs, mask=False):
     claim="Gradient descent on every entry of (W^{KQ}, W^{PV}) ends at the minimiser of its empirical "
           "loss on the diagonal family; on a phase-grid Rademacher data set that is the derived lim ab",
     reference="[Z] Thm 4.1, Figure 1",
-    derive=lambda: ab_limit(_rademacher(), D, HORIZON),
+    derive=lambda: ab_limit(_rademacher(), D, HORIZON), equation=LIMIT,
+    corruptions=(lambda e: e * (1 + sp.Rational(1, 10**5)), lambda e: 1 / e, nudge),
 )
 def empirical_limit(expr):
     loss_fn, (_, _, hist) = _run(SIGNS, 0.5, 0.5, lr=0.05, epochs=300)
@@ -80,7 +83,11 @@ def empirical_limit(expr):
     claim="For small learning rates the trained ab follows the derived closed-form flow at τ = lr·epochs "
           "(from a₀² ≠ b₀², a₀ = b₀ and a₀ = −b₀: every branch of the solution)",
     reference="[Z] §4 (gradient flow), Figure 1",
-    derive=lambda: ab_solution(_rademacher(), D, HORIZON),
+    derive=lambda: ab_solution(_rademacher(), D, HORIZON), equation=r"u(\tau)",
+    corruptions=(lambda e: e.subs(tau, tau * sp.Rational(11, 10)), lambda e: e * sp.Rational(101, 100),
+                 lambda e: e.subs(A0, A0 * sp.Rational(11, 10)),
+                 lambda e: sp.Piecewise(*[(-v if n == 1 else v, c) for n, (v, c) in enumerate(e.args)]),  # a0 = b0
+                 lambda e: sp.Piecewise(*[(nudge(v) if n == 0 else v, c) for n, (v, c) in enumerate(e.args)])),
 )
 def ode(expr):
     """GD is Euler's method on the flow: u_h(τ) = u(τ) + c₁h + c₂h² + c₃h³ + O(h⁴).  Runs at
@@ -116,7 +123,8 @@ def ode(expr):
     claim="All-ones law: with the off-diagonal gradient of W^{KQ}_{21}, W^{PV}_1 masked the run stays on "
           "the diagonal family and ends at the derived lim ab; unmasked it leaves the family",
     reference="[Z] §4 (beyond Assumption 4.1), appendix figures",
-    derive=lambda: ab_limit(_ones(), D, HORIZON),
+    derive=lambda: ab_limit(_ones(), D, HORIZON), equation=LIMIT,
+    corruptions=(lambda e: e * (1 + sp.Rational(1, 10**5)), lambda e: e + 1, nudge),
 )
 def masked_ones(expr):
     epochs = 300

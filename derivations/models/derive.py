@@ -1,6 +1,6 @@
 """From a description: the population loss (symbolic T; symbolic d where the law is exchangeable and the
 structure treats coordinates alike), the gradient-flow ODE of every free parameter, the quadratic quantities
-the flow conserves, and the stationary points with their types."""
+the flow conserves; the stationary points with their types are `critical.stationary`'s."""
 from __future__ import annotations
 
 import itertools
@@ -12,16 +12,14 @@ from sympy.core.function import AppliedUndef
 from sympy.polys.domains import QQ_I, ZZ_I
 
 from mesaverify.derivations.expectation import abs2, expect_phases, sum_coordinates
-from mesaverify.derivations.factoring import factor
+from mesaverify.derivations.hypotheses import BeyondEngine
 from mesaverify.derivations.models import process
 from mesaverify.derivations.models.description import Description, InvalidDescription
 from mesaverify.derivations.models.terms import error, least, parameter
-from mesaverify.derivations.zheng.beyond import _classified
 from mesaverify.derivations.zheng.loss import sum_over_t
 from mesaverify.derivations.zheng.symbols import T, t
 
 k = sp.Symbol("k", integer=True)  # the output coordinate
-STATIONARY_UNKNOWNS = 4  # the gradient system is solved up to this many unknowns (else stated, unsolved)
 
 
 def least_horizon(desc: Description) -> int:
@@ -39,7 +37,7 @@ def _scale(desc: Description) -> sp.Expr:
 def loss(desc: Description, law, d) -> sp.Expr:
     """L for symbolic T (T ≥ `least_horizon`): c Σ_{t=t0}^{T−1} E‖ŷ_t − x_{t+1}‖² or c E‖ŷ_T − x_{T+1}‖²."""
     if not isinstance(d, int) and not (desc.exchangeable() and getattr(law, "exchangeable", False)):
-        raise InvalidDescription("symbolic d needs an exchangeable law and blocks a·I or g·J only")
+        raise BeyondEngine("symbolic d needs an exchangeable law and blocks a·I or g·J only: give d")
     c, first = _scale(desc), least(desc)
     eigen, n_eigen = process.eigen_law(desc, law, d)
 
@@ -48,8 +46,7 @@ def loss(desc: Description, law, d) -> sp.Expr:
             averaged, values = _phase_average(desc, tau, tuple(horizon.items()), d, isinstance(n_eigen, int))
             return filled(sum_coordinates(averaged, eigen, n_eigen), values)
         except NotImplementedError as err:
-            raise InvalidDescription(f"the expectation operator does not average this model for symbolic T: {err}") \
-                from None
+            raise BeyondEngine(f"the expectation operator does not average this model for symbolic T: {err}") from None
 
     if desc.loss == "last":
         return sp.expand(c * expected(T, {T: first}))
@@ -179,8 +176,11 @@ def entries(desc: Description, d) -> dict:
 
 
 def flow(desc: Description, law, d) -> dict:
-    """dθ/dτ = −(1/n_θ) ∂L/∂θ, n_θ the entries θ occupies: gradient flow on the entries of W^{KQ}, W^{PV}, on a
-    family the flow keeps (each entry of a·I moves with its own partial, (1/d) ∂L/∂a under exchangeability)."""
+    """dθ/dτ = −(1/n_θ) ∂L/∂θ, n_θ the entries θ occupies: the gradient flow of the entries of W^{KQ}, W^{PV}
+    constrained to the description's family (the entries' metric restricted to it).  It is the flow of the entries
+    themselves only where each entry depends on one parameter with coefficient ±1 and the family is invariant
+    (each entry of a·I then moves with its own partial, (1/d) ∂L/∂a under exchangeability); for tied or scaled
+    blocks it is the constrained flow."""
     L = loss(desc, law, d)
     return {p: sp.expand(-partial(L, p) / n) for p, n in entries(desc, d).items()}
 
@@ -204,31 +204,3 @@ def conserved(rates: dict, limit: int = 8) -> list[sp.Expr]:
         q = sp.expand(sum(v * x * y for v, (x, y) in zip(vector, pairs)))
         out.append(sp.expand(q / sp.Poly(q, *params).LC()))
     return out
-
-
-def stationary(L: sp.Expr, params: list) -> dict:
-    """The stationary points of L in `params`: solved (with loss and type) when the system is small, else the
-    system itself with its numbers of equations and unknowns.  Points on a curve (a parameter left free) are
-    typed at 1 for the free parameters; a type needing signs of symbols (T, moments) is "undetermined"."""
-    grad = [sp.expand(sp.diff(L, p)) for p in params]
-    system = {"equations": grad, "unknowns": len(params)}
-    if len(params) > STATIONARY_UNKNOWNS:
-        return {"solved": False, **system}
-    hessian = sp.hessian(L, params)
-    lam = sp.Dummy("lambda")
-    points = []
-    for solution in sp.solve(grad, params, dict=True):
-        point = {p: factor(solution.get(p, p)) for p in params}
-        free = {p: 1 for p in params if p not in solution}
-        value = factor(sp.simplify(L.subs(point)))
-        at = {p: v.subs(free) for p, v in point.items()}
-        if any(v.has(sp.zoo, sp.nan) for v in at.values()):
-            at = point  # a curve through a pole at 1: typed where it stands
-        coeffs = hessian.subs(at).charpoly(lam).all_coeffs()
-        if all(sp.sympify(c).is_number for c in coeffs):
-            typed = _classified(point, value, coeffs)
-        else:
-            typed = {"point": point, "loss": value, "type": "undetermined", "zero_eigenvalues": None}
-        typed["curve"] = sorted(str(p) for p in free)
-        points.append(typed)
-    return {"solved": True, "points": points, **system}

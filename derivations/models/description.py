@@ -33,6 +33,11 @@ PROCESSES = ("phases", "rotations", "pairs")
 CONJUGATED = ("key", "query")
 
 
+# Names a parameter may not take: the derivations' own symbols (T, d, t, k, τ) and SymPy's constants, which would
+# print as the parameter and the constant alike (L = I**2*T*b**2 ...).
+RESERVED = frozenset({"T", "d", "t", "k", "tau", "I", "E", "pi", "oo", "zoo", "nan", "S", "N", "O", "Q", "x", "e"})
+
+
 class InvalidDescription(ValueError):
     """A description that states no model (unknown kinds, blocks outside the token, ...)."""
 
@@ -59,6 +64,9 @@ class Structure:
         if (self.kind != "zero") != bool(self.name) or (self.name and not self.name.isidentifier()):
             raise InvalidDescription(f"a {self.kind} block needs {'a' if self.kind != 'zero' else 'no'} parameter name "
                                      "(letters, digits, _)")
+        if self.name in RESERVED:
+            raise InvalidDescription(f"the parameter name {self.name} is reserved (the names {', '.join(sorted(RESERVED))} "
+                                     "are the derivations' own symbols or SymPy's constants)")
         if (self.kind == "entry") != (_placed(self.row) and _placed(self.col)):
             raise InvalidDescription("an entry block names its (row, col), from 1; no other block does")
         if not isinstance(self.factor, Fraction) or self.factor == 0:
@@ -101,7 +109,10 @@ class Description:
             problems.append("the token is a non-empty stack of blocks x_{t−s} (s ≥ 0) or 0")
         if not self.heads or not all(isinstance(h, Head) for h in self.heads):
             problems.append("a model has one head or more")
-        for h in self.heads:
+        for n_head, h in enumerate(self.heads, 1):
+            if isinstance(h, Head) and bool(h.kq) != bool(h.pv):
+                problems.append(f"head {n_head} has {'W^KQ' if h.kq else 'W^PV'} blocks but no "
+                                f"{'W^PV' if h.kq else 'W^KQ'} blocks: its output is 0 and its parameters enter nothing")
             for r, c, s in h.kq:
                 if not (1 <= r <= n and 1 <= c <= n) or not isinstance(s, Structure):
                     problems.append(f"W^KQ block ({r}, {c}) is outside the {n}×{n} blocks of the token")
@@ -117,7 +128,8 @@ class Description:
                   (isinstance(self.lag, int) and self.lag >= 0, "lag ≥ 0"),
                   (isinstance(self.start, int) and self.start >= 1, "start ≥ 1"),
                   (isinstance(self.scale, Fraction) and self.scale > 0, "scale c > 0 rational"),
-                  (all(not n or n.isidentifier() for n in self.weights()), "positional weights named by an identifier")]
+                  (all(not n or n.isidentifier() for n in self.weights()), "positional weights named by an identifier"),
+                  (not set(self.weights()) & RESERVED, "positional weights with a name that is not reserved")]
         problems += [f"a description has {what}" for ok, what in checks if not ok]
         if self.normalisation == "1/(t-1)" and self.loss == "autoregressive" and self.start < 2:
             problems.append("n(t) = 1/(t−1) needs start ≥ 2")
@@ -125,6 +137,14 @@ class Description:
             problems.append("a residual reads the read-out block of e_t, which is 0 here")
         if problems:
             raise InvalidDescription("; ".join(dict.fromkeys(problems)))
+
+    def entries_within(self, d) -> str | None:
+        """The first "entry" block whose (row, col) lies outside d×d blocks, described; None if there is none."""
+        for matrix, h, block, s in self.structures():
+            if s.kind == "entry" and isinstance(d, int) and isinstance(s.row, int) and max(s.row, s.col) > d:
+                return (f"head {h + 1}, {'W^KQ' if matrix == 'kq' else 'W^PV'} block {block}: the entry "
+                        f"({s.row}, {s.col}) is outside the {d}×{d} block")
+        return None
 
     def structures(self):
         """Every (matrix, head, block, structure) with a non-zero structure; matrix "kq" or "pv"."""

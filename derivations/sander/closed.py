@@ -29,8 +29,6 @@ import sympy as sp
 
 from mesaverify.derivations.sander import minima
 
-FEATURES = ("S1", "S2", "p1", "pm", "pT")  # Σp, Σp², p_1, p_{T−1}, p_T
-
 
 def scaled(values: list) -> tuple[list, int]:
     """(n, D) with values = n/D, n integers, if every value is rational (fast exact arithmetic); else (values, 1)."""

@@ -17,6 +17,7 @@ from functools import lru_cache
 
 import sympy as sp
 
+from mesaverify.derivations.models.critical import classified
 from mesaverify.derivations.models.description import Description, Structure
 from mesaverify.derivations.models.terms import parameter as symbol
 from mesaverify.derivations.zheng.assumption import entry_gradient
@@ -119,24 +120,6 @@ def _chart_solutions(equations, chart, mu):
     return out
 
 
-def _classified(point, value, charpoly) -> dict:
-    """A stationary point with its loss and its type from the Hessian's characteristic polynomial:
-    Descartes' rule counts its positive and negative roots exactly (the Hessian is symmetric)."""
-    values = [sp.N(c, 60) for c in charpoly]
-    scale = max(abs(v) for v in values)
-    signs = [0 if abs(v) <= scale * sp.Float(10) ** -40 else (1 if v > 0 else -1) for v in values]
-    top = len(signs) - 1
-    positive = _sign_changes(signs)
-    negative = _sign_changes([s_ * (-1) ** (top - n) for n, s_ in enumerate(signs)])  # roots of p(−λ)
-    kind = "saddle" if positive and negative else "maximum" if negative else "minimum"
-    return {"point": point, "loss": value, "type": kind, "zero_eigenvalues": top - positive - negative}
-
-
-def _sign_changes(signs) -> int:
-    nonzero = [x for x in signs if x != 0]
-    return sum(1 for x, y in zip(nonzero, nonzero[1:]) if x != y)
-
-
 def stationary_points(law, d, horizon=T) -> list[dict]:
     """The stationary points of the loss on the closed family {aI + a'(J − I), bI + b'(J − I)}.
 
@@ -161,7 +144,7 @@ def stationary_points(law, d, horizon=T) -> list[dict]:
             def exact(expr):  # reduced modulo the minimal polynomial of μ, then at its root
                 return _reduce(expr, modulus, mu).subs(mu, root) if modulus is not None else sp.expand(expr)
             coeffs = [exact(c) for c in hessian.subs(point).charpoly(lam).all_coeffs()]
-            out.append(_classified({s_: exact(v) for s_, v in point.items()}, exact(loss.subs(point)), coeffs))
+            out.append(classified({s_: exact(v) for s_, v in point.items()}, exact(loss.subs(point)), coeffs))
     origin = {s_: sp.Integer(0) for s_ in params}
-    out.append(_classified(origin, loss.subs(origin), hessian.subs(origin).charpoly(lam).all_coeffs()))
+    out.append(classified(origin, loss.subs(origin), hessian.subs(origin).charpoly(lam).all_coeffs()))
     return sorted(out, key=lambda s: sp.N(s["loss"], 30))

@@ -22,7 +22,7 @@ import sympy as sp
 
 from mesaverify.derivations.zheng.loss import diagonal_loss, per_coordinate_loss
 from mesaverify.derivations.zheng.stationary import reduced_coefficients
-from mesaverify.derivations.zheng.symbols import T, a, a0, a_k, b, b0, b_k, tau, u
+from mesaverify.derivations.zheng.symbols import T, a, a0, a_k, b, b0, b_k, tau
 
 
 def flow_equations(law, d, horizon=T) -> tuple[sp.Expr, sp.Expr]:
@@ -47,14 +47,6 @@ def conserved_quantity(law, d, horizon=T) -> sp.Expr:
     if rate != 0:
         raise ValueError(f"a² − b² is not conserved: d/dτ = {rate}")
     return quantity
-
-
-def ab_rate(law, d, horizon=T) -> sp.Expr:
-    """du/dτ for u = ab, in terms of u and c₀ = a² − b² (a² + b² = √(c₀² + 4u²))."""
-    alpha, beta, _ = reduced_coefficients(law, d, horizon)
-    c0 = a0**2 - b0**2
-    K, star = 2 * alpha, -beta / (2 * alpha)
-    return -(K / d) * sp.sqrt(c0**2 + 4 * u**2) * (u - star)
 
 
 def ab_solution(law, d, horizon=T) -> sp.Expr:

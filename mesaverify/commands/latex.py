@@ -105,7 +105,7 @@ def run_latex(args) -> int:
         return 0
     if not args.check_id:
         raise UsageError("give a check id, or --all; known ids: " + ", ".join(all_checks()))
-    print(latex.paper(lookup(args.check_id).derive()))
+    print(latex.paper(lookup(args.check_id).derived()))
     return 0
 
 
@@ -167,7 +167,7 @@ def run_derive(args) -> int:
     spec = law_from_args(args) if args.law is not None else None
     if spec is not None and args.check_id.startswith(DIAGONAL_RESULTS):
         hypotheses(args, spec)
-    expr = specialise(check.derive(), args, spec)
+    expr = specialise(check.derived(), args, spec)
     if args.format == "latex":
         print(latex.paper(expr))
     elif args.format == "srepr":

@@ -68,11 +68,11 @@ def run(args) -> int:
     result["flow"] = {str(p): str(v) for p, v in m.flow(args.T).items()}
     result["conserved"] = [str(q) for q in m.conserved()]
     stationary = m.stationary(args.T)
-    solved = bool(stationary.get("solved"))
     result["stationary"] = [{"point": {str(p): str(v) for p, v in s["point"].items()}, **jsonio.exact("loss", s["loss"]),
-                             "type": s["type"], "curve": s["curve"]} for s in stationary["points"]] if solved else []
-    result["stationary_solved"] = solved
-    result["stationary_why"] = None if solved else stationary.get("why", "more unknowns than are solved")
+                             "type": s["type"], "curve": s["curve"], "equations": [str(e) for e in s["equations"]],
+                             "zero_eigenvalues": s["zero_eigenvalues"]} for s in stationary["points"]]
+    result["stationary_solved"] = bool(stationary["solved"])
+    result["stationary_why"] = stationary["why"]
     result["check"] = None
     if args.check:
         comparison = m.check((args.T,) if args.T is not None else None)
@@ -95,12 +95,14 @@ def _print(result: dict) -> None:
         print(f"d{p}/dτ = {v}")
     for q in result["conserved"]:
         print(f"conserved: {q}")
+    for s in result["stationary"]:
+        on = f" on {{{', '.join(e + ' = 0' for e in s['equations'])}}}" if s["equations"] and s["curve"] else ""
+        curve = f" (a set in {', '.join(s['curve'])}{on})" if s["curve"] else ""
+        print(f"stationary: {s['point']}  L = {s['loss']}  {s['type']}{curve}")
     if result["stationary_solved"]:
-        for s in result["stationary"]:
-            curve = f" (a curve in {', '.join(s['curve'])})" if s["curve"] else ""
-            print(f"stationary: {s['point']}  L = {s['loss']}  {s['type']}{curve}")
+        print("stationary points: complete" + (f" ({result['stationary_why']})" if result["stationary_why"] else ""))
     else:
-        print(f"stationary points: not solved ({result['stationary_why']})")
+        print(f"stationary points: not complete ({result['stationary_why']})")
     if result["check"] is not None:
         c = result["check"]
         print(f"check: {'pass' if c['passed'] else 'FAIL'}  max_error {c['max_error']:.3e} (tolerance {c['tolerance']:.0e})")
