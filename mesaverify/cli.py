@@ -126,6 +126,24 @@ def _silence_stdout() -> None:
         pass
 
 
+def _repeated(parser: argparse.ArgumentParser, argv: list[str]) -> str | None:
+    """The first option given twice on the command line (as --x or --x=value), or None."""
+    name = _command(argv)
+    parsers = [parser] + ([subcommands(parser)[name]] if name else [])
+    options = {flag: action for p in parsers for action in p._actions for flag in action.option_strings}
+    seen: set = set()
+    for word in argv:
+        if word == "--":
+            break
+        action = options.get(word.split("=", 1)[0])
+        if action is None or isinstance(action, argparse._AppendAction):
+            continue
+        if id(action) in seen:
+            return action.option_strings[-1]
+        seen.add(id(action))
+    return None
+
+
 def _invalid_law(err: Exception) -> bool:
     """Whether `err` is the derivations' InvalidLaw (a law or moment vector no law has): looked up only where
     the derivations were imported, as they are wherever one can be raised."""
@@ -136,7 +154,11 @@ def _invalid_law(err: Exception) -> bool:
 def _run(argv) -> int:
     """Parse and run one command; output flushed inside, so a closed or full stdout is seen here."""
     argv = sys.argv[1:] if argv is None else argv
-    args = build_parser(_command(argv)).parse_args(argv)
+    parser = build_parser(_command(argv))
+    twice = _repeated(parser, argv)
+    if twice:
+        raise UsageError(f"{twice} given more than once (the last would silently win); give it once")
+    args = parser.parse_args(argv)
     code = int(args.run(args) or 0)
     sys.stdout.flush()
     return code

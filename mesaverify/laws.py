@@ -10,6 +10,8 @@ law (SymPy moments) and the numeric one (finite support, sampler, quadrature) fr
 """
 from __future__ import annotations
 
+import sympy as sp
+
 from mesaverify import numbers as _numbers
 from mesaverify.checks.core.laws import LawSpec
 from mesaverify.derivations import moments as _moments
@@ -19,15 +21,33 @@ from mesaverify.derivations.zheng.symbols import d as _d
 def _number(value, what: str):
     """A number as the exact side takes it: text through the one strict grammar (never evaluated), a float by
     its shortest decimal (0.1 → 1/10), exact numbers as they are."""
-    if isinstance(value, float):
-        value = repr(value)
+    if isinstance(value, float):  # NumPy's float64 too: its shortest decimal, not its repr
+        value = repr(float(value))
     if isinstance(value, str):
         value = _numbers.parse(value, what)
     return _moments.exact(value)
 
 
+def _dimension(d):
+    """A dimension as the laws take it: an integer >= 1 (Python's, NumPy's or SymPy's), or a SymPy symbol; a
+    boolean, a float or anything else is refused (InvalidLaw, exit 2 on the command line)."""
+    if isinstance(d, sp.Symbol):
+        return d
+    if isinstance(d, bool) or not isinstance(d, (int, sp.Integer, np_integer())) or int(d) < 1:
+        raise _moments.InvalidLaw(f"dimension d must be an integer >= 1, got {d!r}")
+    return int(d)
+
+
+def np_integer() -> type:
+    """NumPy's integer type where NumPy is loaded (a dimension from an array), else int."""
+    import sys
+
+    numpy = sys.modules.get("numpy")
+    return numpy.integer if numpy is not None else int
+
+
 def _spec(name: str, d: int, **kw) -> LawSpec:
-    spec = LawSpec(name, d, **kw)
+    spec = LawSpec(name, _dimension(d), **kw)
     spec.exact()  # validates the parameters now, not at first use
     return spec
 
@@ -79,7 +99,7 @@ def moments(d: int, values: dict) -> LawSpec:
 def symbolic(d=None) -> _moments.SymbolicExchangeable:
     """An exchangeable law known only through its moment symbols m_{...}, in dimension d (symbolic by default):
     results for every law at once. Example: ``mv.zheng.limit(mv.laws.symbolic())``."""
-    return _moments.SymbolicExchangeable(_d if d is None else d)
+    return _moments.SymbolicExchangeable(_d if d is None else _dimension(d))
 
 
 def exact(law) -> _moments.Law:

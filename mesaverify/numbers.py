@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import numbers
 import re
+import sys
 from fractions import Fraction
 from typing import NamedTuple
 
@@ -133,6 +134,9 @@ def option_float(option: str):
             out = math.inf
         if not math.isfinite(out):
             raise UsageError(f"{option}: {show(text)} is beyond the range of a float")
+        if out == 0 and value != 0 or out != 0 and abs(out) < sys.float_info.min:
+            raise UsageError(f"{option}: {show(text)} is below the range of a float (it would be {out!r}); "
+                             f"give 0 or a number of size at least {sys.float_info.min:.3g}")
         return out
 
     return convert

@@ -96,3 +96,39 @@ def test_every_subcommand_is_in_the_table_and_registers_its_summary():
     for name in COMMANDS:
         alone = subcommands(build_parser(name))
         assert alone[name].format_help() == full[name].format_help()
+
+
+@pytest.mark.parametrize("d", [2.5, True, 0, -1, "3", None])
+def test_a_dimension_is_an_integer_of_one_or_more(d):
+    from mesaverify.derivations.moments import InvalidLaw
+
+    with pytest.raises(InvalidLaw, match="integer >= 1"):
+        mv.laws.gaussian(d=d)
+    if d is not None:
+        with pytest.raises(InvalidLaw, match="integer >= 1"):
+            mv.laws.symbolic(d=d)
+
+
+def test_numpy_and_sympy_numbers_are_taken_as_they_are():
+    import numpy as np
+
+    law = mv.laws.gaussian(d=2, sigma="1/2")
+    assert mv.zheng.limit(mv.laws.gaussian(d=sp.Integer(2), sigma=np.float64(0.5)), T=10) == mv.zheng.limit(law, T=10)
+    assert mv.zheng.limit(mv.laws.gaussian(d=np.int64(2), sigma=0.5), T=10) == mv.zheng.limit(law, T=10)
+
+
+SIMULATE = ["simulate", "--law", "gaussian", "--d", "2", "--T", "5", "--m", "20", "--test-m", "5", "--lr", "0.01",
+            "--epochs", "2"]
+
+
+@pytest.mark.parametrize("argv, fragment", [
+    (["fixed-point", "--law", "gaussian", "--law", "ones", "--d", "2", "--T", "5"], "--law given more than once"),
+    (["fixed-point", "--law", "gaussian", "--d", "2", "--d=3", "--T", "5"], "--d given more than once"),
+    ([*SIMULATE, "--init-std", "2"], "--init-std applies only with --init gaussian"),
+    ([*SIMULATE, "--init", "gaussian", "--a0", "1"], "--a0 and --b0 apply only with --init diagonal"),
+    ([*SIMULATE, "--b0", "1e-400"], "below the range of a float"),
+])
+def test_repeated_or_inapplicable_options_are_refused(argv, fragment):
+    proc = cli(*argv)
+    lines = proc.stderr.strip().splitlines()
+    assert proc.returncode == 2 and len(lines) == 1 and fragment in lines[0], proc.stderr

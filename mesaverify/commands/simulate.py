@@ -56,6 +56,9 @@ EXAMPLES = """examples:
   mesaverify simulate --law gaussian --d 5 --T 100 --m 10000 --a0 0.5 --b0 1.5 --epochs 0   # the step alone"""
 
 
+A0_DEFAULT, B0_DEFAULT, STD_DEFAULT = 0.1, 0.1, 1.0  # the diagonal start and the Gaussian initialisation's std
+
+
 def register(sub) -> None:
     """Add `simulate` to the subcommands."""
     p = sub.add_parser("simulate", help=summary("simulate"),
@@ -63,8 +66,10 @@ def register(sub) -> None:
     add_law_arguments(p)
     p.add_argument("--m", type=int, default=10000, help="number of training sequences")
     p.add_argument("--test-m", type=int, default=1000, help="number of test sequences")
-    p.add_argument("--a0", type=numbers.option_float("--a0"), default=0.1, help="diagonal initialisation: W^{KQ}_{d+k,k}")
-    p.add_argument("--b0", type=numbers.option_float("--b0"), default=0.1, help="diagonal initialisation: W^{PV}_{k,k}")
+    p.add_argument("--a0", type=numbers.option_float("--a0"),
+                   help=f"diagonal initialisation: W^{{KQ}}_{{d+k,k}} (--init diagonal; default {A0_DEFAULT})")
+    p.add_argument("--b0", type=numbers.option_float("--b0"),
+                   help=f"diagonal initialisation: W^{{PV}}_{{k,k}} (--init diagonal; default {B0_DEFAULT})")
     p.add_argument("--lr", type=_rate, default="auto",
                    help="learning rate, or auto (default): 1/λ_max of the empirical loss; one step advances the flow by τ = lr")
     p.add_argument("--epochs", type=int, default=200, help="number of gradient steps (full batch)")
@@ -72,8 +77,8 @@ def register(sub) -> None:
                    help="zero the off-diagonal gradient of the blocks W^{KQ}_{21}, W^{PV}_1")
     p.add_argument("--init", choices=("diagonal", "gaussian"), default="diagonal",
                    help="diagonal: W^{KQ}_{21} = a0·I, W^{PV}_1 = b0·I, all else 0; gaussian: every entry N(0, init-std²)")
-    p.add_argument("--init-std", type=numbers.option_float("--init-std"), default=1.0,
-                   help="standard deviation of the Gaussian initialisation")
+    p.add_argument("--init-std", type=numbers.option_float("--init-std"),
+                   help=f"standard deviation of the Gaussian initialisation (--init gaussian; default {STD_DEFAULT})")
     p.add_argument("--seed", type=int, default=0, help="seed of the random draws, >= 0")
     p.add_argument("--json", action="store_true",
                    help="print the run as one JSON object (command, version, law, d, T, result)")
@@ -92,6 +97,12 @@ def _validate(args) -> None:
         raise UsageError(f"--epochs must be >= 0, got {args.epochs}")
     if args.lr != "auto" and not (math.isfinite(args.lr) and args.lr > 0):
         raise UsageError(f"--lr must be a positive number, got {args.lr}")
+    if args.init != "gaussian" and args.init_std is not None:
+        raise UsageError("--init-std applies only with --init gaussian")
+    if args.init == "gaussian" and (args.a0 is not None or args.b0 is not None):
+        raise UsageError("--a0 and --b0 apply only with --init diagonal")
+    args.a0, args.b0 = (A0_DEFAULT if args.a0 is None else args.a0), (B0_DEFAULT if args.b0 is None else args.b0)
+    args.init_std = STD_DEFAULT if args.init_std is None else args.init_std
     if not (math.isfinite(args.init_std) and args.init_std > 0):
         raise UsageError(f"--init-std must be a positive number, got {args.init_std}")
     for name in ("a0", "b0"):
