@@ -17,8 +17,11 @@ MAX_AT = 64  # parameters in --at
 DESCRIPTION = """For a linear-attention model described in a TOML file (the process, the token, the prediction,
 the structure of each head's blocks, the loss; see examples/models) and a law of x_1: the population loss,
 derived exactly for symbolic T (and the least T it holds for), its value at a point (--at), the gradient flow
-on the parameters, every conserved quadratic form, and the stationary points with their type.  --check holds
-the derived loss and gradient against a numeric twin built from the same description (mpmath, no derivation)."""
+of the matrix entries constrained to the description's family (dθ/dτ = −(1/n_θ) ∂L/∂θ, n_θ the entries θ
+occupies: the entries' own flow only where the family is invariant), every quadratic form that flow conserves,
+and the stationary set: with a numeric --T and a law with numeric moments every component (its equations, a
+point, its loss and type), else the points found, said not to be complete.  --check holds the derived loss and
+gradient against a numeric twin built from the same description (mpmath, no derivation)."""
 EXAMPLES = """examples:
   mesaverify model examples/models/zheng_diagonal.toml --law rademacher --d 2 --T 5 --at a=1/2,b=3/2
   mesaverify model examples/models/zheng_second_order.toml --law rademacher --d 2 --T 6 --json"""
