@@ -18,6 +18,7 @@ eigenvalues vanish than the component has directions, so that the second-order t
 from __future__ import annotations
 
 import itertools
+import math
 
 import sympy as sp
 
@@ -25,6 +26,9 @@ MAX_UNKNOWNS = 6  # the gradient system is decomposed up to this many unknowns
 MAX_COMPONENTS = 200  # pieces the splitting may visit
 SAMPLES = (1, 2, -1, sp.Rational(1, 3), 3)  # values tried for the free parameters of a component's point
 REAL_DIGITS = 50  # digits at which a point written with complex radicals is found real or not
+MAX_SOLVED_DEGREE = 4  # a component whose equations have a higher degree is not solved (left, and said to be)
+COMPLEX_DEGREE = 3  # isolated points are certified complete through every complex solution up to this degree
+MAX_PRODUCTS = 16  # products the covering test may try (one numerator per branch); beyond, the set is not certified
 
 
 def sign_changes(signs) -> int:
@@ -136,6 +140,8 @@ def _covers(equations: list, solutions: list, params: list) -> bool:
     numerator per branch lies in the radical of I (1 ∈ I + ⟨1 − w f⟩, Rabinowitsch)."""
     w = sp.Dummy("w")
     numerators = [[sp.numer(sp.together(p - v)) for p, v in solution.items()] for solution in solutions]
+    if math.prod(len(n) for n in numerators) > MAX_PRODUCTS:
+        return False  # not certified: the test would take too long
     try:
         for combo in itertools.product(*numerators):
             f = sp.expand(sp.Mul(*combo))
@@ -146,17 +152,37 @@ def _covers(equations: list, solutions: list, params: list) -> bool:
     return True
 
 
+def _isolated(solutions: list, params: list) -> bool:
+    return all(len(solution) == len(params) for solution in solutions)
+
+
+def _complex(equations: list, params: list) -> list:
+    """Every solution of a system solved to isolated points, complex ones too (the parameters are real symbols,
+    for which SymPy's solver keeps only real solutions): what `_covers` needs to certify that none is missing."""
+    free = [sp.Dummy(str(p)) for p in params]
+    to_free, back = dict(zip(params, free)), dict(zip(free, params))
+    try:
+        found = sp.solve([e.xreplace(to_free) for e in equations], free, dict=True)
+    except NotImplementedError:
+        return []
+    return [{back[k]: v.xreplace(back) for k, v in solution.items()} for solution in found]
+
+
 def _points(L, params, grad, equations, hessian) -> tuple[list, bool]:
     """Each solution branch of `equations` as a typed point, checked to make the gradient vanish; and whether a
     part may be left out (a branch with no real sample, a failed check, branches that do not cover a set that is
-    not finite: `_covers`)."""
+    not finite: `_covers`; equations beyond MAX_SOLVED_DEGREE, which are not solved)."""
     out, missed = [], False
+    if max((sp.Poly(e, *params).total_degree() for e in equations), default=0) > MAX_SOLVED_DEGREE:
+        return [], True  # stated by its equations only: SymPy's solver takes minutes on such a system
     try:
         solutions = sp.solve(equations, params, dict=True)
     except NotImplementedError:
         return [], True
-    if any(len(solution) < len(params) for solution in solutions) and not _covers(equations, solutions, params):
-        missed = True
+    degree = max((sp.Poly(e, *params).total_degree() for e in equations), default=0)
+    every = _complex(equations, params) if _isolated(solutions, params) and degree <= COMPLEX_DEGREE else solutions
+    if not _covers(equations, every, params):
+        missed = True  # SymPy's solver may drop a branch, or a curve through the points it found
     for solution in solutions:
         point = {p: sp.factor(solution.get(p, p)) for p in params}
         free = [p for p in params if p not in solution]
