@@ -37,8 +37,8 @@ def _number(value, what: str):
     """An exact number: a rational as a Fraction (the closed forms are fastest on them), anything else exact."""
     if isinstance(value, (bool, dict, list, tuple, type(None))):
         return jsonio.number(value, what)  # refused, naming the kind of value given
-    if isinstance(value, float):
-        value = repr(value)
+    if isinstance(value, float):  # NumPy's float64 too: its shortest decimal, not its repr
+        value = repr(float(value))
     if isinstance(value, str):
         value = numbers.parse(value, what)
     if isinstance(value, int):

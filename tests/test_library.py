@@ -132,3 +132,10 @@ def test_repeated_or_inapplicable_options_are_refused(argv, fragment):
     proc = cli(*argv)
     lines = proc.stderr.strip().splitlines()
     assert proc.returncode == 2 and len(lines) == 1 and fragment in lines[0], proc.stderr
+
+
+def test_sander_takes_a_numpy_float_by_its_value():
+    import numpy as np
+
+    args = dict(A=[[1, 0]], B=[[1, 0]], T=3)
+    assert mv.sander.loss("unitary", p=[0, 0, np.float64(0.5)], **args) == mv.sander.loss("unitary", p=[0, 0, "1/2"], **args)

@@ -173,13 +173,13 @@ def _points(L, params, grad, equations, hessian) -> tuple[list, bool]:
     part may be left out (a branch with no real sample, a failed check, branches that do not cover a set that is
     not finite: `_covers`; equations beyond MAX_SOLVED_DEGREE, which are not solved)."""
     out, missed = [], False
-    if max((sp.Poly(e, *params).total_degree() for e in equations), default=0) > MAX_SOLVED_DEGREE:
+    degree = max((sp.Poly(e, *params).total_degree() for e in equations), default=0)
+    if degree > MAX_SOLVED_DEGREE:
         return [], True  # stated by its equations only: SymPy's solver takes minutes on such a system
     try:
         solutions = sp.solve(equations, params, dict=True)
     except NotImplementedError:
         return [], True
-    degree = max((sp.Poly(e, *params).total_degree() for e in equations), default=0)
     every = _complex(equations, params) if _isolated(solutions, params) and degree <= COMPLEX_DEGREE else solutions
     if not _covers(equations, every, params):
         missed = True  # SymPy's solver may drop a branch, or a curve through the points it found
